@@ -1,0 +1,67 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import (
+    AffiliationRule,
+    AuditEvent,
+    Institution,
+    LicencePool,
+    LicenceType,
+    Role,
+    User,
+)
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("Portal"), {"fields": ("display_name", "role", "is_institution_member")}),
+    )
+    list_display = ("username", "display_name", "role", "is_institution_member", "is_staff")
+    list_filter = ("role", "is_institution_member", "is_staff", "is_active")
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+
+
+@admin.register(LicenceType)
+class LicenceTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "max_participants", "time_limit_minutes")
+
+
+@admin.register(LicencePool)
+class LicencePoolAdmin(admin.ModelAdmin):
+    list_display = ("licence_type", "quota")
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "licence_type", "may_host")
+
+
+@admin.register(AffiliationRule)
+class AffiliationRuleAdmin(admin.ModelAdmin):
+    list_display = ("position", "affiliation", "role")
+    list_editable = ("affiliation", "role")
+    ordering = ("position",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "action", "actor", "target_type", "target_id")
+    list_filter = ("action", "target_type")
+    date_hierarchy = "created_at"
+
+    # The audit trail is evidence: nobody edits or deletes it through the admin.
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False

@@ -1,0 +1,97 @@
+"""Shared fixtures: real services when configured, Debian's Chromium for browser tests.
+
+Without ``DATABASE_URL``/``REDIS_URL`` the suite runs on SQLite and in-process layers; tests
+marked ``postgres`` or ``redis`` then skip with a reason. CI sets both.
+"""
+
+import os
+import shutil
+
+# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM use
+# there (DESIGN.md, stack facts). Tests use plain static storage (no collectstatic needed).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+
+import pytest  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)")
+    skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL (CI does)")
+    skip_browser = pytest.mark.skip(reason=f"needs Debian's Chromium at {CHROMIUM}")
+    has_browser = shutil.which(CHROMIUM) is not None
+    for item in items:
+        if "postgres" in item.keywords and not settings.USES_POSTGRESQL:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not settings.REDIS_URL:
+            item.add_marker(skip_redis)
+        if "browser" in item.keywords and not has_browser:
+            if os.environ.get("CI"):
+                raise pytest.UsageError(f"CI must have Debian's Chromium at {CHROMIUM}")
+            item.add_marker(skip_browser)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Rate-limit counters live in the shared cache; they must not leak between tests."""
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the session; never a downloaded browser."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Factory for pages in separate browser contexts (one per person)."""
+    contexts = []
+
+    def make(locale: str = "en-GB"):
+        context = browser.new_context(locale=locale)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def demo_institution(db, settings):
+    """The demo institution of ``manage.py demo_data`` (roles, licence types, pools, admin)."""
+    from django.core.management import call_command
+
+    from portal.models import Institution
+
+    debug, settings.DEBUG = settings.DEBUG, True  # the command refuses a known password otherwise
+    call_command("demo_data", verbosity=0)
+    settings.DEBUG = debug
+    return Institution.current()
