@@ -92,6 +92,15 @@ class Meeting(models.Model):
     def passcode_matches(self, candidate: str) -> bool:
         return passcodes.passcode_matches(self.passcode_encrypted, candidate)
 
+    def get_join_path(self) -> str:
+        """The join page of this meeting (no passcode: paths end up in access logs)."""
+        return f"/meetings/join/{self.meeting_id}/"
+
+    def join_url(self) -> str:
+        """The join link for invitations: the passcode rides in the fragment, which browsers
+        never send to the server, so it reaches no access log; the join page fills it in."""
+        return f"{settings.PORTAL_BASE_URL}{self.get_join_path()}#passcode={self.passcode}"
+
     @property
     def end(self) -> datetime.datetime:
         return self.start + datetime.timedelta(minutes=self.duration_minutes)
