@@ -1,5 +1,19 @@
-from django.urls import URLPattern
+from django.urls import path, re_path
+
+from meetings.scheduling import views as scheduling
 
 app_name = "meetings"
 
-urlpatterns: list[URLPattern] = []
+MEETING = r"^(?P<meeting_id>[0-9]{10,11})/"
+
+urlpatterns = [
+    # scheduling (issue 4)
+    path("", scheduling.my_meetings, name="my_meetings"),
+    path("new/", scheduling.create_meeting, name="create"),
+    re_path(MEETING + r"$", scheduling.meeting_detail, name="detail"),
+    re_path(MEETING + r"edit/$", scheduling.edit_meeting, name="edit"),
+    re_path(MEETING + r"edit-series/$", scheduling.edit_series, name="edit_series"),
+    re_path(MEETING + r"delete/$", scheduling.delete_meeting, name="delete"),
+    re_path(MEETING + r"invite/$", scheduling.invite, name="invite"),
+    re_path(MEETING + r"calendar\.ics$", scheduling.calendar_file, name="calendar"),
+]

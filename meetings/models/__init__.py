@@ -5,7 +5,19 @@
 - further modules (live room, chat, polls, recordings) are added beside it and imported here.
 """
 
+from meetings.models.invitation import Invitation  # noqa: I001
 from meetings.models.meeting import Meeting
 from meetings.models.participant import Participant
+from meetings.models.permissions import MeetingGroupObjectPermission, MeetingUserObjectPermission
+from meetings.models.policy import MeetingPolicy
+from meetings.models.series import MeetingSeries
 
-__all__ = ["Meeting", "Participant"]
+__all__ = [
+    "Invitation",
+    "Meeting",
+    "MeetingGroupObjectPermission",
+    "MeetingPolicy",
+    "MeetingSeries",
+    "MeetingUserObjectPermission",
+    "Participant",
+]

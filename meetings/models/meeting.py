@@ -60,11 +60,37 @@ class Meeting(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=now, editable=False)
 
+    # scheduling: the end is stored so that "My meetings" can split upcoming from past in SQL
+    ends_at = models.DateTimeField(_("ends at"), null=True, editable=False)
+    series = models.ForeignKey(
+        "meetings.MeetingSeries",
+        verbose_name=_("series"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="occurrences",
+    )
+    series_original_start = models.DateTimeField(
+        _("start given by the series rule"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The occurrence's RECURRENCE-ID in calendar files."),
+    )
+
     class Meta:
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
         ordering = ["start", "pk"]
-        indexes = [models.Index(fields=["host", "start"], name="meeting_host_start")]
+        indexes = [
+            models.Index(fields=["host", "start"], name="meeting_host_start"),
+            models.Index(fields=["host", "ends_at"], name="meeting_host_ends_at"),
+        ]
+        permissions = [
+            # granted per meeting with django-guardian; the host needs none of them
+            ("host_meeting", _("Co-host the meeting (manage it, invite, run the room)")),
+            ("alternative_host_meeting", _("Start and run the meeting in the host's absence")),
+        ]
 
     def __str__(self) -> str:
         return self.topic
@@ -75,6 +101,11 @@ class Meeting(models.Model):
         if not self.passcode_encrypted:
             # every meeting has a passcode: one without gets one assigned (policy table)
             self.set_passcode()
+        self.ends_at = self.end
+        if kwargs.get("update_fields") is not None and {"start", "duration_minutes"} & set(
+            kwargs["update_fields"]
+        ):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "ends_at"}
         super().save(*args, **kwargs)
 
     # passcode -----------------------------------------------------------------------------

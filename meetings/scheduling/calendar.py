@@ -1,0 +1,116 @@
+"""Calendar files (RFC 5545) for invitations and the host's download.
+
+A single meeting is one VEVENT. A series is one VEVENT with the RRULE in the series' time zone
+(TZID with a VTIMEZONE, so that calendar programs keep the local time across DST), EXDATEs for
+deleted occurrences, and one override VEVENT (RECURRENCE-ID) per occurrence: each occurrence
+has its own meeting ID and join link, and may have been moved.
+"""
+
+import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from meetings.models import Meeting, MeetingSeries
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def is_known_time_zone(name: str) -> bool:
+    if name not in available_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _uid(kind: str, pk: int) -> str:
+    host = urlsplit(settings.PORTAL_BASE_URL).hostname or "portal.invalid"
+    return f"{kind}-{pk}@{host}"
+
+
+def _description(meeting: Meeting) -> str:
+    lines = [
+        _("Join: %(url)s") % {"url": meeting.join_url()},
+        _("Meeting ID: %(id)s") % {"id": meeting.meeting_id},
+        _("Passcode: %(passcode)s") % {"passcode": meeting.passcode},
+    ]
+    if meeting.description:
+        lines += ["", meeting.description]
+    return "\n".join(lines)
+
+
+def _event(
+    meeting: Meeting,
+    uid: str,
+    *,
+    start: datetime.datetime | None = None,
+    tz: ZoneInfo | None = None,
+) -> Event:
+    tz = tz or zone(meeting.timezone)
+    start = start or meeting.start
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", datetime.datetime.now(datetime.UTC))
+    event.add("summary", meeting.topic)
+    event.add("dtstart", start.astimezone(tz))
+    event.add(
+        "dtend", (start + datetime.timedelta(minutes=meeting.duration_minutes)).astimezone(tz)
+    )
+    event.add("description", _description(meeting))
+    event.add("location", meeting.join_url())
+    event.add("url", meeting.join_url())
+    return event
+
+
+def _new_calendar() -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", "-//Meeting governance portal//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    return cal
+
+
+def meeting_calendar(meeting: Meeting) -> bytes:
+    """The calendar file of one meeting (or of one occurrence on its own)."""
+    cal = _new_calendar()
+    cal.add_component(_event(meeting, _uid("meeting", meeting.pk)))
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def series_calendar(series: MeetingSeries) -> bytes:
+    """The calendar file of a whole series: RRULE in its time zone, exceptions as overrides."""
+    tz = series.zone
+    occurrences = list(series.occurrences.order_by("start", "pk"))
+    cal = _new_calendar()
+    uid = _uid("series", series.pk)
+    first = occurrences[0]
+    master = _event(first, uid, start=series.first_start, tz=tz)
+    master.add("rrule", _rrule(series))
+    present = {m.series_original_start for m in occurrences if m.series_original_start}
+    deleted = [start for start in series.occurrence_starts() if start not in present]
+    for start in deleted:
+        master.add("exdate", start.astimezone(tz))
+    cal.add_component(master)
+    for occurrence in occurrences:
+        override = _event(occurrence, uid, tz=tz)
+        override.add(
+            "recurrence-id", (occurrence.series_original_start or occurrence.start).astimezone(tz)
+        )
+        cal.add_component(override)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def _rrule(series: MeetingSeries) -> dict:
+    from icalendar import vRecur
+
+    return vRecur.from_ical(series.rule().as_rrule_string(series.zone))

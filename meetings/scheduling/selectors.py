@@ -1,0 +1,80 @@
+"""Read queries of scheduling: which meetings a user may manage, and "My meetings"."""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.timezone import now
+
+from meetings.models import Meeting, MeetingUserObjectPermission
+from portal.models import User
+
+PAGE_SIZE = 20
+
+
+def meetings_managed_by(user: User) -> QuerySet[Meeting]:
+    """Meetings the user hosts or co-hosts (guardian grant ``host_meeting``), in one query."""
+    granted = MeetingUserObjectPermission.objects.filter(
+        user=user, permission__codename="host_meeting"
+    ).values("content_object_id")
+    return Meeting.objects.filter(Q(host=user) | Q(pk__in=granted))
+
+
+def meeting_for_manager(user: User, meeting_id: str) -> Meeting:
+    """The meeting if the user hosts or co-hosts it; 404 for everyone else (another user's
+    meeting looks exactly like one that does not exist)."""
+    meeting = (
+        meetings_managed_by(user)
+        .select_related("series", "host")
+        .filter(meeting_id=meeting_id)
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def meeting_for_host(user: User, meeting_id: str) -> Meeting:
+    """The meeting if the user is its host (editing and deleting are the host's); else 404."""
+    meeting = (
+        Meeting.objects.select_related("series", "host")
+        .filter(meeting_id=meeting_id, host=user)
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def my_meetings(user: User, *, upcoming_page: str | int = 1, past_page: str | int = 1) -> dict:
+    """Upcoming occurrences (soonest first) and past meetings (latest first), each paginated:
+    four queries whatever the number of meetings (two counts, two pages)."""
+    moment = now()
+    base = (
+        meetings_managed_by(user)
+        .select_related("series")
+        .only(
+            "pk",
+            "meeting_id",
+            "topic",
+            "start",
+            "duration_minutes",
+            "timezone",
+            "status",
+            "ends_at",
+            "host_id",
+            "series__id",
+            "series__frequency",
+            "series__interval",
+        )
+    )
+    ended = Q(status=Meeting.Status.ENDED) | Q(ends_at__lt=moment)
+    upcoming = base.exclude(ended).order_by("start", "pk")
+    past = base.filter(ended).order_by("-start", "-pk")
+    return {
+        "upcoming": _page(upcoming, upcoming_page),
+        "past": _page(past, past_page),
+    }
+
+
+def _page(queryset: QuerySet, number: str | int) -> Page:
+    return Paginator(queryset, PAGE_SIZE).get_page(number)

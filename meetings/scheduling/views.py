@@ -1,0 +1,235 @@
+"""Scheduling pages: thin views that parse, authorise (404 for others' meetings), call a
+service and render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from meetings.models import Meeting, MeetingPolicy
+from meetings.models.policy import SECURITY_SETTINGS
+from meetings.scheduling import calendar, selectors, services
+from meetings.scheduling.forms import InvitationForm, MeetingForm
+from portal.selectors import licence_type_for
+
+
+def _form_error(form: MeetingForm, error: ValidationError) -> None:
+    for message in error.messages:
+        form.add_error(None, message)
+
+
+@login_required
+@require_GET
+def my_meetings(request: HttpRequest) -> HttpResponse:
+    context = selectors.my_meetings(
+        request.user,
+        upcoming_page=request.GET.get("upcoming", 1),
+        past_page=request.GET.get("past", 1),
+    )
+    role = request.user.role
+    context["may_host"] = bool(role and role.may_host)
+    return render(request, "meetings/scheduling/my_meetings.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def create_meeting(request: HttpRequest) -> HttpResponse:
+    services.check_may_host(request.user)
+    form = MeetingForm(
+        request.POST or None,
+        host=request.user,
+        initial={"timezone": services.host_time_zone(request.user), "interval": 1},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.schedule_meeting(
+                host=request.user,
+                details=form.details(),
+                passcode=form.cleaned_data["passcode"],
+                co_hosts=form.cleaned_data["co_hosts"],
+                alternative_hosts=form.cleaned_data["alternative_hosts"],
+                rule=form.cleaned_data["rule"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The meeting is scheduled."))
+            return redirect("meetings:detail", meeting_id=meeting.meeting_id)
+    return _render_form(request, form, title=_("Schedule a meeting"))
+
+
+def _render_form(request: HttpRequest, form: MeetingForm, **context) -> HttpResponse:  # noqa: ANN003
+    policy = form.policy
+    context.update(
+        form=form,
+        licence=form.licence,
+        locked=[(form[name], policy.lock_reason(name)) for name in form.locked_settings],
+    )
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "meetings/scheduling/meeting_form.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    meeting = selectors.meeting_for_manager(request.user, meeting_id)
+    policy = MeetingPolicy.current()
+    settings_rows = [
+        (MeetingForm.base_fields[name].label, getattr(meeting, name), policy.is_locked(name))
+        for name in SECURITY_SETTINGS
+    ]
+    context = {
+        "meeting": meeting,
+        "is_host": meeting.host_id == request.user.pk,
+        "licence": licence_type_for(meeting.host),
+        "settings_rows": settings_rows,
+        "invite_form": InvitationForm(meeting=meeting),
+        "invitations": meeting.invitations.all()[:200],
+        "allowed_domains": services.allowed_invitation_domains(meeting=meeting),
+    }
+    return render(request, "meetings/scheduling/meeting_detail.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_meeting(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    meeting = selectors.meeting_for_host(request.user, meeting_id)
+    if meeting.status == Meeting.Status.ENDED:
+        messages.error(request, _("This meeting has ended and can no longer be changed."))
+        return redirect("meetings:detail", meeting_id=meeting.meeting_id)
+    form = MeetingForm(
+        request.POST or None,
+        host=request.user,
+        meeting=meeting,
+        with_recurrence=False,
+        initial=MeetingForm.initial_for(meeting),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_meeting(
+                meeting=meeting,
+                details=form.details(),
+                passcode=form.cleaned_data["passcode"],
+                co_hosts=form.cleaned_data["co_hosts"],
+                alternative_hosts=form.cleaned_data["alternative_hosts"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The meeting is changed."))
+            return redirect("meetings:detail", meeting_id=meeting.meeting_id)
+    title = _("Change this occurrence") if meeting.series_id else _("Change the meeting")
+    return _render_form(request, form, title=title, meeting=meeting)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_series(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    meeting = selectors.meeting_for_host(request.user, meeting_id)
+    series = meeting.series
+    if series is None:
+        return redirect("meetings:edit", meeting_id=meeting.meeting_id)
+    begun = services.series_has_begun(series)
+    initial = MeetingForm.initial_for(meeting)
+    initial.update(
+        start=series.first_start_local,
+        timezone=series.timezone,
+        repeat=series.frequency,
+        interval=series.interval,
+        until=series.until,
+        count=series.count,
+    )
+    form = MeetingForm(
+        request.POST or None,
+        host=request.user,
+        meeting=meeting,
+        schedule_fixed=begun,
+        initial=initial,
+    )
+    form.fields["repeat"].required = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_series(
+                series=series,
+                details=form.details(),
+                passcode=form.cleaned_data["passcode"],
+                co_hosts=form.cleaned_data["co_hosts"],
+                alternative_hosts=form.cleaned_data["alternative_hosts"],
+                rule=form.cleaned_data["rule"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("All future meetings of the series are changed."))
+            first = series.occurrences.order_by("start").first()
+            return redirect("meetings:detail", meeting_id=(first or meeting).meeting_id)
+    return _render_form(request, form, title=_("Change the whole series"), meeting=meeting)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_meeting(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    meeting = selectors.meeting_for_host(request.user, meeting_id)
+    whole_series = request.GET.get("scope") == "series" and meeting.series_id is not None
+    if request.method == "POST":
+        try:
+            if whole_series:
+                services.delete_series(series=meeting.series)
+            else:
+                services.delete_meeting(meeting=meeting)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("meetings:detail", meeting_id=meeting.meeting_id)
+        messages.success(
+            request,
+            _("The series is deleted.") if whole_series else _("The meeting is deleted."),
+        )
+        return redirect("meetings:my_meetings")
+    return render(
+        request,
+        "meetings/scheduling/meeting_delete.html",
+        {"meeting": meeting, "whole_series": whole_series},
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def invite(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    meeting = selectors.meeting_for_manager(request.user, meeting_id)
+    form = InvitationForm(request.POST, meeting=meeting)
+    if form.is_valid():
+        count = services.invite(
+            meeting=meeting,
+            addresses=form.cleaned_data["addresses"],
+            whole_series=form.cleaned_data.get("whole_series", False),
+        )
+        messages.success(request, _("%(count)d invitation(s) sent.") % {"count": count})
+        return redirect("meetings:detail", meeting_id=meeting.meeting_id)
+    for error in form.errors.get("addresses", []):
+        messages.error(request, error)
+    return redirect("meetings:detail", meeting_id=meeting.meeting_id)
+
+
+@never_cache
+@login_required
+@require_GET
+def calendar_file(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    meeting = selectors.meeting_for_manager(request.user, meeting_id)
+    if request.GET.get("scope") == "series" and meeting.series_id is not None:
+        body = calendar.series_calendar(meeting.series)
+    else:
+        body = calendar.meeting_calendar(meeting)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.meeting_id}.ics"'
+    return response
