@@ -138,7 +138,7 @@ class MeetingForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    count = forms.IntegerField(label=_("Or: number of occurrences"), required=False, min_value=2)
+    count = forms.IntegerField(label=_("Or: number of occurrences"), required=False)
 
     def __init__(
         self,
@@ -264,7 +264,8 @@ class MeetingForm(forms.Form):
             self.add_error(
                 "count",
                 _(
-                    "A series ends either on a date or after a number of occurrences: give one of them."
+                    "A series ends either on a date or after a number of occurrences: "
+                    "give one of them."
                 ),
             )
             return

@@ -118,7 +118,7 @@ def _apply_details(meeting: Meeting, details: MeetingDetails, *, with_start: boo
     meeting.topic = details.topic
     meeting.description = details.description
     if with_start:
-        meeting.start = details.start
+        meeting.start = details.start.replace(second=0, microsecond=0)  # calendars use minutes
         meeting.timezone = details.timezone
     meeting.duration_minutes = details.duration_minutes
     meeting.expected_participants = details.expected_participants
