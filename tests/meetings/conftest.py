@@ -35,7 +35,7 @@ def form_data(**overrides: object) -> dict:
         "until": "",
         "count": "",
     }
-    data.update({key: value for key, value in overrides.items()})
+    data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
 
 

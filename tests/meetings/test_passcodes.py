@@ -112,12 +112,10 @@ def test_the_passcode_stays_out_of_titles_urls_and_logs(host_client, caplog):
 
 
 def test_generated_meeting_ids_are_random_and_unique(host):
-    from tests.meetings.conftest import details
     from meetings.scheduling import services
+    from tests.meetings.conftest import details
 
-    ids = [
-        services.schedule_meeting(host=host, details=details()).meeting_id for _ in range(20)
-    ]
+    ids = [services.schedule_meeting(host=host, details=details()).meeting_id for _ in range(20)]
     assert len(set(ids)) == 20
     assert all(len(value) == 11 and value.isdigit() for value in ids)
     numbers = sorted(int(value) for value in ids)

@@ -29,9 +29,10 @@ def test_the_form_starts_from_each_policy_default(host_client, name):
     setattr(policy, name, not EXPECTED_DEFAULTS[name])
     policy.save()
     body = host_client.get("/meetings/new/").content.decode()
-    checkbox = body.split(f'name="{name}"')[0].rsplit("<input", 1)[1] + body.split(
-        f'name="{name}"'
-    )[1].split(">")[0]
+    checkbox = (
+        body.split(f'name="{name}"')[0].rsplit("<input", 1)[1]
+        + body.split(f'name="{name}"')[1].split(">")[0]
+    )
     assert ("checked" in checkbox) is (not EXPECTED_DEFAULTS[name])
 
 

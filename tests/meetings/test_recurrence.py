@@ -107,9 +107,7 @@ def test_the_form_schedules_a_weekly_series_of_meeting_rows(host_client):
     ],
 )
 def test_the_form_refuses_an_impossible_recurrence(host_client, overrides, message):
-    response = host_client.post(
-        "/meetings/new/", form_data(**overrides), HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = host_client.post("/meetings/new/", form_data(**overrides), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Meeting.objects.exists()

@@ -24,9 +24,7 @@ def test_it_schedules_a_meeting(host_client, host):
     assert meeting.topic == "Seminar"
     assert meeting.duration_minutes == 30
     assert meeting.expected_participants == 20
-    assert meeting.start.astimezone(
-        __import__("zoneinfo").ZoneInfo("Europe/Berlin")
-    ).hour == 10
+    assert meeting.start.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin")).hour == 10
     assert meeting.ends_at == meeting.end
     assert len(meeting.meeting_id) == 11
 
@@ -56,9 +54,7 @@ def test_it_reads_the_start_in_the_chosen_time_zone(host_client):
     ],
 )
 def test_it_refuses_bad_input_and_stores_nothing(host_client, overrides, message):
-    response = host_client.post(
-        "/meetings/new/", form_data(**overrides), HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = host_client.post("/meetings/new/", form_data(**overrides), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert message in response.content.decode()
     assert 'class="error-summary"' in response.content.decode()
@@ -182,9 +178,7 @@ def test_it_refuses_to_delete_a_running_meeting(host_client, meeting):
 def test_an_ended_meeting_cannot_be_edited(host_client, meeting):
     meeting.status = Meeting.Status.ENDED
     meeting.save()
-    response = host_client.post(
-        f"/meetings/{meeting.meeting_id}/edit/", form_data(topic="Changed")
-    )
+    response = host_client.post(f"/meetings/{meeting.meeting_id}/edit/", form_data(topic="Changed"))
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.topic == "Seminar"
