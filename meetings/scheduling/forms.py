@@ -21,21 +21,29 @@ from meetings.scheduling import services
 from portal.models import User
 from portal.selectors import licence_type_for
 
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAX_DURATION_MINUTES = 24 * 60
 
 
 class LocalDateTimeField(forms.CharField):
-    """A wall-clock date and time (``datetime-local``), read in the form's chosen time zone
-    rather than the server's: the form's ``clean`` places it in the zone."""
+    """A wall-clock date and time, read in the form's chosen time zone rather than the
+    server's: the form's ``clean`` places it in the zone.
 
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
+    A plain text input (``YYYY-MM-DD HH:MM``): browsers' ``datetime-local`` controls differ
+    in how they are typed into and read out by screen readers.
+    """
+
+    widget = forms.TextInput(attrs={"placeholder": "2026-05-04 14:30", "autocomplete": "off"})
 
     def to_python(self, value: str) -> datetime.datetime | None:
         value = super().to_python(value)
         if not value:
             return None
+        if len(value) > 40:  # longer is never a date: refuse before parsing
+            raise ValidationError(
+                _("Enter a date and time such as 2026-05-04 14:30."), code="invalid"
+            )
         try:
             parsed = datetime.datetime.fromisoformat(value.strip())
         except ValueError:
@@ -64,7 +72,10 @@ class MeetingForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    start = LocalDateTimeField(label=_("Start (date and time)"))
+    start = LocalDateTimeField(
+        label=_("Start (date and time)"),
+        help_text=_("Format YYYY-MM-DD HH:MM (24-hour clock), in the time zone below."),
+    )
     duration_minutes = forms.IntegerField(
         label=_("Duration in minutes"),
         min_value=1,
@@ -136,7 +147,10 @@ class MeetingForm(forms.Form):
     until = forms.DateField(
         label=_("Last date of the series"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"placeholder": "2026-07-31"}),
+        help_text=_("Format YYYY-MM-DD."),
+        error_messages={"invalid": _("Enter a date such as 2026-07-31.")},
     )
     count = forms.IntegerField(label=_("Or: number of occurrences"), required=False)
 

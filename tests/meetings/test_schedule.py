@@ -43,6 +43,8 @@ def test_it_reads_the_start_in_the_chosen_time_zone(host_client):
     [
         ({"start": "2020-01-01T10:00"}, "The start must be in the future."),
         ({"start": "tomorrow"}, "Enter a date and time"),
+        ({"start": "2030-01-01 10:00" + " " * 10 + "x" * 100}, "Enter a date and time"),
+        ({"until": "31.07.2030", "repeat": "WEEKLY"}, "Enter a date such as 2026-07-31."),
         ({"duration_minutes": "0"}, "The duration must be at least one minute."),
         ({"duration_minutes": "-5"}, "The duration must be at least one minute."),
         ({"timezone": "Mars/Olympus_Mons"}, "Unknown time zone: Mars/Olympus_Mons."),

@@ -1,0 +1,169 @@
+"""Benchmark: the "My meetings" page with 10,000 meetings in the database.
+
+Creates a throw-away test database (``test_<name>`` of ``DATABASE_URL``, SQLite in memory
+without it), fills it with 10,000 meetings of one host (half upcoming, half past, some series
+occurrences and co-hosted meetings of another host) plus 10,000 meetings of other hosts, and
+requests ``/meetings/`` (first pages and a deep page) through Django's test client. Prints the
+median and 95th-percentile time and the number of queries, and the ratio to the same page
+with 100 meetings: the query count must not grow with the number of meetings.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_meetings \
+        uv run python benchmarks/my_meetings.py
+"""
+
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    CaptureQueriesContext,
+    setup_test_environment,
+    teardown_test_environment,
+)
+
+MEETINGS = 10_000
+SMALL = 100
+REQUESTS = 30
+PATHS = ["/meetings/", "/meetings/?upcoming=200&past=100"]
+
+
+def populate(host, others, member, count: int, id_offset: int) -> None:
+    from django.contrib.auth.models import Permission
+    from django.utils.timezone import now
+
+    from meetings.models import Meeting, MeetingSeries, MeetingUserObjectPermission
+    from meetings.scheduling.services import HOST_PERMISSION
+
+    moment = now()
+    series = MeetingSeries.objects.create(
+        host=host,
+        topic="Series",
+        frequency="WEEKLY",
+        count=2,
+        first_start=moment,
+        timezone="Europe/Berlin",
+    )
+    rows = []
+    for index in range(count):
+        offset = datetime.timedelta(hours=index - count // 2)
+        owner = host if index % 10 else others[index % len(others)]
+        meeting = Meeting(
+            host=owner,
+            topic=f"Meeting {index}",
+            start=moment + offset,
+            duration_minutes=60,
+            meeting_id=str(10_000_000_000 + id_offset + index),
+            passcode_encrypted="not-used",
+            series=series if index % 7 == 0 and owner == host else None,
+            status=Meeting.Status.ENDED if offset < datetime.timedelta(0) else "scheduled",
+        )
+        meeting.ends_at = meeting.end
+        rows.append(meeting)
+    Meeting.objects.bulk_create(rows, batch_size=2000)
+    # the host co-hosts the meetings of others
+    permission = Permission.objects.get(codename=HOST_PERMISSION)
+    granted = Meeting.objects.exclude(host=host).filter(
+        meeting_id__gte=str(10_000_000_000 + id_offset)
+    )
+    MeetingUserObjectPermission.objects.bulk_create(
+        MeetingUserObjectPermission(content_object=meeting, user=host, permission=permission)
+        for meeting in granted
+    )
+    # noise: other hosts' meetings that must not show
+    Meeting.objects.bulk_create(
+        (
+            Meeting(
+                host=member,
+                topic="Other",
+                start=moment + datetime.timedelta(minutes=i),
+                ends_at=moment + datetime.timedelta(minutes=i + 30),
+                duration_minutes=30,
+                meeting_id=str(50_000_000_000 + id_offset + i),
+                passcode_encrypted="not-used",
+            )
+            for i in range(count)
+        ),
+        batch_size=2000,
+    )
+
+
+def measure(client: Client, path: str) -> tuple[float, float, int]:
+    client.get(path)  # warm up
+    timings = []
+    for _ in range(REQUESTS):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(queries)
+
+
+def main() -> None:
+    from django.core.management import call_command
+
+    from meetings.models import Meeting
+    from portal.models import Role, User
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        settings.DEBUG = True
+        call_command("demo_data", verbosity=0)
+        settings.DEBUG = False
+        staff = Role.objects.get(slug="staff")
+        host = User.objects.create_user("bench-host", role=staff, is_institution_member=True)
+        member = User.objects.create_user("bench-other", role=staff, is_institution_member=True)
+        others = [
+            User.objects.create_user(f"bench-co-{i}", role=staff, is_institution_member=True)
+            for i in range(5)
+        ]
+        client = Client()
+        client.force_login(host)
+        engine = connection.vendor
+        print(f"My meetings benchmark on {engine}, {REQUESTS} requests per figure")
+        results = {}
+        populate(host, others, member, SMALL, 0)
+        results[SMALL] = [measure(client, path) for path in PATHS]
+        Meeting.objects.all().delete()
+        started = time.perf_counter()
+        populate(host, others, member, MEETINGS, 100_000)
+        print(f"filled {Meeting.objects.count()} meetings in {time.perf_counter() - started:.1f} s")
+        if engine == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        results[MEETINGS] = [measure(client, path) for path in PATHS]
+        for size, figures in results.items():
+            for path, (median, p95, queries) in zip(PATHS, figures, strict=True):
+                print(
+                    f"{size:>6} meetings of the host  {path:<36} median {median:7.2f} ms"
+                    f"  p95 {p95:7.2f} ms  queries {queries}"
+                )
+        for index, path in enumerate(PATHS):
+            small, large = results[SMALL][index], results[MEETINGS][index]
+            print(
+                f"ratio {MEETINGS}/{SMALL} for {path}: time {large[0] / small[0]:.2f}x, "
+                f"queries {large[2]}/{small[2]}"
+            )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+if __name__ == "__main__":
+    main()
