@@ -193,3 +193,33 @@ def test_deleting_one_occurrence_or_the_whole_series(host_client, series_meeting
     host_client.post(f"/meetings/{series_meeting.meeting_id}/delete/?scope=series")
     assert not MeetingSeries.objects.exists()
     assert not Meeting.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_pages_of_a_series_occurrence_render(host_client, series_meeting):
+    detail = host_client.get(f"/meetings/{series_meeting.meeting_id}/", HTTP_ACCEPT_LANGUAGE="de")
+    body = detail.content.decode()
+    assert detail.status_code == 200
+    assert "Ganze Serie ändern" in body
+    assert "Zur ganzen Serie einladen" in body
+    edit = host_client.get(f"/meetings/{series_meeting.meeting_id}/edit-series/")
+    assert edit.status_code == 200
+    assert 'value="WEEKLY" selected' in edit.content.decode()
+    assert 'name="count" value="4"' in edit.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_impossible_series_edit_changes_nothing(host_client, series_meeting):
+    series = series_meeting.series
+    response = host_client.post(
+        f"/meetings/{series_meeting.meeting_id}/edit-series/",
+        form_data(
+            topic="Renamed",
+            start=series.first_start_local.strftime("%Y-%m-%d %H:%M"),
+            repeat="WEEKLY",
+            count="900",
+        ),
+    )
+    assert response.status_code == 400
+    assert series.occurrences.count() == 4
+    assert set(series.occurrences.values_list("topic", flat=True)) == {"Seminar"}
