@@ -60,6 +60,7 @@ def test_the_error_summary_leads_to_the_field(live_server, new_page, host):
         page.keyboard.press("Enter")
     summary = page.locator("#error-summary")
     summary.wait_for()
+    page.wait_for_function("document.activeElement.id === 'error-summary'")
     summary.get_by_role("link", name="Topic: This field is required.").focus()
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#id_topic"
