@@ -146,3 +146,19 @@ def test_invitee_addresses_are_marked_personal_data():
 
     with translation.override("en"):
         assert "Personal data." in str(Invitation._meta.get_field("email").help_text)
+
+
+def test_the_host_downloads_the_calendar_file_of_the_series(host_client, host):
+    start = recurrence.localise(local_start(days=3), BERLIN)
+    first = services.schedule_meeting(
+        host=host, details=details(start=start), rule=recurrence.Rule("MONTHLY", count=6)
+    )
+    response = host_client.get(f"/meetings/{first.meeting_id}/calendar.ics?scope=series")
+    assert response.status_code == 200
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    assert sum("RRULE" in event for event in events) == 1
+    uids = {str(event.get("uid")) for event in events}
+    assert len(uids) == 1
+    assert uids.pop().startswith(f"series-{first.series_id}@")
+    joins = {str(event.get("url")) for event in events if "RECURRENCE-ID" in event}
+    assert joins == {m.join_url() for m in first.series.occurrences.all()}

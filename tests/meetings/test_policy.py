@@ -121,3 +121,11 @@ def test_the_policy_is_a_single_row_edited_in_the_admin(admin_client):
     assert policy.minimum_passcode_length == 10
     assert MeetingPolicy.objects.count() == 1
     assert admin_client.get("/admin/meetings/meetingpolicy/add/").status_code == 403
+
+
+def test_the_meeting_page_marks_locked_settings(host_client, meeting):
+    policy = MeetingPolicy.current()
+    policy.authenticated_only_locked = True
+    policy.save()
+    body = host_client.get(f"/meetings/{meeting.meeting_id}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert body.content.decode().count("fixed by the institution") == 1
