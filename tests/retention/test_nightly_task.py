@@ -1,0 +1,109 @@
+"""The nightly task: its beat schedule, and a run through a real Celery worker on Redis."""
+
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils.timezone import now
+from django_celery_beat.models import PeriodicTask
+
+from portal.models import User
+from retention import services
+from retention.models import DeletionLogEntry, PurgeRun
+from retention.schedule import ensure_nightly_tasks, periodic_task_name
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_registered_category_has_a_nightly_task(db):
+    task = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
+
+    assert task.task == "retention.tasks.purge_category"
+    assert json.loads(task.kwargs) == {"category": "stale_accounts"}
+    assert task.crontab.hour == "2"
+    assert task.enabled
+
+
+def test_an_admins_change_to_the_schedule_is_kept_after_migrate(db):
+    task = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
+    task.enabled = False
+    task.save()
+
+    created = ensure_nightly_tasks()
+
+    assert created == []
+    task.refresh_from_db()
+    assert not task.enabled
+
+
+def test_the_task_runs_the_purge(db):
+    from retention.tasks import purge_category
+
+    user = User.objects.create_user(username="gone", email="gone@uni.example", is_active=False)
+    User.objects.filter(pk=user.pk).update(last_login=now() - datetime.timedelta(days=40))
+
+    result = purge_category.apply(args=["stale_accounts"])
+
+    assert result.get()["done"] == 1
+    user.refresh_from_db()
+    assert user.username == f"anonymised-{user.pk}"
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
+    from portal.celery import app
+
+    user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
+    User.objects.filter(pk=user.pk).update(last_login=now() - datetime.timedelta(days=40))
+    nightly = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    queue = f"retention-test-{os.getpid()}"
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
+         "--queues", queue, "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        # the same task and arguments that beat sends at night, on the real broker
+        result = app.send_task(nightly.task, kwargs=json.loads(nightly.kwargs), queue=queue)
+        outcome = result.get(timeout=60)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+    assert outcome["status"] == "succeeded", log.read_text()
+    assert outcome["done"] == 1
+    user.refresh_from_db()
+    assert user.username == f"anonymised-{user.pk}"
+    run = PurgeRun.objects.get(category="stale_accounts")
+    assert (run.status, run.anonymised_count) == (PurgeRun.Status.SUCCEEDED, 1)
+    assert DeletionLogEntry.objects.get().references == [
+        services.item_reference(f"portal.user:{user.pk}")
+    ]
+    assert "retention.tasks.purge_category" in log.read_text()
