@@ -37,7 +37,10 @@ class EqualsAny(Lookup):
 
     def as_sql(self, compiler, connection) -> tuple[str, list]:  # noqa: ANN001
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = [self.lhs.output_field.get_db_prep_value(v, connection) for v in self.rhs]
+        values = list(self.rhs)
+        if not all(type(v) is int for v in values):
+            prepare = self.lhs.output_field.get_db_prep_value
+            values = [prepare(v, connection) for v in values]
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s)", [*lhs_params, values]
         if not values:

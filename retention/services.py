@@ -83,13 +83,21 @@ class PurgeReport:
         }
 
 
+def _reference_key() -> bytes:
+    secret = getattr(settings, "RETENTION_REFERENCE_SECRET", "") or settings.SECRET_KEY
+    return hashlib.sha256(b"retention-deletion-log:" + secret.encode()).digest()
+
+
 def item_reference(key: str) -> str:
     """The non-reversible reference of an item key ("portal.user:42") for the deletion log:
     HMAC-SHA256 with a server secret, so that the small space of primary keys cannot be
     searched without the secret."""
-    secret = getattr(settings, "RETENTION_REFERENCE_SECRET", "") or settings.SECRET_KEY
-    derived = hashlib.sha256(b"retention-deletion-log:" + secret.encode()).digest()
-    return hmac.new(derived, key.encode(), hashlib.sha256).hexdigest()
+    return item_references([key])[0]
+
+
+def item_references(keys: list[str]) -> list[str]:
+    secret = _reference_key()
+    return [hmac.new(secret, key.encode(), hashlib.sha256).hexdigest() for key in keys]
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -240,7 +248,7 @@ def _log_batch(
         action=rule.action,
         run=run,
         count=len(ids),
-        references=[item_reference(f"{label}:{pk}") for pk in ids],
+        references=item_references([f"{label}:{pk}" for pk in ids]),
     )
     if run is not None:
         counter = "anonymised_count" if rule.action == RetentionRule.Action.ANONYMISE else (
