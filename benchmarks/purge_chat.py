@@ -65,6 +65,9 @@ class BenchChat(models.Model):
         db_table = "bench_chat"
         managed = False
 
+    def __str__(self) -> str:
+        return str(self.pk)
+
 
 class BenchChatCategory(RetentionCategory):
     """Shaped like the meetings app's future chat category: 30 days after creation."""
@@ -111,7 +114,9 @@ class InsertProbe:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        with psycopg.connect(BENCH_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        with psycopg.connect(
+            BENCH_URL.replace("postgres://", "postgresql://"), autocommit=True
+        ) as conn:
             while not self._stop.is_set():
                 started = time.perf_counter()
                 conn.execute(
@@ -160,23 +165,33 @@ def main() -> None:
     # the plans of the batch queries at this size
     free = category.expired(rule, NOW).order_by("pk")
     ids = list(free.values_list("pk", flat=True)[: args.batch_size])
-    select_sql, select_params = free.values_list("pk", flat=True)[: args.batch_size].query.sql_with_params()
+    select_sql, select_params = free.values_list("pk", flat=True)[
+        : args.batch_size
+    ].query.sql_with_params()
     print("\nplan: select the next batch of ids (LIMIT, no OFFSET)")
     print(explain(select_sql, list(select_params)))
     print("plan: delete the batch")
     print(explain("DELETE FROM bench_chat WHERE id = ANY(%s)", [ids]))
     print("plan, for comparison: DELETE … WHERE id IN (SELECT … LIMIT n)")
-    print(explain(
-        "DELETE FROM bench_chat WHERE id IN (SELECT id FROM bench_chat WHERE created_at <= %s "
-        "ORDER BY id LIMIT %s)", [rule.cutoff(NOW), args.batch_size]))
+    print(
+        explain(
+            "DELETE FROM bench_chat WHERE id IN (SELECT id FROM bench_chat WHERE created_at <= %s "
+            "ORDER BY id LIMIT %s)",
+            [rule.cutoff(NOW), args.batch_size],
+        )
+    )
 
     print(f"\nengine purge, batches of {args.batch_size:,} ...", flush=True)
     with InsertProbe() as engine_probe:
         started = time.perf_counter()
-        report = services.purge_category(identifier="bench_chat", at=NOW, batch_size=args.batch_size)
+        report = services.purge_category(
+            identifier="bench_chat", at=NOW, batch_size=args.batch_size
+        )
         engine_seconds = time.perf_counter() - started
     assert report.done == expired, (report.done, expired)
-    logged = sum(DeletionLogEntry.objects.filter(category="bench_chat").values_list("count", flat=True))
+    logged = sum(
+        DeletionLogEntry.objects.filter(category="bench_chat").values_list("count", flat=True)
+    )
     assert logged == expired
 
     print("refilling for the plain DELETE ...", flush=True)

@@ -56,9 +56,7 @@ class RetentionRule(models.Model):
     period_amount = models.PositiveIntegerField(
         _("period"), validators=[MaxValueValidator(100 * 366)]
     )
-    period_unit = models.CharField(
-        _("unit"), max_length=8, choices=Unit.choices, default=Unit.DAYS
-    )
+    period_unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.DAYS)
     maximum_days = models.PositiveIntegerField(
         _("institution maximum (days)"),
         null=True,
@@ -178,9 +176,7 @@ class LegalHold(models.Model):
 
     @classmethod
     def active_references(cls) -> set[str]:
-        return set(
-            cls.objects.filter(released_at__isnull=True).values_list("reference", flat=True)
-        )
+        return set(cls.objects.filter(released_at__isnull=True).values_list("reference", flat=True))
 
 
 class PurgeRun(models.Model):

@@ -251,8 +251,10 @@ def _log_batch(
         references=item_references([f"{label}:{pk}" for pk in ids]),
     )
     if run is not None:
-        counter = "anonymised_count" if rule.action == RetentionRule.Action.ANONYMISE else (
-            "deleted_count"
+        counter = (
+            "anonymised_count"
+            if rule.action == RetentionRule.Action.ANONYMISE
+            else ("deleted_count")
         )
         PurgeRun.objects.filter(pk=run.pk).update(
             **{counter: F(counter) + len(ids)}, heartbeat_at=current_time()

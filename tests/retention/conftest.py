@@ -69,8 +69,10 @@ class FileBackedCategory(AuditBackedCategory):
     def delete_files(self, ids: list[Any]) -> None:
         if self.fail_storage:
             raise OSError("storage unavailable")
-        for name in self.queryset().filter(EqualsAny(models.F("pk"), ids)).values_list(
-            "details__file", flat=True
+        for name in (
+            self.queryset()
+            .filter(EqualsAny(models.F("pk"), ids))
+            .values_list("details__file", flat=True)
         ):
             self.storage.delete(name)  # a missing file is fine: FileSystemStorage ignores it
 

@@ -127,7 +127,10 @@ def _user(username: str, *, last_login: datetime.datetime, is_active: bool = Tru
 
 @pytest.mark.parametrize(
     ("counts_from", "period", "is_active"),
-    [("account_left", relativedelta(days=30), False), ("account_inactive", relativedelta(days=365), True)],
+    [
+        ("account_left", relativedelta(days=30), False),
+        ("account_inactive", relativedelta(days=365), True),
+    ],
 )
 def test_a_stale_account_is_anonymised_exactly_at_the_end_of_its_period(
     db, counts_from, period, is_active

@@ -71,9 +71,7 @@ def test_a_crash_between_file_and_row_deletion_is_finished_by_the_next_run(
     }
 
 
-def test_unavailable_storage_fails_the_run_visibly_and_keeps_everything(
-    recordings, storage
-):
+def test_unavailable_storage_fails_the_run_visibly_and_keeps_everything(recordings, storage):
     item = make_file_item(storage, created_at=OLD, counts_from="consent_withdrawn")
     recordings.fail_storage = True
 
