@@ -97,7 +97,7 @@ def item_reference(key: str) -> str:
 
 def item_references(keys: list[str]) -> list[str]:
     secret = _reference_key()
-    return [hmac.new(secret, key.encode(), hashlib.sha256).hexdigest() for key in keys]
+    return [hmac.digest(secret, key.encode(), "sha256").hex() for key in keys]
 
 
 def describe_failure(exc: BaseException) -> str:

@@ -54,6 +54,7 @@ def test_a_rule_with_an_event_its_category_does_not_know_is_refused(admin_client
             "period_unit": "days",
             "action": "anonymise",
         },
+        headers={"accept-language": "en"},
     )
 
     assert response.status_code == 200
