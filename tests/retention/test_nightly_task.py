@@ -61,7 +61,14 @@ def test_the_task_runs_the_purge(db):
 @pytest.mark.django_db(transaction=True)
 def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
     from portal.celery import app
+    from retention.models import RetentionRule
 
+    # an earlier transactional test may have flushed the default rules
+    RetentionRule.objects.get_or_create(
+        category="stale_accounts",
+        counts_from="account_left",
+        defaults={"period_amount": 30, "action": "anonymise"},
+    )
     user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
     User.objects.filter(pk=user.pk).update(last_login=now() - datetime.timedelta(days=40))
     nightly = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
