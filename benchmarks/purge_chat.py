@@ -47,7 +47,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, models  # noqa: E402
+from django.db import connection, models, transaction  # noqa: E402
 
 from retention import services  # noqa: E402
 from retention.models import DeletionLogEntry, PurgeRun, RetentionRule  # noqa: E402
@@ -165,10 +165,13 @@ def main() -> None:
     # the plans of the batch queries at this size
     free = category.expired(rule, NOW).order_by("pk")
     ids = list(free.values_list("pk", flat=True)[: args.batch_size])
-    select_sql, select_params = free.values_list("pk", flat=True)[
-        : args.batch_size
-    ].query.sql_with_params()
-    print("\nplan: select the next batch of ids (LIMIT, no OFFSET)")
+    with transaction.atomic():  # the engine's own lock query, as a batch runs it
+        next_batch = services._for_update(free.filter(pk__gt=ids[0]))
+        select_sql, select_params = next_batch.values_list("pk", flat=True)[
+            : args.batch_size
+        ].query.sql_with_params()
+    print("\nplan: lock the next batch (ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED, no OFFSET)")
+    print("    " + select_sql % tuple(f"'{p}'" for p in select_params))
     print(explain(select_sql, list(select_params)))
     print("plan: delete the batch")
     print(explain("DELETE FROM bench_chat WHERE id = ANY(%s)", [ids]))

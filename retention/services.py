@@ -222,14 +222,25 @@ def preview_rule(
     return report
 
 
+def _for_update(queryset: models.QuerySet) -> models.QuerySet:
+    """Lock the selected rows of the category's own table, skipping rows another worker holds
+    (a no-op on SQLite, which has no row locks)."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return queryset
+    kwargs: dict[str, Any] = {"skip_locked": True}
+    if connection.features.has_select_for_update_of:
+        kwargs["of"] = ("self",)
+    return queryset.select_for_update(**kwargs)
+
+
+def _lock_next(candidates: models.QuerySet, batch_size: int) -> list[Any]:
+    """Lock and return the next ``batch_size`` ids of ``candidates`` (ordered by pk)."""
+    return list(_for_update(candidates).values_list("pk", flat=True)[:batch_size])
+
+
 def _lock(queryset: models.QuerySet, ids: list[Any]) -> list[Any]:
     """Lock the rows of ``ids`` that still match ``queryset``; skip rows another worker holds."""
-    locked = queryset.filter(EqualsAny(F("pk"), ids)).order_by("pk")
-    if connection.features.has_select_for_update_skip_locked:
-        kwargs: dict[str, Any] = {"skip_locked": True}
-        if connection.features.has_select_for_update_of:
-            kwargs["of"] = ("self",)
-        locked = locked.select_for_update(**kwargs)
+    locked = _for_update(queryset.filter(EqualsAny(F("pk"), ids)).order_by("pk"))
     return list(locked.values_list("pk", flat=True))
 
 
@@ -271,9 +282,9 @@ def purge_rule(
 ) -> RuleReport:
     """Delete (or anonymise) what ``rule`` says is expired, batch by batch.
 
-    Each batch: select up to ``batch_size`` ids after the last one seen (an index range scan,
-    no ``OFFSET``), lock those still expired and not held, act on them and log them in one
-    transaction.
+    Each batch is one transaction: lock the next ``batch_size`` expired, unheld items after the
+    last id seen (``ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED``: an index range scan, no
+    ``OFFSET``; rows another worker holds are left to it), act on them, log them.
     """
     free, held = _expired_and_free(category, rule, at)
     label = free.model._meta.label_lower
@@ -283,21 +294,24 @@ def purge_rule(
         candidates = free.order_by("pk")
         if last_pk is not None:
             candidates = candidates.filter(pk__gt=last_pk)
-        ids = list(candidates.values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            break
-        last_pk = ids[-1]
         if category.has_files:
-            done = _purge_batch_with_files(
-                category=category, rule=rule, run=run, free=free, label=label, ids=ids
+            done, last_pk = _purge_batch_with_files(
+                category=category,
+                rule=rule,
+                run=run,
+                candidates=candidates,
+                label=label,
+                batch_size=batch_size,
             )
         else:
             with transaction.atomic():
-                locked = _lock(free, ids)
+                locked = _lock_next(candidates, batch_size)
                 if locked:
                     _act(category, rule, locked)
                     _log_batch(category=category, rule=rule, run=run, label=label, ids=locked)
-            done = len(locked)
+            done, last_pk = len(locked), (locked[-1] if locked else None)
+        if last_pk is None:
+            break
         report.done += done
     report.expired = report.done + report.held
     return report
@@ -315,15 +329,17 @@ def _purge_batch_with_files(
     category: RetentionCategory,
     rule: RetentionRule,
     run: PurgeRun | None,
-    free: models.QuerySet,
+    candidates: models.QuerySet,
     label: str,
-    ids: list[Any],
-) -> int:
-    """Mark, delete the files, delete the rows: each step safe to repeat after a crash."""
+    batch_size: int,
+) -> tuple[int, Any]:
+    """Mark, delete the files, delete the rows: each step safe to repeat after a crash.
+
+    Returns how many items went and the last id seen (None when nothing was left)."""
     with transaction.atomic():
-        marked = _lock(free, ids)
+        marked = _lock_next(candidates, batch_size)
         if not marked:
-            return 0
+            return 0, None
         category.mark_batch(marked)
     # Outside any transaction: storage errors propagate and fail the run; the rows stay
     # (marked, still expired) and the next run deletes their files again, then the rows.
@@ -334,4 +350,4 @@ def _purge_batch_with_files(
         if gone_files:
             _act(category, rule, gone_files)
             _log_batch(category=category, rule=rule, run=run, label=label, ids=gone_files)
-    return len(gone_files)
+    return len(gone_files), marked[-1]

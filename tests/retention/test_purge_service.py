@@ -206,10 +206,10 @@ def test_a_batch_takes_a_fixed_number_of_queries(chat, django_assert_num_queries
         make_item(created_at=OLD)
     run = services.claim_run(category="chat", at=NOW)
     rule = services.RetentionRule.objects.get(category="chat")
-    # active holds (1); per batch of 2: select the ids, lock them, delete, write the log
-    # entry, count on the run (5) inside a savepoint pair (2, the test's transaction); the
-    # final empty select (1). No query per item.
-    with django_assert_num_queries(1 + 3 * (5 + 2) + 1) as context:
+    # active holds (1); per batch of 2: lock the next ids, delete, write the log entry, count
+    # on the run (4) inside a savepoint pair (2, the test's transaction); the final empty
+    # lock (1 + 2). No query per item.
+    with django_assert_num_queries(1 + 3 * (4 + 2) + (1 + 2)) as context:
         services.purge_rule(
             category=services.registry.get("chat"), rule=rule, at=NOW, run=run, batch_size=2
         )
