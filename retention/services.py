@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils.timezone import now as current_time
 
 from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 1000
 #: A running run whose heartbeat is older than this is taken to be dead (worker killed).
 STALE_RUN_AFTER = datetime.timedelta(minutes=15)
+#: How often a live run renews its heartbeat (between batches).
+HEARTBEAT_EVERY = datetime.timedelta(seconds=30)
 
 
 @dataclass
@@ -95,9 +97,24 @@ def item_reference(key: str) -> str:
     return item_references([key])[0]
 
 
-def item_references(keys: list[str]) -> list[str]:
+def item_digests(keys: list[str]) -> bytes:
+    """The references of ``keys`` as raw HMAC-SHA256 digests, concatenated (32 bytes each)."""
     secret = _reference_key()
-    return [hmac.digest(secret, key.encode(), "sha256").hex() for key in keys]
+    return b"".join(hmac.digest(secret, key.encode(), "sha256") for key in keys)
+
+
+def item_references(keys: list[str]) -> list[str]:
+    raw = item_digests(keys)
+    return [raw[i : i + 32].hex() for i in range(0, len(raw), 32)]
+
+
+def find_deletions(key: str) -> list[DeletionLogEntry]:
+    """The log entries that record the deletion of the item ``key`` ("portal.user:42").
+
+    The proof an institution gives when asked whether an item was deleted: it needs the key
+    and the server secret; the log alone names nothing."""
+    reference = item_reference(key)
+    return [entry for entry in DeletionLogEntry.objects.iterator() if entry.includes(reference)]
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -108,13 +125,13 @@ def describe_failure(exc: BaseException) -> str:
 
 
 # -- claiming runs -------------------------------------------------------------------------
-def claim_run(*, category: str, at: datetime.datetime | None = None) -> PurgeRun | None:
+def claim_run(*, category: str) -> PurgeRun | None:
     """Start a run of ``category`` unless one is alive; take over one whose heartbeat stopped.
 
     Sentry's scheduled deletions: the claim is a row that only one process can create
     (partial unique constraint on running runs).
     """
-    at = at or current_time()
+    at = current_time()  # wall-clock time, whatever moment the rules are applied "as of"
     PurgeRun.objects.filter(
         category=category,
         status=PurgeRun.Status.RUNNING,
@@ -164,7 +181,7 @@ def purge_category(
             report.rules.append(preview_rule(category=category, rule=rule, at=at))
         return report
 
-    run = claim_run(category=identifier, at=at)
+    run = claim_run(category=identifier)
     if run is None:
         logger.info("purge of %s skipped: another run is in progress", identifier)
         return PurgeReport(category=identifier, status="busy")
@@ -177,18 +194,15 @@ def purge_category(
     except Exception as exc:
         report.status = PurgeRun.Status.FAILED
         report.failure = describe_failure(exc)
-        PurgeRun.objects.filter(pk=run.pk).update(
-            status=PurgeRun.Status.FAILED,
-            finished_at=current_time(),
-            failure=report.failure,
-            held_count=report.held,
+        _finish_run(
+            run, status=PurgeRun.Status.FAILED, failure=report.failure, held_count=report.held
         )
         logger.exception("purge of %s failed (run %s)", identifier, run.pk)
         raise
     report.status = PurgeRun.Status.SUCCEEDED
-    PurgeRun.objects.filter(pk=run.pk).update(
+    _finish_run(
+        run,
         status=PurgeRun.Status.SUCCEEDED,
-        finished_at=current_time(),
         expired_count=report.expired,
         held_count=report.held,
     )
@@ -196,6 +210,22 @@ def purge_category(
         "purge of %s: %s done, %s held (run %s)", identifier, report.done, report.held, run.pk
     )
     return report
+
+
+def _finish_run(run: PurgeRun, **fields: Any) -> None:
+    """Close the run; its counts come from its log entries, the record of what really went."""
+    totals = dict(
+        DeletionLogEntry.objects.filter(run=run)
+        .order_by()
+        .values_list("action")
+        .annotate(total=Sum("count"))
+    )
+    PurgeRun.objects.filter(pk=run.pk).update(
+        finished_at=current_time(),
+        deleted_count=totals.get(RetentionRule.Action.DELETE, 0),
+        anonymised_count=totals.get(RetentionRule.Action.ANONYMISE, 0),
+        **fields,
+    )
 
 
 def _expired_and_free(
@@ -259,17 +289,12 @@ def _log_batch(
         action=rule.action,
         run=run,
         count=len(ids),
-        references=item_references([f"{label}:{pk}" for pk in ids]),
+        digests=item_digests([f"{label}:{pk}" for pk in ids]),
     )
-    if run is not None:
-        counter = (
-            "anonymised_count"
-            if rule.action == RetentionRule.Action.ANONYMISE
-            else ("deleted_count")
-        )
-        PurgeRun.objects.filter(pk=run.pk).update(
-            **{counter: F(counter) + len(ids)}, heartbeat_at=current_time()
-        )
+    if run is not None and current_time() - run.heartbeat_at >= HEARTBEAT_EVERY:
+        # a sign of life now and then, not per batch: one round trip less per batch
+        run.heartbeat_at = current_time()
+        PurgeRun.objects.filter(pk=run.pk).update(heartbeat_at=run.heartbeat_at)
 
 
 def purge_rule(

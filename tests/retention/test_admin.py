@@ -111,7 +111,7 @@ def test_failed_runs_stand_out(admin_client):
 
 def test_runs_and_the_deletion_log_are_read_only(admin_client):
     entry = DeletionLogEntry.objects.create(
-        category="chat", rule_summary="chat", action="delete", count=1, references=["ab"]
+        category="chat", rule_summary="chat", action="delete", count=1, digests=bytes(32)
     )
 
     add = admin_client.get(reverse("admin:retention_deletionlogentry_add"))

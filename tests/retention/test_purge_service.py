@@ -4,6 +4,7 @@ import datetime
 import json
 
 import pytest
+from django.utils import timezone
 
 from portal.models import AuditEvent, User
 from retention import services
@@ -131,7 +132,8 @@ def test_an_exception_mid_batch_leaves_nothing_half_done(chat, monkeypatch):
 
 def test_a_second_run_while_one_is_alive_does_nothing(chat):
     make_item(created_at=OLD)
-    PurgeRun.objects.create(category="chat", started_at=NOW, heartbeat_at=NOW)
+    alive = timezone.now()
+    PurgeRun.objects.create(category="chat", started_at=alive, heartbeat_at=alive)
 
     report = services.purge_category(identifier="chat", at=NOW)
 
@@ -192,10 +194,16 @@ def test_the_deletion_log_holds_no_personal_data(db):
 
     entries = list(DeletionLogEntry.objects.values())
     assert entries
-    dumped = json.dumps(entries, default=str)
+    dumped = json.dumps(entries, default=str).encode() + b"".join(
+        bytes(e["digests"]) for e in entries
+    )
     for personal in ("erika", "Erika", "Mustermann", "Eri", "uni.example", chat_text):
-        assert personal not in dumped
-    assert entries[0]["references"] == [services.item_reference(f"portal.user:{user.pk}")]
+        assert personal.encode() not in dumped
+        assert personal.encode("utf-16-le") not in dumped
+    reference = services.item_reference(f"portal.user:{user.pk}")
+    assert DeletionLogEntry.objects.get().references == [reference]
+    assert services.find_deletions(f"portal.user:{user.pk}") == [DeletionLogEntry.objects.get()]
+    assert services.find_deletions(f"portal.user:{user.pk + 1}") == []
     assert services.item_reference(f"portal.user:{user.pk}") != services.item_reference(
         f"portal.user:{user.pk + 1}"
     )
@@ -204,15 +212,26 @@ def test_the_deletion_log_holds_no_personal_data(db):
 def test_a_batch_takes_a_fixed_number_of_queries(chat, django_assert_num_queries):
     for _ in range(6):
         make_item(created_at=OLD)
-    run = services.claim_run(category="chat", at=NOW)
+    run = services.claim_run(category="chat")
     rule = services.RetentionRule.objects.get(category="chat")
-    # active holds (1); per batch of 2: lock the next ids, delete, write the log entry, count
-    # on the run (4) inside a savepoint pair (2, the test's transaction); the final empty
-    # lock (1 + 2). No query per item.
-    with django_assert_num_queries(1 + 3 * (4 + 2) + (1 + 2)) as context:
+    # active holds (1); per batch of 2: lock the next ids, delete, write the log entry (3)
+    # inside a savepoint pair (2, the test's transaction); the final empty lock (1 + 2).
+    # No query per item; the heartbeat is renewed every 30 seconds, not per batch.
+    with django_assert_num_queries(1 + 3 * (3 + 2) + (1 + 2)) as context:
         services.purge_rule(
             category=services.registry.get("chat"), rule=rule, at=NOW, run=run, batch_size=2
         )
     deletes = [q["sql"] for q in context.captured_queries if q["sql"].startswith("DELETE")]
     assert len(deletes) == 3
     assert not AuditEvent.objects.exists()
+
+
+def test_a_long_run_renews_its_heartbeat_between_batches(chat, monkeypatch):
+    for _ in range(3):
+        make_item(created_at=OLD)
+    monkeypatch.setattr(services, "HEARTBEAT_EVERY", datetime.timedelta(0))
+    report = services.purge_category(identifier="chat", at=NOW, batch_size=1)
+
+    run = PurgeRun.objects.get(pk=report.run_id)
+    assert run.heartbeat_at > run.started_at
+    assert run.deleted_count == 3
