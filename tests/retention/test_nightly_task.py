@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,83 @@ def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
         services.item_reference(f"portal.user:{user.pk}")
     ]
     assert "retention.tasks.purge_category" in log.read_text()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_beat_sends_the_scheduled_task_from_its_database_row_to_a_worker(tmp_path):
+    from django_celery_beat.models import IntervalSchedule
+
+    from retention.models import RetentionRule
+
+    RetentionRule.objects.get_or_create(
+        category="stale_accounts",
+        counts_from="account_left",
+        defaults={"period_amount": 30, "action": "anonymise"},
+    )
+    user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
+    User.objects.filter(pk=user.pk).update(last_login=now() - datetime.timedelta(days=40))
+    queue = f"retention-beat-test-{os.getpid()}"
+    # as an admin would edit it: every second instead of nightly, on this test's own queue
+    nightly = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
+    nightly.crontab = None
+    nightly.interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.SECONDS)
+    nightly.queue = queue
+    nightly.save()
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-B",
+            "--scheduler",
+            "django",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if PurgeRun.objects.filter(status=PurgeRun.Status.SUCCEEDED).exists():
+                break
+            time.sleep(0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+    run = PurgeRun.objects.filter(status=PurgeRun.Status.SUCCEEDED).first()
+    assert run is not None, log.read_text()
+    user.refresh_from_db()
+    assert user.username == f"anonymised-{user.pk}"
+    assert DeletionLogEntry.objects.count() == 1  # later runs found nothing left to do
