@@ -74,6 +74,9 @@ class RetentionCategory:
     #: Whether items carry files: then the engine marks the batch, calls :meth:`delete_files`
     #: outside any transaction, and deletes the rows afterwards.
     has_files: ClassVar[bool] = False
+    #: An upper bound on the batch size for this category (e.g. 50 recordings, whose files take
+    #: time to delete: a batch must end well within the run's heartbeat window).
+    max_batch_size: ClassVar[int | None] = None
 
     # -- what is expired -------------------------------------------------------------------
     def expired(self, rule: RetentionRule, now: datetime) -> models.QuerySet:

@@ -314,6 +314,8 @@ def purge_rule(
     free, held = _expired_and_free(category, rule, at)
     label = free.model._meta.label_lower
     report = RuleReport(rule=rule, held=held.count() if held is not None else 0)
+    if category.max_batch_size:
+        batch_size = min(batch_size, category.max_batch_size)
     last_pk = None
     while True:
         candidates = free.order_by("pk")

@@ -116,3 +116,14 @@ def test_a_held_recording_keeps_its_file(recordings, storage):
     assert storage.exists(item.details["file"])
     item.refresh_from_db()
     assert item.target_type == "meetings.meeting"  # not even marked
+
+
+def test_a_category_may_cap_its_batch_size(recordings, storage):
+    recordings.max_batch_size = 2
+    for _ in range(5):
+        make_file_item(storage, created_at=OLD, counts_from="consent_withdrawn")
+
+    report = services.purge_category(identifier="recordings", at=NOW, batch_size=1000)
+
+    assert report.done == 5
+    assert sorted(DeletionLogEntry.objects.values_list("count", flat=True)) == [1, 2, 2]
