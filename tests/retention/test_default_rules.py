@@ -149,3 +149,23 @@ def test_a_stale_account_is_anonymised_exactly_at_the_end_of_its_period(
     assert exactly.username == f"anonymised-{exactly.pk}"
     assert after.username == f"anonymised-{after.pk}"
     assert (after.email, after.first_name, after.last_name) == ("", "", "")
+
+
+def test_an_emptied_rule_table_gets_the_defaults_again_after_migrate(db):
+    from retention.defaults import install_default_rules_if_none
+
+    RetentionRule.objects.all().delete()
+
+    assert install_default_rules_if_none() == 9
+    assert RetentionRule.objects.count() == 9
+    assert install_default_rules_if_none() == 0  # never on top of existing rules
+
+
+def test_a_deleted_single_rule_is_not_brought_back(db):
+    from retention.defaults import install_default_rules_if_none
+
+    RetentionRule.objects.filter(category="chat").delete()
+
+    install_default_rules_if_none()
+
+    assert not RetentionRule.objects.filter(category="chat").exists()
