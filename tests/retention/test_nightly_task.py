@@ -57,6 +57,17 @@ def test_the_task_runs_the_purge(db):
     assert user.username == f"anonymised-{user.pk}"
 
 
+def _wait_until_ready(worker: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise AssertionError(f"the worker exited:\n{log.read_text()}")
+        if " ready." in log.read_text():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the worker did not start in time:\n{log.read_text()}")
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
@@ -109,8 +120,13 @@ def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
     )
     try:
         # the same task and arguments that beat sends at night, on the real broker
+        _wait_until_ready(worker, log)
         result = app.send_task(nightly.task, kwargs=json.loads(nightly.kwargs), queue=queue)
-        outcome = result.get(timeout=60)
+        try:
+            outcome = result.get(timeout=60)
+        except Exception as exc:
+            broker = app.connection().as_uri()
+            raise AssertionError(f"task {result.id} via {broker}:\n{log.read_text()}") from exc
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
