@@ -41,6 +41,10 @@ STALE_RUN_AFTER = datetime.timedelta(minutes=15)
 HEARTBEAT_EVERY = datetime.timedelta(seconds=30)
 
 
+class PurgeFailed(Exception):
+    """A purge failed; the message is ``describe_failure``'s: no personal data."""
+
+
 @dataclass
 class RuleReport:
     """What one rule found and did in one run (or would do, in a dry run)."""
@@ -197,7 +201,8 @@ def purge_category(
         _finish_run(
             run, status=PurgeRun.Status.FAILED, failure=report.failure, held_count=report.held
         )
-        logger.exception("purge of %s failed (run %s)", identifier, run.pk)
+        # the first line only: tracebacks and database DETAIL lines may carry row values
+        logger.error("purge of %s failed (run %s): %s", identifier, run.pk, report.failure)
         raise
     report.status = PurgeRun.Status.SUCCEEDED
     _finish_run(

@@ -18,5 +18,15 @@ from retention import services
     ignore_result=False,
 )
 def purge_category(category: str, batch_size: int = services.DEFAULT_BATCH_SIZE) -> dict:
-    """Purge what the rules of ``category`` say is expired; a failure fails the task."""
-    return services.purge_category(identifier=category, batch_size=batch_size).as_dict()
+    """Purge what the rules of ``category`` say is expired; a failure fails the task.
+
+    The task fails with the run's sanitised failure text, not the original exception, whose
+    traceback Celery would log and store (database errors quote row values).
+    """
+    try:
+        report = services.purge_category(identifier=category, batch_size=batch_size)
+    except Exception as exc:
+        raise services.PurgeFailed(f"{category}: {services.describe_failure(exc)}") from None
+    if report.status == "failed":
+        raise services.PurgeFailed(f"{category}: {report.failure}")
+    return report.as_dict()

@@ -224,3 +224,28 @@ def test_beat_sends_the_scheduled_task_from_its_database_row_to_a_worker(tmp_pat
     user.refresh_from_db()
     assert user.username == f"anonymised-{user.pk}"
     assert DeletionLogEntry.objects.count() == 1  # later runs found nothing left to do
+
+
+def test_a_failing_purge_fails_the_task_without_the_original_exception(db, monkeypatch):
+    from retention.tasks import purge_category
+
+    def broken(**kwargs):
+        raise ValueError("duplicate key\nDETAIL: Key (email)=(erika@uni.example) exists")
+
+    monkeypatch.setattr(services, "purge_category", broken)
+
+    with pytest.raises(services.PurgeFailed) as failure:
+        purge_category.apply(args=["stale_accounts"])
+
+    assert str(failure.value) == "stale_accounts: ValueError: duplicate key"
+    assert failure.value.__suppress_context__  # the original is not chained into the traceback
+    assert failure.value.__cause__ is None
+
+
+def test_a_task_for_an_unregistered_category_fails(db):
+    from retention.tasks import purge_category
+
+    with pytest.raises(services.PurgeFailed, match="not registered"):
+        purge_category.apply(args=["no_such_category"])
+
+    assert PurgeRun.objects.get(category="no_such_category").status == PurgeRun.Status.FAILED
