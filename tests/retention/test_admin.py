@@ -137,3 +137,26 @@ def test_anonymous_visitors_are_sent_to_the_login(client, db):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_searching_the_log_for_an_item_key_finds_its_deletion(admin_client, db):
+    from django.contrib.auth import get_user_model
+
+    from retention import services
+
+    user = get_user_model().objects.create_user(username="gone", is_active=False)
+    get_user_model().objects.filter(pk=user.pk).update(last_login="2020-01-01T00:00:00Z")
+    services.purge_category(identifier="stale_accounts")
+    entry = DeletionLogEntry.objects.get()
+
+    found = admin_client.get(
+        reverse("admin:retention_deletionlogentry_changelist"), {"q": f"portal.user:{user.pk}"}
+    )
+    not_found = admin_client.get(
+        reverse("admin:retention_deletionlogentry_changelist"),
+        {"q": f"portal.user:{user.pk + 1}"},
+    )
+
+    assert found.status_code == 200
+    assert list(found.context["cl"].result_list) == [entry]
+    assert list(not_found.context["cl"].result_list) == []
