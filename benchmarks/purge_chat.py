@@ -1,0 +1,232 @@
+"""Benchmark: the retention engine purging 500,000 expired of 1,000,000 chat messages.
+
+Runs on PostgreSQL in its own database (``portal_bench`` on 127.0.0.1, or ``BENCH_DATABASE_URL``),
+never the tests'. The meetings app's chat model is not on this branch, so the benchmark creates
+a table of the same shape (``bench_chat``) and drives the engine's real purge (rules, locks,
+batches, deletion log) over it through an unmanaged model and a category registered here.
+
+Prints: the engine's wall time, the ratio to one plain ``DELETE`` of the same rows, the longest
+time a concurrent chat insert waited during each, and the plans of the batch queries.
+
+    uv run python benchmarks/purge_chat.py [--rows 1000000] [--batch-size 1000]
+"""
+
+import argparse
+import datetime
+import os
+import re
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
+os.environ["DATABASE_URL"] = BENCH_URL
+os.environ.pop("REDIS_URL", None)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def ensure_database() -> None:
+    name = BENCH_URL.rsplit("/", 1)[1]
+    admin_url = BENCH_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+ensure_database()
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, models, transaction  # noqa: E402
+
+from retention import services  # noqa: E402
+from retention.models import DeletionLogEntry, PurgeRun, RetentionRule  # noqa: E402
+from retention.registry import RetentionCategory, registry  # noqa: E402
+
+
+class BenchChat(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    meeting_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    body = models.TextField()
+
+    class Meta:
+        app_label = "retention"
+        db_table = "bench_chat"
+        managed = False
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class BenchChatCategory(RetentionCategory):
+    """Shaped like the meetings app's future chat category: 30 days after creation."""
+
+    identifier = "bench_chat"
+    description = "benchmark chat messages"
+    model = BenchChat
+    hold_model = "meetings.meeting"
+    hold_lookup = "meeting_id"
+
+    def expired(self, rule, now):  # noqa: ANN001, ANN201
+        return self.queryset().filter(created_at__lte=rule.cutoff(now))
+
+
+registry.register(BenchChatCategory)
+NOW = datetime.datetime.now(datetime.UTC)
+
+
+def fill(rows: int) -> None:
+    """``rows`` messages over 60 days, in creation order: the older half is expired."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_chat")
+        cursor.execute(
+            "CREATE TABLE bench_chat (id bigserial PRIMARY KEY, meeting_id bigint NOT NULL, "
+            "created_at timestamptz NOT NULL, body text NOT NULL)"
+        )
+        cursor.execute(
+            "INSERT INTO bench_chat (meeting_id, created_at, body) "
+            "SELECT i %% 5000, %s - interval '60 days' + (i * interval '60 days') / %s, "
+            "'message ' || md5(i::text) FROM generate_series(1, %s) AS i",
+            [NOW, rows, rows],
+        )
+        cursor.execute("CREATE INDEX bench_chat_created ON bench_chat (created_at)")
+        cursor.execute("CREATE INDEX bench_chat_meeting ON bench_chat (meeting_id)")
+        cursor.execute("VACUUM ANALYZE bench_chat")
+
+
+class InsertProbe:
+    """Inserts a chat message every 20 ms on its own connection; records each insert's time."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with psycopg.connect(
+            BENCH_URL.replace("postgres://", "postgresql://"), autocommit=True
+        ) as conn:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                conn.execute(
+                    "INSERT INTO bench_chat (meeting_id, created_at, body) VALUES (1, now(), 'hi')"
+                )
+                self.waits.append(time.perf_counter() - started)
+                self._stop.wait(0.02)
+
+    def __enter__(self) -> "InsertProbe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def explain(sql: str, params: list) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        lines = [re.sub(r"'\{[0-9,]+\}'", "'{…ids…}'", row[0]) for row in cursor.fetchall()]
+        return "\n".join("    " + line for line in lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch-size", type=int, default=services.DEFAULT_BATCH_SIZE)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    RetentionRule.objects.update_or_create(
+        category="bench_chat", counts_from="created", defaults={"period_amount": 30}
+    )
+    DeletionLogEntry.objects.filter(category="bench_chat").delete()
+    PurgeRun.objects.filter(category="bench_chat").delete()
+    rule = RetentionRule.objects.get(category="bench_chat")
+    category = registry.get("bench_chat")
+
+    print(f"filling {args.rows:,} chat messages (half expired) ...", flush=True)
+    started = time.perf_counter()
+    fill(args.rows)
+    expired = BenchChat.objects.filter(created_at__lte=rule.cutoff(NOW)).count()
+    print(f"  filled in {time.perf_counter() - started:.1f} s; expired: {expired:,}")
+
+    # the plans of the batch queries at this size
+    free = category.expired(rule, NOW).order_by("pk")
+    ids = list(free.values_list("pk", flat=True)[: args.batch_size])
+    with transaction.atomic():  # the engine's own lock query, as a batch runs it
+        next_batch = services._for_update(free.filter(pk__gt=ids[0]))
+        select_sql, select_params = next_batch.values_list("pk", flat=True)[
+            : args.batch_size
+        ].query.sql_with_params()
+    print("\nplan: lock the next batch (ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED, no OFFSET)")
+    print("    " + select_sql % tuple(f"'{p}'" for p in select_params))
+    print(explain(select_sql, list(select_params)))
+    print("plan: delete the batch")
+    print(explain("DELETE FROM bench_chat WHERE id = ANY(%s)", [ids]))
+    print("plan, for comparison: DELETE … WHERE id IN (SELECT … LIMIT n)")
+    print(
+        explain(
+            "DELETE FROM bench_chat WHERE id IN (SELECT id FROM bench_chat WHERE created_at <= %s "
+            "ORDER BY id LIMIT %s)",
+            [rule.cutoff(NOW), args.batch_size],
+        )
+    )
+
+    print(f"\nengine purge, batches of {args.batch_size:,} ...", flush=True)
+    with InsertProbe() as engine_probe:
+        started = time.perf_counter()
+        report = services.purge_category(
+            identifier="bench_chat", at=NOW, batch_size=args.batch_size
+        )
+        engine_seconds = time.perf_counter() - started
+    assert report.done == expired, (report.done, expired)
+    logged = sum(
+        DeletionLogEntry.objects.filter(category="bench_chat").values_list("count", flat=True)
+    )
+    assert logged == expired
+
+    print("refilling for the plain DELETE ...", flush=True)
+    fill(args.rows)
+    with InsertProbe() as plain_probe:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM bench_chat WHERE created_at <= %s", [rule.cutoff(NOW)])
+            plain_deleted = cursor.rowcount
+        plain_seconds = time.perf_counter() - started
+    assert plain_deleted == expired
+
+    def waits(probe: InsertProbe) -> str:
+        ms = sorted(w * 1000 for w in probe.waits)
+        p99 = ms[int(len(ms) * 0.99) - 1] if len(ms) >= 100 else ms[-1]
+        return (
+            f"{len(ms)} inserts, median {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, "
+            f"longest {ms[-1]:.1f} ms"
+        )
+
+    batches = -(-expired // args.batch_size)
+    print(f"\nrows: {args.rows:,}, expired and purged: {expired:,}, batches: {batches}")
+    print(f"engine purge (batches, locks, deletion log): {engine_seconds:.2f} s")
+    print(f"one plain SQL DELETE of the same rows:       {plain_seconds:.2f} s")
+    print(f"ratio engine / plain DELETE: {engine_seconds / plain_seconds:.2f}")
+    print(f"concurrent chat inserts during the engine purge: {waits(engine_probe)}")
+    print(f"concurrent chat inserts during the plain DELETE: {waits(plain_probe)}")
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_chat")
+    DeletionLogEntry.objects.filter(category="bench_chat").delete()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The portal's data categories for the retention engine (registered in ``PortalConfig.ready``).
+
+Stale accounts: people who left (account deactivated, e.g. by deprovisioning) or stayed away
+longer than the rule's period (policy table: "the account is deleted when no longer needed, at
+the latest when the person leaves"). Superusers are never touched: the break-glass admins must
+not purge themselves away.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from retention.models import RetentionRule
+from retention.registry import EqualsAny, RetentionCategory, register
+
+ANONYMISED_PREFIX = "anonymised-"
+
+
+@register
+class StaleAccounts(RetentionCategory):
+    identifier = "stale_accounts"
+    description = _("Accounts of people who left or stayed inactive")
+    events = (RetentionRule.Event.ACCOUNT_LEFT, RetentionRule.Event.ACCOUNT_INACTIVE)
+    actions = (RetentionRule.Action.ANONYMISE, RetentionRule.Action.DELETE)
+
+    @property
+    def model(self) -> type[models.Model]:  # type: ignore[override]
+        return get_user_model()
+
+    def queryset(self) -> models.QuerySet:
+        return get_user_model()._base_manager.all()
+
+    def expired(self, rule: RetentionRule, now: datetime) -> models.QuerySet:
+        """Non-superusers whose last sign of life (last login, else joining) is at or before
+        the cutoff; for "left" only deactivated accounts. Anonymised accounts are done."""
+        users = (
+            self.queryset()
+            .filter(is_superuser=False)
+            .exclude(username__startswith=ANONYMISED_PREFIX)
+            .alias(last_seen=Coalesce("last_login", "date_joined"))
+            .filter(last_seen__lte=rule.cutoff(now))
+        )
+        if rule.counts_from == RetentionRule.Event.ACCOUNT_LEFT:
+            users = users.filter(is_active=False)
+        return users
+
+    def anonymise_batch(self, ids: list[int]) -> int:
+        """Overwrite every personal field; the row stays so that what points at it (audit
+        events, meetings hosted) keeps its integrity without naming the person."""
+        from allauth.account.models import EmailAddress
+        from allauth.socialaccount.models import SocialAccount
+
+        users = self.queryset().filter(EqualsAny(models.F("pk"), ids))
+        SocialAccount.objects.filter(user__in=users).delete()
+        EmailAddress.objects.filter(user__in=users).delete()
+        count = 0
+        for user in users:
+            user.username = f"{ANONYMISED_PREFIX}{user.pk}"
+            user.first_name = ""
+            user.last_name = ""
+            user.email = ""
+            user.display_name = ""
+            user.is_active = False
+            user.is_staff = False
+            user.set_unusable_password()
+            user.save()
+            count += 1
+        return count

@@ -1,0 +1,277 @@
+"""Retention rules, legal holds, purge runs and the deletion log.
+
+Nothing here points at another app's rows by foreign key: categories are named by identifier,
+held objects by a generic reference ("meetings.meeting:42"), deleted items by a keyed hash.
+"""
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+from retention.registry import registry
+
+
+class RetentionRule(models.Model):
+    """How long one category of data is kept, counted from which event, and what happens then.
+
+    An item whose event happened at or before ``cutoff(now)`` is expired: exactly at the end of
+    its period it goes (policy table of DESIGN.md: chat 30 days, reports one month, …).
+    """
+
+    class Unit(models.TextChoices):
+        DAYS = "days", _("days")
+        MONTHS = "months", _("months")
+
+    class Event(models.TextChoices):
+        CREATED = "created", _("creation")
+        MEETING_ENDED = "meeting_ended", _("end of the meeting")
+        MEETING_ENDED_ATTENDANCE_REQUIRED = (
+            "meeting_ended_attendance_required",
+            _("end of a meeting that requires attendance"),
+        )
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("withdrawal of a required consent")
+        NEED_ENDED = "need_ended", _("end of the need (period set by the host)")
+        ACCOUNT_LEFT = "account_left", _("leaving the institution (account deactivated)")
+        ACCOUNT_INACTIVE = "account_inactive", _("last login")
+
+    class Action(models.TextChoices):
+        DELETE = "delete", _("delete")
+        ANONYMISE = "anonymise", _("anonymise")
+
+    category = models.CharField(
+        _("category"),
+        max_length=64,
+        help_text=_("Identifier of a data category registered by an app, e.g. “chat”."),
+    )
+    counts_from = models.CharField(
+        _("period counts from"), max_length=64, choices=Event.choices, default=Event.CREATED
+    )
+    period_amount = models.PositiveIntegerField(
+        _("period"), validators=[MaxValueValidator(100 * 366)]
+    )
+    period_unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.DAYS)
+    maximum_days = models.PositiveIntegerField(
+        _("institution maximum (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100 * 366)],
+        help_text=_(
+            "Caps a period chosen per item (e.g. by the host for a recording). "
+            "Empty: no period per item."
+        ),
+    )
+    action = models.CharField(
+        _("action"), max_length=16, choices=Action.choices, default=Action.DELETE
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+        ordering = ["category", "counts_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "counts_from"], name="one_retention_rule_per_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.period_amount} {self.get_period_unit_display()} " + str(
+            _("after %(event)s") % {"event": self.get_counts_from_display()}
+        )
+
+    def clean(self) -> None:
+        if self.category not in registry:
+            # Rules for categories whose app is not installed yet are allowed (the defaults
+            # name them all); the engine reports them as unregistered and skips them.
+            return
+        category = registry.get(self.category)
+        if self.counts_from not in category.events:
+            raise ValidationError(
+                {"counts_from": _("This category cannot count its period from this event.")}
+            )
+        if self.action not in category.actions:
+            raise ValidationError({"action": _("This category does not support this action.")})
+
+    @property
+    def period(self) -> relativedelta:
+        if self.period_unit == self.Unit.MONTHS:
+            return relativedelta(months=self.period_amount)
+        return relativedelta(days=self.period_amount)
+
+    def cutoff(self, at: datetime.datetime) -> datetime.datetime:
+        """Items whose event happened at or before this moment are expired at ``at``."""
+        return at - self.period
+
+    def item_expired(
+        self,
+        event_at: datetime.datetime,
+        at: datetime.datetime,
+        *,
+        requested_days: int | None = None,
+    ) -> bool:
+        """Whether one item is expired at ``at``. ``requested_days`` is a period chosen for the
+        item (by the host of a recording), capped by the institution maximum; without it the
+        rule's own period applies."""
+        if requested_days is None:
+            return event_at <= self.cutoff(at)
+        days = requested_days
+        if self.maximum_days is not None:
+            days = min(days, self.maximum_days)
+        return event_at + datetime.timedelta(days=days) <= at
+
+
+class LegalHold(models.Model):
+    """An admin's order to keep an object's data (e.g. a meeting's artefacts) past its rules.
+
+    The object is named generically ("meetings.meeting:42"), never by foreign key, so that a
+    hold outlives changes of the app that owns the object.
+    """
+
+    reference = models.CharField(
+        _("held object"),
+        max_length=128,
+        db_index=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z_][a-z0-9_]*\.[a-z0-9_]+:[A-Za-z0-9_-]+$",
+                _("Write the object as “app.model:id”, e.g. “meetings.meeting:42”."),
+            )
+        ],
+        help_text=_("The object whose data is kept, e.g. “meetings.meeting:42”."),
+    )
+    reason = models.TextField(_("reason"), help_text=_("Why the data must be kept."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ordered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text=_("Personal data."),
+    )
+    created_at = models.DateTimeField(_("ordered at"), default=now, editable=False)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None
+
+    @classmethod
+    def active_references(cls) -> set[str]:
+        return set(cls.objects.filter(released_at__isnull=True).values_list("reference", flat=True))
+
+
+class PurgeRun(models.Model):
+    """One run of one category's purge: claimed, kept alive by a heartbeat, then finished.
+
+    At most one run per category is in progress (a partial unique constraint). A run whose
+    heartbeat stopped (its worker was killed) is taken over by the next run, which finishes the
+    work: every batch is its own short transaction, so nothing is half done.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+        ABANDONED = "abandoned", _("abandoned (worker lost, resumed by a later run)")
+
+    category = models.CharField(_("category"), max_length=64, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    started_at = models.DateTimeField(_("started at"), default=now)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), default=now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expired_count = models.PositiveIntegerField(_("expired"), default=0)
+    deleted_count = models.PositiveIntegerField(_("deleted"), default=0)
+    anonymised_count = models.PositiveIntegerField(_("anonymised"), default=0)
+    held_count = models.PositiveIntegerField(_("kept by legal hold"), default=0)
+    failure = models.TextField(
+        _("failure"),
+        blank=True,
+        help_text=_("Exception type and message of a failed run (ids only, no personal data)."),
+    )
+
+    class Meta:
+        verbose_name = _("purge run")
+        verbose_name_plural = _("purge runs")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category"],
+                condition=Q(status="running"),
+                name="one_running_purge_per_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.started_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+
+DIGEST_SIZE = 32
+
+
+class DeletionLogEntry(models.Model):
+    """Proof that a batch of items was deleted or anonymised, without their personal data.
+
+    ``digests`` holds one keyed hash (HMAC-SHA256 with a server secret, 32 bytes) per item key
+    such as "meetings.chatmessage:17", concatenated: given an item key, the institution can show
+    that it was deleted and when (``retention.services.find_deletions``); from the log alone
+    nobody can learn which item it was, let alone its content. Raw bytes rather than JSON: a
+    thousand hex strings cost PostgreSQL ten times as much to store (measured).
+    """
+
+    category = models.CharField(_("category"), max_length=64, db_index=True)
+    rule = models.ForeignKey(
+        RetentionRule,
+        verbose_name=_("rule"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rule_summary = models.CharField(_("rule as applied"), max_length=200)
+    action = models.CharField(_("action"), max_length=16, choices=RetentionRule.Action.choices)
+    run = models.ForeignKey(
+        PurgeRun, verbose_name=_("run"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    count = models.PositiveIntegerField(_("items"))
+    digests = models.BinaryField(
+        _("item references (keyed hashes)"),
+        help_text=_("HMAC-SHA256 of each item's key, 32 bytes each, concatenated."),
+    )
+    created_at = models.DateTimeField(_("time"), default=now, db_index=True)
+
+    class Meta:
+        verbose_name = _("deletion log entry")
+        verbose_name_plural = _("deletion log")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.category} {self.count}"
+
+    @property
+    def references(self) -> list[str]:
+        """The item references as hexadecimal strings, in the order they were logged."""
+        raw = bytes(self.digests)
+        return [raw[i : i + DIGEST_SIZE].hex() for i in range(0, len(raw), DIGEST_SIZE)]
+
+    def includes(self, reference: str) -> bool:
+        return reference in self.references

@@ -1,0 +1,385 @@
+"""The purge: find what each rule says is expired, skip what a legal hold keeps, delete the
+rest in short batches and log every batch without personal data.
+
+Crash safety (DESIGN.md, security baseline; Zulip's retention, Sentry's scheduled deletions):
+
+- every batch is one transaction: its rows go and its log entry is written together, or
+  neither happens; the next batch starts from the last primary key seen (``LIMIT`` without
+  ``OFFSET``), so finished rows never slow the next query;
+- a batch locks its rows with ``SELECT … FOR UPDATE SKIP LOCKED``: two workers never delete or
+  log the same item twice;
+- a category with files marks the batch, deletes the files outside any transaction, then
+  deletes the rows: a crash at any point leaves rows that are still expired, and the next run
+  deletes their (possibly already missing) files and the rows;
+- a run is claimed (one running run per category) and keeps a heartbeat; a run whose worker
+  died is marked abandoned by the next run, which does the remaining work.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, Sum
+from django.utils.timezone import now as current_time
+
+from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
+from retention.registry import EqualsAny, RetentionCategory, registry
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 1000
+#: A running run whose heartbeat is older than this is taken to be dead (worker killed).
+STALE_RUN_AFTER = datetime.timedelta(minutes=15)
+#: How often a live run renews its heartbeat (between batches).
+HEARTBEAT_EVERY = datetime.timedelta(seconds=30)
+
+
+class PurgeFailed(Exception):
+    """A purge failed; the message is ``describe_failure``'s: no personal data."""
+
+
+@dataclass
+class RuleReport:
+    """What one rule found and did in one run (or would do, in a dry run)."""
+
+    rule: RetentionRule
+    expired: int = 0
+    held: int = 0
+    done: int = 0
+    sample: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PurgeReport:
+    category: str
+    status: str
+    dry_run: bool = False
+    run_id: int | None = None
+    rules: list[RuleReport] = field(default_factory=list)
+    failure: str = ""
+
+    @property
+    def expired(self) -> int:
+        return sum(r.expired for r in self.rules)
+
+    @property
+    def held(self) -> int:
+        return sum(r.held for r in self.rules)
+
+    @property
+    def done(self) -> int:
+        return sum(r.done for r in self.rules)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "status": self.status,
+            "dry_run": self.dry_run,
+            "run": self.run_id,
+            "expired": self.expired,
+            "held": self.held,
+            "done": self.done,
+        }
+
+
+def _reference_key() -> bytes:
+    secret = getattr(settings, "RETENTION_REFERENCE_SECRET", "") or settings.SECRET_KEY
+    return hashlib.sha256(b"retention-deletion-log:" + secret.encode()).digest()
+
+
+def item_reference(key: str) -> str:
+    """The non-reversible reference of an item key ("portal.user:42") for the deletion log:
+    HMAC-SHA256 with a server secret, so that the small space of primary keys cannot be
+    searched without the secret."""
+    return item_references([key])[0]
+
+
+def item_digests(keys: list[str]) -> bytes:
+    """The references of ``keys`` as raw HMAC-SHA256 digests, concatenated (32 bytes each)."""
+    secret = _reference_key()
+    return b"".join(hmac.digest(secret, key.encode(), "sha256") for key in keys)
+
+
+def item_references(keys: list[str]) -> list[str]:
+    raw = item_digests(keys)
+    return [raw[i : i + 32].hex() for i in range(0, len(raw), 32)]
+
+
+def find_deletions(key: str) -> list[DeletionLogEntry]:
+    """The log entries that record the deletion of the item ``key`` ("portal.user:42").
+
+    The proof an institution gives when asked whether an item was deleted: it needs the key
+    and the server secret; the log alone names nothing."""
+    reference = item_reference(key)
+    return [entry for entry in DeletionLogEntry.objects.iterator() if entry.includes(reference)]
+
+
+def describe_failure(exc: BaseException) -> str:
+    """Exception type and first line only: database errors carry row values (personal data)
+    in their DETAIL lines."""
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line}"[:500]
+
+
+# -- claiming runs -------------------------------------------------------------------------
+def claim_run(*, category: str) -> PurgeRun | None:
+    """Start a run of ``category`` unless one is alive; take over one whose heartbeat stopped.
+
+    Sentry's scheduled deletions: the claim is a row that only one process can create
+    (partial unique constraint on running runs).
+    """
+    at = current_time()  # wall-clock time, whatever moment the rules are applied "as of"
+    PurgeRun.objects.filter(
+        category=category,
+        status=PurgeRun.Status.RUNNING,
+        heartbeat_at__lt=at - STALE_RUN_AFTER,
+    ).update(
+        status=PurgeRun.Status.ABANDONED,
+        finished_at=at,
+        failure="heartbeat stopped: worker lost; the next run finishes the work",
+    )
+    try:
+        with transaction.atomic():
+            return PurgeRun.objects.create(category=category, started_at=at, heartbeat_at=at)
+    except IntegrityError:
+        return None
+
+
+# -- the purge -----------------------------------------------------------------------------
+def purge_category(
+    *,
+    identifier: str,
+    at: datetime.datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    dry_run: bool = False,
+) -> PurgeReport:
+    """Apply every enabled rule of the category ``identifier`` (policy table of DESIGN.md).
+
+    A dry run changes nothing, not even the run table. A failed run is recorded as failed with
+    its exception and re-raised, so that Celery shows it too; the next run retries.
+    """
+    at = at or current_time()
+    if identifier not in registry:
+        failure = "category is not registered by any installed app"
+        if not dry_run:
+            PurgeRun.objects.create(
+                category=identifier,
+                status=PurgeRun.Status.FAILED,
+                finished_at=at,
+                failure=failure,
+            )
+        return PurgeReport(category=identifier, status="failed", dry_run=dry_run, failure=failure)
+
+    category = registry.get(identifier)
+    rules = list(RetentionRule.objects.filter(category=identifier, enabled=True))
+    if dry_run:
+        report = PurgeReport(category=identifier, status="dry-run", dry_run=True)
+        for rule in rules:
+            report.rules.append(preview_rule(category=category, rule=rule, at=at))
+        return report
+
+    run = claim_run(category=identifier)
+    if run is None:
+        logger.info("purge of %s skipped: another run is in progress", identifier)
+        return PurgeReport(category=identifier, status="busy")
+    report = PurgeReport(category=identifier, status="running", run_id=run.pk)
+    try:
+        for rule in rules:
+            report.rules.append(
+                purge_rule(category=category, rule=rule, at=at, run=run, batch_size=batch_size)
+            )
+    except Exception as exc:
+        report.status = PurgeRun.Status.FAILED
+        report.failure = describe_failure(exc)
+        _finish_run(
+            run, status=PurgeRun.Status.FAILED, failure=report.failure, held_count=report.held
+        )
+        # the first line only: tracebacks and database DETAIL lines may carry row values
+        logger.error("purge of %s failed (run %s): %s", identifier, run.pk, report.failure)
+        raise
+    report.status = PurgeRun.Status.SUCCEEDED
+    _finish_run(
+        run,
+        status=PurgeRun.Status.SUCCEEDED,
+        expired_count=report.expired,
+        held_count=report.held,
+    )
+    logger.info(
+        "purge of %s: %s done, %s held (run %s)", identifier, report.done, report.held, run.pk
+    )
+    return report
+
+
+def _finish_run(run: PurgeRun, **fields: Any) -> None:
+    """Close the run; its counts come from its log entries, the record of what really went."""
+    totals = dict(
+        DeletionLogEntry.objects.filter(run=run)
+        .order_by()
+        .values_list("action")
+        .annotate(total=Sum("count"))
+    )
+    PurgeRun.objects.filter(pk=run.pk).update(
+        finished_at=current_time(),
+        deleted_count=totals.get(RetentionRule.Action.DELETE, 0),
+        anonymised_count=totals.get(RetentionRule.Action.ANONYMISE, 0),
+        **fields,
+    )
+
+
+def _expired_and_free(
+    category: RetentionCategory, rule: RetentionRule, at: datetime.datetime
+) -> tuple[models.QuerySet, models.QuerySet | None]:
+    expired = category.expired(rule, at)
+    held_condition = category.held_filter(LegalHold.active_references())
+    if held_condition is None:
+        return expired, None
+    return expired.exclude(held_condition), expired.filter(held_condition)
+
+
+def preview_rule(
+    *, category: RetentionCategory, rule: RetentionRule, at: datetime.datetime, sample: int = 20
+) -> RuleReport:
+    """What ``rule`` would delete now: counts and the first item keys (no personal data)."""
+    free, held = _expired_and_free(category, rule, at)
+    label = free.model._meta.label_lower
+    report = RuleReport(rule=rule, held=held.count() if held is not None else 0)
+    report.expired = free.count() + report.held
+    report.sample = [
+        f"{label}:{pk}" for pk in free.order_by("pk").values_list("pk", flat=True)[:sample]
+    ]
+    return report
+
+
+def _for_update(queryset: models.QuerySet) -> models.QuerySet:
+    """Lock the selected rows of the category's own table, skipping rows another worker holds
+    (a no-op on SQLite, which has no row locks)."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return queryset
+    kwargs: dict[str, Any] = {"skip_locked": True}
+    if connection.features.has_select_for_update_of:
+        kwargs["of"] = ("self",)
+    return queryset.select_for_update(**kwargs)
+
+
+def _lock_next(candidates: models.QuerySet, batch_size: int) -> list[Any]:
+    """Lock and return the next ``batch_size`` ids of ``candidates`` (ordered by pk)."""
+    return list(_for_update(candidates).values_list("pk", flat=True)[:batch_size])
+
+
+def _lock(queryset: models.QuerySet, ids: list[Any]) -> list[Any]:
+    """Lock the rows of ``ids`` that still match ``queryset``; skip rows another worker holds."""
+    locked = _for_update(queryset.filter(EqualsAny(F("pk"), ids)).order_by("pk"))
+    return list(locked.values_list("pk", flat=True))
+
+
+def _log_batch(
+    *,
+    category: RetentionCategory,
+    rule: RetentionRule,
+    run: PurgeRun | None,
+    label: str,
+    ids: list[Any],
+) -> None:
+    DeletionLogEntry.objects.create(
+        category=category.identifier,
+        rule=rule,
+        rule_summary=str(rule)[:200],
+        action=rule.action,
+        run=run,
+        count=len(ids),
+        digests=item_digests([f"{label}:{pk}" for pk in ids]),
+    )
+    if run is not None and current_time() - run.heartbeat_at >= HEARTBEAT_EVERY:
+        # a sign of life now and then, not per batch: one round trip less per batch
+        run.heartbeat_at = current_time()
+        PurgeRun.objects.filter(pk=run.pk).update(heartbeat_at=run.heartbeat_at)
+
+
+def purge_rule(
+    *,
+    category: RetentionCategory,
+    rule: RetentionRule,
+    at: datetime.datetime,
+    run: PurgeRun | None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> RuleReport:
+    """Delete (or anonymise) what ``rule`` says is expired, batch by batch.
+
+    Each batch is one transaction: lock the next ``batch_size`` expired, unheld items after the
+    last id seen (``ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED``: an index range scan, no
+    ``OFFSET``; rows another worker holds are left to it), act on them, log them.
+    """
+    free, held = _expired_and_free(category, rule, at)
+    label = free.model._meta.label_lower
+    report = RuleReport(rule=rule, held=held.count() if held is not None else 0)
+    if category.max_batch_size:
+        batch_size = min(batch_size, category.max_batch_size)
+    last_pk = None
+    while True:
+        candidates = free.order_by("pk")
+        if last_pk is not None:
+            candidates = candidates.filter(pk__gt=last_pk)
+        if category.has_files:
+            done, last_pk = _purge_batch_with_files(
+                category=category,
+                rule=rule,
+                run=run,
+                candidates=candidates,
+                label=label,
+                batch_size=batch_size,
+            )
+        else:
+            with transaction.atomic():
+                locked = _lock_next(candidates, batch_size)
+                if locked:
+                    _act(category, rule, locked)
+                    _log_batch(category=category, rule=rule, run=run, label=label, ids=locked)
+            done, last_pk = len(locked), (locked[-1] if locked else None)
+        if last_pk is None:
+            break
+        report.done += done
+    report.expired = report.done + report.held
+    return report
+
+
+def _act(category: RetentionCategory, rule: RetentionRule, ids: list[Any]) -> None:
+    if rule.action == RetentionRule.Action.ANONYMISE:
+        category.anonymise_batch(ids)
+    else:
+        category.delete_batch(ids)
+
+
+def _purge_batch_with_files(
+    *,
+    category: RetentionCategory,
+    rule: RetentionRule,
+    run: PurgeRun | None,
+    candidates: models.QuerySet,
+    label: str,
+    batch_size: int,
+) -> tuple[int, Any]:
+    """Mark, delete the files, delete the rows: each step safe to repeat after a crash.
+
+    Returns how many items went and the last id seen (None when nothing was left)."""
+    with transaction.atomic():
+        marked = _lock_next(candidates, batch_size)
+        if not marked:
+            return 0, None
+        category.mark_batch(marked)
+    # Outside any transaction: storage errors propagate and fail the run; the rows stay
+    # (marked, still expired) and the next run deletes their files again, then the rows.
+    category.delete_files(marked)
+    with transaction.atomic():
+        # Only rows still present: a concurrent worker may have finished some of them.
+        gone_files = _lock(category.queryset(), marked)
+        if gone_files:
+            _act(category, rule, gone_files)
+            _log_batch(category=category, rule=rule, run=run, label=label, ids=gone_files)
+    return len(gone_files), marked[-1]

@@ -1,0 +1,162 @@
+"""The retention admin: rules editable, holds with who and why, runs and log read-only."""
+
+import pytest
+from django.urls import reverse
+
+from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_user(username="clerk", is_staff=True)
+    client.force_login(user)
+    return client
+
+
+def test_it_lists_the_rules_and_whether_their_category_is_registered(admin_client):
+    response = admin_client.get(reverse("admin:retention_retentionrule_changelist"))
+
+    assert response.status_code == 200
+    assert b"stale_accounts" in response.content
+    assert b"meeting_reports" in response.content
+
+
+def test_an_admin_changes_a_rules_period(admin_client):
+    rule = RetentionRule.objects.get(category="chat")
+
+    response = admin_client.post(
+        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
+        {
+            "category": "chat",
+            "counts_from": "created",
+            "period_amount": "14",
+            "period_unit": "days",
+            "maximum_days": "",
+            "action": "delete",
+            "enabled": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.period_amount == 14
+
+
+def test_a_rule_with_an_event_its_category_does_not_know_is_refused(admin_client):
+    rule = RetentionRule.objects.get(category="stale_accounts", counts_from="account_left")
+
+    response = admin_client.post(
+        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
+        {
+            "category": "stale_accounts",
+            "counts_from": "created",
+            "period_amount": "1",
+            "period_unit": "days",
+            "action": "anonymise",
+        },
+        headers={"accept-language": "en"},
+    )
+
+    assert response.status_code == 200
+    assert b"cannot count its period from this event" in response.content
+    rule.refresh_from_db()
+    assert (rule.counts_from, rule.period_amount) == ("account_left", 30)
+
+
+def test_a_hold_records_who_ordered_it(admin_client, admin_user):
+    response = admin_client.post(
+        reverse("admin:retention_legalhold_add"),
+        {"reference": "meetings.meeting:42", "reason": "court order 1 O 23/26"},
+    )
+
+    assert response.status_code == 302
+    hold = LegalHold.objects.get()
+    assert hold.created_by == admin_user
+    assert hold.is_active
+
+
+def test_a_malformed_hold_reference_is_refused(admin_client):
+    response = admin_client.post(
+        reverse("admin:retention_legalhold_add"), {"reference": "meeting 42", "reason": "x"}
+    )
+
+    assert response.status_code == 200
+    assert b"app.model:id" in response.content
+    assert not LegalHold.objects.exists()
+
+
+def test_holds_are_released_by_an_action(admin_client):
+    hold = LegalHold.objects.create(reference="meetings.meeting:1", reason="x")
+
+    response = admin_client.post(
+        reverse("admin:retention_legalhold_changelist"),
+        {"action": "release", "_selected_action": [hold.pk]},
+    )
+
+    assert response.status_code == 302
+    hold.refresh_from_db()
+    assert hold.released_at is not None
+
+
+def test_failed_runs_stand_out(admin_client):
+    PurgeRun.objects.create(category="chat", status="failed", failure="OSError: storage down")
+
+    response = admin_client.get(reverse("admin:retention_purgerun_changelist"))
+
+    assert response.status_code == 200
+    assert b'class="retention-status retention-status-failed"' in response.content
+    assert b"OSError: storage down" in response.content
+    assert b"retention/admin.css" in response.content
+
+
+def test_runs_and_the_deletion_log_are_read_only(admin_client):
+    entry = DeletionLogEntry.objects.create(
+        category="chat", rule_summary="chat", action="delete", count=1, digests=bytes(32)
+    )
+
+    add = admin_client.get(reverse("admin:retention_deletionlogentry_add"))
+    delete = admin_client.post(
+        reverse("admin:retention_deletionlogentry_delete", args=[entry.pk]), {"post": "yes"}
+    )
+    run_add = admin_client.get(reverse("admin:retention_purgerun_add"))
+
+    assert add.status_code == 403
+    assert delete.status_code == 403
+    assert run_add.status_code == 403
+    assert DeletionLogEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_staff_without_permission_cannot_see_the_rules(staff_client):
+    response = staff_client.get(reverse("admin:retention_retentionrule_changelist"))
+
+    assert response.status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client, db):
+    response = client.get(reverse("admin:retention_retentionrule_changelist"))
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_searching_the_log_for_an_item_key_finds_its_deletion(admin_client, db):
+    from django.contrib.auth import get_user_model
+
+    from retention import services
+
+    user = get_user_model().objects.create_user(username="gone", is_active=False)
+    get_user_model().objects.filter(pk=user.pk).update(last_login="2020-01-01T00:00:00Z")
+    services.purge_category(identifier="stale_accounts")
+    entry = DeletionLogEntry.objects.get()
+
+    found = admin_client.get(
+        reverse("admin:retention_deletionlogentry_changelist"), {"q": f"portal.user:{user.pk}"}
+    )
+    not_found = admin_client.get(
+        reverse("admin:retention_deletionlogentry_changelist"),
+        {"q": f"portal.user:{user.pk + 1}"},
+    )
+
+    assert found.status_code == 200
+    assert list(found.context["cl"].result_list) == [entry]
+    assert list(not_found.context["cl"].result_list) == []

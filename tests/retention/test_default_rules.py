@@ -1,0 +1,171 @@
+"""Each default rule of the policy table on its boundary: just before, exactly at, just after."""
+
+import datetime
+
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from portal.models import AuditEvent, User
+from retention import services
+from retention.models import RetentionRule
+from tests.retention.conftest import NOW, make_item
+
+SECOND = datetime.timedelta(seconds=1)
+
+# (category, counts from, the period the policy table gives)
+POLICY_PERIODS = [
+    ("chat", "created", relativedelta(days=30)),
+    ("recordings", "consent_withdrawn", relativedelta(days=7)),
+    ("meeting_reports", "meeting_ended", relativedelta(months=1)),
+    ("attendance", "meeting_ended", relativedelta()),
+    ("poll_results", "meeting_ended", relativedelta(months=1)),
+]
+
+
+def test_the_defaults_follow_the_policy_table(db):
+    rules = {
+        (r.category, r.counts_from): (r.period, r.action, r.maximum_days)
+        for r in RetentionRule.objects.all()
+    }
+    assert rules[("chat", "created")] == (relativedelta(days=30), "delete", None)
+    assert rules[("recordings", "consent_withdrawn")] == (relativedelta(days=7), "delete", None)
+    assert rules[("recordings", "need_ended")] == (relativedelta(days=30), "delete", 180)
+    assert rules[("meeting_reports", "meeting_ended")] == (relativedelta(months=1), "delete", None)
+    assert rules[("attendance", "meeting_ended")] == (relativedelta(), "delete", None)
+    assert rules[("attendance", "meeting_ended_attendance_required")][0] == relativedelta(months=6)
+    assert rules[("poll_results", "meeting_ended")] == (relativedelta(months=1), "delete", None)
+    assert rules[("stale_accounts", "account_left")][1] == "anonymise"
+    assert rules[("stale_accounts", "account_inactive")] == (
+        relativedelta(days=365),
+        "anonymise",
+        None,
+    )
+
+
+@pytest.mark.parametrize(("category", "counts_from", "period"), POLICY_PERIODS)
+def test_a_default_rule_deletes_exactly_at_the_end_of_its_period(
+    db, register_category, category, counts_from, period
+):
+    register_category(category)
+    end_of_period = NOW - period
+    before = make_item(created_at=end_of_period + SECOND, counts_from=counts_from)
+    exactly = make_item(created_at=end_of_period, counts_from=counts_from)
+    after = make_item(created_at=end_of_period - SECOND, counts_from=counts_from)
+
+    report = services.purge_category(identifier=category, at=NOW)
+
+    assert report.done == 2
+    remaining = set(AuditEvent.objects.values_list("pk", flat=True))
+    assert before.pk in remaining
+    assert exactly.pk not in remaining
+    assert after.pk not in remaining
+
+
+def test_a_recording_goes_after_the_hosts_period_capped_by_the_institution_maximum(
+    db, register_category
+):
+    register_category("recordings")
+    host_ten_days = NOW - datetime.timedelta(days=10)
+    kept_by_host = make_item(
+        created_at=host_ten_days + SECOND, counts_from="need_ended", keep_days=10
+    )
+    at_host_period = make_item(created_at=host_ten_days, counts_from="need_ended", keep_days=10)
+    maximum = NOW - datetime.timedelta(days=180)
+    asked_for_a_year_within_maximum = make_item(
+        created_at=maximum + SECOND, counts_from="need_ended", keep_days=365
+    )
+    asked_for_a_year_at_maximum = make_item(
+        created_at=maximum, counts_from="need_ended", keep_days=365
+    )
+    no_choice_at_default = make_item(
+        created_at=NOW - datetime.timedelta(days=30), counts_from="need_ended"
+    )
+    no_choice_before_default = make_item(
+        created_at=NOW - datetime.timedelta(days=30) + SECOND, counts_from="need_ended"
+    )
+
+    services.purge_category(identifier="recordings", at=NOW)
+
+    remaining = set(AuditEvent.objects.values_list("pk", flat=True))
+    assert remaining == {
+        kept_by_host.pk,
+        asked_for_a_year_within_maximum.pk,
+        no_choice_before_default.pk,
+    }
+    assert at_host_period.pk not in remaining
+    assert asked_for_a_year_at_maximum.pk not in remaining
+    assert no_choice_at_default.pk not in remaining
+
+
+def test_attendance_of_a_meeting_that_requires_it_stays_for_the_admins_period(
+    db, register_category
+):
+    register_category("attendance")
+    end = NOW - relativedelta(months=6)
+    rule = "meeting_ended_attendance_required"
+    before = make_item(created_at=end + SECOND, counts_from=rule)
+    exactly = make_item(created_at=end, counts_from=rule)
+    not_required_just_ended = make_item(created_at=NOW, counts_from="meeting_ended")
+
+    services.purge_category(identifier="attendance", at=NOW)
+
+    assert set(AuditEvent.objects.values_list("pk", flat=True)) == {before.pk}
+    assert not AuditEvent.objects.filter(pk__in=[exactly.pk, not_required_just_ended.pk]).exists()
+
+
+def _user(username: str, *, last_login: datetime.datetime, is_active: bool = True) -> User:
+    user = User.objects.create_user(
+        username=username,
+        email=f"{username}@uni.example",
+        first_name="Erika",
+        last_name="Mustermann",
+        is_active=is_active,
+    )
+    User.objects.filter(pk=user.pk).update(last_login=last_login, date_joined=last_login)
+    return user
+
+
+@pytest.mark.parametrize(
+    ("counts_from", "period", "is_active"),
+    [
+        ("account_left", relativedelta(days=30), False),
+        ("account_inactive", relativedelta(days=365), True),
+    ],
+)
+def test_a_stale_account_is_anonymised_exactly_at_the_end_of_its_period(
+    db, counts_from, period, is_active
+):
+    end = NOW - period
+    before = _user("before", last_login=end + SECOND, is_active=is_active)
+    exactly = _user("exactly", last_login=end, is_active=is_active)
+    after = _user("after", last_login=end - SECOND, is_active=is_active)
+
+    services.purge_category(identifier="stale_accounts", at=NOW)
+
+    for user in (before, exactly, after):
+        user.refresh_from_db()
+    assert before.username == "before"
+    assert before.email == "before@uni.example"
+    assert exactly.username == f"anonymised-{exactly.pk}"
+    assert after.username == f"anonymised-{after.pk}"
+    assert (after.email, after.first_name, after.last_name) == ("", "", "")
+
+
+def test_an_emptied_rule_table_gets_the_defaults_again_after_migrate(db):
+    from retention.defaults import install_default_rules_if_none
+
+    RetentionRule.objects.all().delete()
+
+    assert install_default_rules_if_none() == 9
+    assert RetentionRule.objects.count() == 9
+    assert install_default_rules_if_none() == 0  # never on top of existing rules
+
+
+def test_a_deleted_single_rule_is_not_brought_back(db):
+    from retention.defaults import install_default_rules_if_none
+
+    RetentionRule.objects.filter(category="chat").delete()
+
+    install_default_rules_if_none()
+
+    assert not RetentionRule.objects.filter(category="chat").exists()

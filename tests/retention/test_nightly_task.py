@@ -1,0 +1,251 @@
+"""The nightly task: its beat schedule, and a run through a real Celery worker on Redis."""
+
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils.timezone import now
+from django_celery_beat.models import PeriodicTask
+
+from portal.models import User
+from retention import services
+from retention.models import DeletionLogEntry, PurgeRun
+from retention.schedule import ensure_nightly_tasks, periodic_task_name
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_registered_category_has_a_nightly_task(db):
+    task = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
+
+    assert task.task == "retention.tasks.purge_category"
+    assert json.loads(task.kwargs) == {"category": "stale_accounts"}
+    assert task.crontab.hour == "2"
+    assert task.enabled
+
+
+def test_an_admins_change_to_the_schedule_is_kept_after_migrate(db):
+    task = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
+    task.enabled = False
+    task.save()
+
+    created = ensure_nightly_tasks()
+
+    assert created == []
+    task.refresh_from_db()
+    assert not task.enabled
+
+
+def test_the_task_runs_the_purge(db):
+    from retention.tasks import purge_category
+
+    user = User.objects.create_user(username="gone", email="gone@uni.example", is_active=False)
+    User.objects.filter(pk=user.pk).update(last_login=now() - datetime.timedelta(days=40))
+
+    result = purge_category.apply(args=["stale_accounts"])
+
+    assert result.get()["done"] == 1
+    user.refresh_from_db()
+    assert user.username == f"anonymised-{user.pk}"
+
+
+def _wait_until_ready(worker: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise AssertionError(f"the worker exited:\n{log.read_text()}")
+        if " ready." in log.read_text():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the worker did not start in time:\n{log.read_text()}")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
+    from portal.celery import app
+    from retention.models import RetentionRule
+
+    # an earlier transactional test may have flushed the default rules
+    RetentionRule.objects.get_or_create(
+        category="stale_accounts",
+        counts_from="account_left",
+        defaults={"period_amount": 30, "action": "anonymise"},
+    )
+    user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
+    User.objects.filter(pk=user.pk).update(last_login=now() - datetime.timedelta(days=40))
+    nightly = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    queue = f"retention-test-{os.getpid()}"
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        # the same task and arguments that beat sends at night, on the real broker
+        _wait_until_ready(worker, log)
+        result = app.send_task(nightly.task, kwargs=json.loads(nightly.kwargs), queue=queue)
+        try:
+            outcome = result.get(timeout=60)
+        except Exception as exc:
+            broker = app.connection().as_uri()
+            raise AssertionError(f"task {result.id} via {broker}:\n{log.read_text()}") from exc
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+    assert outcome["status"] == "succeeded", log.read_text()
+    assert outcome["done"] == 1
+    user.refresh_from_db()
+    assert user.username == f"anonymised-{user.pk}"
+    run = PurgeRun.objects.get(category="stale_accounts")
+    assert (run.status, run.anonymised_count) == (PurgeRun.Status.SUCCEEDED, 1)
+    assert DeletionLogEntry.objects.get().references == [
+        services.item_reference(f"portal.user:{user.pk}")
+    ]
+    assert "retention.tasks.purge_category" in log.read_text()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_beat_sends_the_scheduled_task_from_its_database_row_to_a_worker(tmp_path):
+    from django_celery_beat.models import IntervalSchedule
+
+    from retention.models import RetentionRule
+
+    RetentionRule.objects.get_or_create(
+        category="stale_accounts",
+        counts_from="account_left",
+        defaults={"period_amount": 30, "action": "anonymise"},
+    )
+    user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
+    User.objects.filter(pk=user.pk).update(last_login=now() - datetime.timedelta(days=40))
+    queue = f"retention-beat-test-{os.getpid()}"
+    # as an admin would edit it: every second instead of nightly, on this test's own queue
+    nightly = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
+    nightly.crontab = None
+    nightly.interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.SECONDS)
+    nightly.queue = queue
+    nightly.save()
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-B",
+            "--scheduler",
+            "django",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if PurgeRun.objects.filter(status=PurgeRun.Status.SUCCEEDED).exists():
+                break
+            time.sleep(0.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+    run = PurgeRun.objects.filter(status=PurgeRun.Status.SUCCEEDED).first()
+    assert run is not None, log.read_text()
+    user.refresh_from_db()
+    assert user.username == f"anonymised-{user.pk}"
+    assert DeletionLogEntry.objects.count() == 1  # later runs found nothing left to do
+
+
+def test_a_failing_purge_fails_the_task_without_the_original_exception(db, monkeypatch):
+    from retention.tasks import purge_category
+
+    def broken(**kwargs):
+        raise ValueError("duplicate key\nDETAIL: Key (email)=(erika@uni.example) exists")
+
+    monkeypatch.setattr(services, "purge_category", broken)
+
+    with pytest.raises(services.PurgeFailed) as failure:
+        purge_category.apply(args=["stale_accounts"])
+
+    assert str(failure.value) == "stale_accounts: ValueError: duplicate key"
+    assert failure.value.__suppress_context__  # the original is not chained into the traceback
+    assert failure.value.__cause__ is None
+
+
+def test_a_task_for_an_unregistered_category_fails(db):
+    from retention.tasks import purge_category
+
+    with pytest.raises(services.PurgeFailed, match="not registered"):
+        purge_category.apply(args=["no_such_category"])
+
+    assert PurgeRun.objects.get(category="no_such_category").status == PurgeRun.Status.FAILED
