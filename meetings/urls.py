@@ -1,5 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver, include, path
 
 app_name = "meetings"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("<int:meeting_pk>/polls/", include("meetings.polls.urls")),
+]

@@ -7,5 +7,24 @@
 
 from meetings.models.meeting import Meeting
 from meetings.models.participant import Participant
+from meetings.models.polls import (
+    FreeTextAnswer,
+    NamedBallot,
+    Option,
+    OptionTally,
+    Poll,
+    PollReceipt,
+    Question,
+)
 
-__all__ = ["Meeting", "Participant"]
+__all__ = [
+    "FreeTextAnswer",
+    "Meeting",
+    "NamedBallot",
+    "Option",
+    "OptionTally",
+    "Participant",
+    "Poll",
+    "PollReceipt",
+    "Question",
+]
