@@ -193,6 +193,9 @@ class OptionTally(models.Model):
         verbose_name = _("option tally")
         verbose_name_plural = _("option tallies")
 
+    def __str__(self) -> str:
+        return str(self.count)
+
 
 class PollReceipt(models.Model):
     """That a participant voted in a poll; never what. No timestamp, random key."""
@@ -215,6 +218,9 @@ class PollReceipt(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return str(_("poll receipt"))  # never the voter: logs and admin show this
+
 
 class FreeTextAnswer(models.Model):
     """One free-text answer: no timestamp, no serial number, no link to a voter."""
@@ -231,6 +237,9 @@ class FreeTextAnswer(models.Model):
         verbose_name = _("free-text answer")
         verbose_name_plural = _("free-text answers")
         ordering = ["text"]
+
+    def __str__(self) -> str:
+        return str(_("free-text answer"))
 
 
 class NamedBallot(models.Model):
@@ -255,3 +264,6 @@ class NamedBallot(models.Model):
         verbose_name = _("named ballot")
         verbose_name_plural = _("named ballots")
         ordering = ["voter_name", "question__position", "pk"]
+
+    def __str__(self) -> str:
+        return str(_("named ballot"))
