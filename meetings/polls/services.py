@@ -279,7 +279,12 @@ def _lock_poll_for_vote(poll_pk: int) -> str | None:
 
     Votes on one poll are serialised here (they update the same counters anyway), and
     ``close_poll`` waits for them, so no vote commits after the close."""
-    row = Poll.objects.select_for_update().filter(pk=poll_pk).values_list("status", flat=True)
+    row = (
+        Poll.objects.select_for_update()
+        .filter(pk=poll_pk)
+        .order_by()
+        .values_list("status", flat=True)
+    )
     return next(iter(row), None)
 
 

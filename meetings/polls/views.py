@@ -233,15 +233,23 @@ def vote(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
     except services.VoteRefused as refusal:
         error = str(refusal)
     if request.htmx:
-        poll.refresh_from_db()
-        room_poll = next(
-            (
-                item
-                for item in selectors.polls_in_room(meeting=meeting, participant=participant)
-                if item.poll.pk == poll.pk
-            ),
-            None,
-        )
+        if error is None:  # counted: no form again, only the thanks (and live totals)
+            room_poll = selectors.RoomPoll(
+                poll=poll,
+                has_voted=True,
+                results=selectors.poll_results(poll=poll) if poll.results_visible else None,
+            )
+        else:
+            room_poll = next(
+                (
+                    item
+                    for item in selectors.polls_in_room(meeting=meeting, participant=participant)
+                    if item.poll.pk == poll.pk
+                ),
+                None,
+            )
+            if room_poll is not None:
+                poll = room_poll.poll
         return render(
             request,
             "meetings/polls/_poll_card.html",

@@ -321,3 +321,16 @@ def test_the_csv_is_not_there_before_the_results_are(client):
     poll = make_poll(make_meeting(), kind="secret")
     client.force_login(poll.meeting.host)
     assert client.get(url("export", poll)).status_code == 404
+
+
+def test_a_vote_through_htmx_takes_a_bounded_number_of_queries(client, django_assert_num_queries):
+    poll = make_poll(make_meeting())
+    participant = admit(poll.meeting)
+    client.force_login(participant.user)
+    data = vote_data(poll, 0, (0,), "ok")
+    # meeting, session, user, participant, poll; questions, options; savepoint, lock, receipt,
+    # counters, free text, release
+    with django_assert_num_queries(13):
+        response = client.post(url("vote", poll), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert PollReceipt.objects.filter(participant=participant).exists()
