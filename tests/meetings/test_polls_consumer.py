@@ -1,4 +1,13 @@
-"""The poll panel's websocket forwards the meeting's poll events to admitted participants."""
+"""The poll panel's websocket forwards the meeting's poll events to admitted participants.
+
+Each test runs its coroutine in a thread of its own: Playwright's sync API (the session's
+``browser`` fixture) keeps an event loop registered in the main thread once a browser test ran
+in this worker, and pytest-asyncio cannot start another one there.
+"""
+
+import asyncio
+import functools
+import threading
 
 import pytest
 from channels.db import database_sync_to_async
@@ -15,6 +24,27 @@ from tests.meetings.poll_helpers import admit, admit_guest, make_meeting, make_p
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def in_own_event_loop(test):
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        outcome: list[BaseException] = []
+
+        def target():
+            try:
+                asyncio.run(test(*args, **kwargs))
+            except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+                outcome.append(error)
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the test's event loop did not finish"
+        if outcome:
+            raise outcome[0]
+
+    return run
+
+
 def communicator(meeting_pk: int, user=None, session=None) -> WebsocketCommunicator:
     connection = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/polls/{meeting_pk}/")
     connection.scope["user"] = user or AnonymousUser()
@@ -29,6 +59,7 @@ def a_prepared_poll():
     return poll, participant
 
 
+@in_own_event_loop
 async def test_a_participant_hears_the_launch_and_the_close():
     poll, participant = await a_prepared_poll()
     socket = communicator(poll.meeting_id, participant.user)
@@ -47,6 +78,7 @@ async def test_a_participant_hears_the_launch_and_the_close():
     await socket.disconnect()
 
 
+@in_own_event_loop
 async def test_a_guest_listens_with_the_guest_key_of_the_session():
     poll, _ = await a_prepared_poll()
     await database_sync_to_async(admit_guest)(poll.meeting, "gk-1")
@@ -56,6 +88,7 @@ async def test_a_guest_listens_with_the_guest_key_of_the_session():
     await socket.disconnect()
 
 
+@in_own_event_loop
 async def test_it_forwards_no_other_room_events():
     poll, participant = await a_prepared_poll()
     socket = communicator(poll.meeting_id, participant.user)
@@ -68,6 +101,7 @@ async def test_it_forwards_no_other_room_events():
     await socket.disconnect()
 
 
+@in_own_event_loop
 async def test_it_refuses_people_not_admitted():
     poll, _ = await a_prepared_poll()
     stranger = await database_sync_to_async(make_user)()
