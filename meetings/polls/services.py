@@ -4,8 +4,10 @@ The storage design that keeps ballots apart from voters is documented in
 ``meetings/models/polls.py``; this module is the only place that writes ballots.
 """
 
+import asyncio
 import logging
 import secrets
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -149,9 +151,7 @@ def launch_poll(*, poll: Poll) -> None:
         poll.status = Poll.Status.OPEN
         poll.save(update_fields=["status"])
         meeting_pk, poll_pk = poll.meeting_id, poll.pk
-        transaction.on_commit(
-            lambda: broadcast_to_meeting(meeting_pk, "poll.launched", poll_id=poll_pk)
-        )
+        transaction.on_commit(lambda: _announce(meeting_pk, "poll.launched", poll_pk))
     logger.info("poll %s launched", poll_pk)
 
 
@@ -170,11 +170,25 @@ def close_poll(*, poll: Poll) -> None:
         poll.save(update_fields=["status"])
         voters = _reshuffle_ballots(poll)
         meeting_pk, poll_pk = poll.meeting_id, poll.pk
-        transaction.on_commit(
-            lambda: broadcast_to_meeting(meeting_pk, "poll.closed", poll_id=poll_pk)
-        )
+        transaction.on_commit(lambda: _announce(meeting_pk, "poll.closed", poll_pk))
         transaction.on_commit(_vacuum_ballot_tables)
     logger.info("poll %s closed with %d votes", poll_pk, voters)
+
+
+def _announce(meeting_pk: int, event: str, poll_pk: int) -> None:
+    """Tell the meeting's room (after the commit). ``broadcast_to_meeting`` blocks on the
+    channel layer through ``async_to_sync``, which refuses to run in a thread that has an
+    event loop of its own; such a caller gets the broadcast from a short-lived thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        broadcast_to_meeting(meeting_pk, event, poll_id=poll_pk)
+        return
+    sender = threading.Thread(
+        target=broadcast_to_meeting, args=(meeting_pk, event), kwargs={"poll_id": poll_pk}
+    )
+    sender.start()
+    sender.join()
 
 
 def _reshuffle_ballots(poll: Poll) -> int:

@@ -8,6 +8,7 @@
   var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
   var url = scheme + window.location.host + panel.dataset.socketPath;
   var pause = 1000;
+  var connectedBefore = false;
 
   function reload() {
     window.htmx.ajax("GET", panel.dataset.panelUrl, { target: panel, swap: "innerHTML" });
@@ -18,6 +19,8 @@
     socket.onopen = function () {
       pause = 1000;
       panel.dataset.live = "connected";
+      if (connectedBefore) { reload(); }  // catch up on what happened while disconnected
+      connectedBefore = true;
     };
     socket.onmessage = function (message) {
       var data = JSON.parse(message.data);

@@ -85,7 +85,7 @@ def test_participants_see_a_launched_poll_vote_and_see_it_go_at_the_close(asgi_s
     choices = ["Yes", "Yes", "No"]
     for page, choice in zip(pages, choices, strict=True):
         card = page.get_by_role("article", name="Budget 2027")
-        expect(card).to_be_visible()  # appeared without a reload
+        expect(card).to_be_visible(timeout=15_000)  # appeared without a reload
         expect(card.get_by_text("Anonymous poll: nobody can see who voted what.")).to_be_visible()
         card.get_by_label(choice, exact=True).check()
         card.get_by_label("Comments").fill(f"note from a {choice} voter")
@@ -100,7 +100,7 @@ def test_participants_see_a_launched_poll_vote_and_see_it_go_at_the_close(asgi_s
     chair.get_by_role("button", name="Close “Budget 2027”").click()
     expect(chair.get_by_text("The poll is closed.")).to_be_visible()
     for page in pages:
-        expect(page.get_by_role("article", name="Budget 2027")).to_have_count(0)
+        expect(page.get_by_role("article", name="Budget 2027")).to_have_count(0, timeout=15_000)
         expect(page.get_by_role("link", name="Results of “Budget 2027”")).to_be_visible()
 
     pages[2].get_by_role("link", name="Results of “Budget 2027”").click()
