@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:poll_pk>/launch/", views.launch, name="launch"),
     path("<int:poll_pk>/close/", views.close, name="close"),
     path("<int:poll_pk>/vote/", views.vote, name="vote"),
+    path("<int:poll_pk>/card/", views.card, name="card"),
     path("<int:poll_pk>/results/", views.results, name="results"),
     path("<int:poll_pk>/results.csv", views.export, name="export"),
 ]

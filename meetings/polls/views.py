@@ -218,6 +218,26 @@ def _panel_context(meeting: Meeting, participant: Participant | None) -> dict:
     }
 
 
+@require_GET
+def card(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
+    """One poll's card in the room, reloaded every few seconds while it shows live totals."""
+    meeting, participant = _room_access(request, meeting_pk)
+    poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
+    room_poll = next(
+        (
+            item
+            for item in selectors.polls_in_room(meeting=meeting, participant=participant)
+            if item.poll.pk == poll.pk
+        ),
+        None,
+    )
+    return render(
+        request,
+        "meetings/polls/_poll_card.html",
+        {"meeting": meeting, "participant": participant, "item": room_poll, "poll": poll},
+    )
+
+
 @require_POST
 def vote(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=meeting_pk)

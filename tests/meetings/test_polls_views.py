@@ -334,3 +334,21 @@ def test_a_vote_through_htmx_takes_a_bounded_number_of_queries(client, django_as
         response = client.post(url("vote", poll), data, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert PollReceipt.objects.filter(participant=participant).exists()
+
+
+def test_a_card_with_live_totals_reloads_itself_after_the_vote(client):
+    poll = make_poll(make_meeting(), live_results=True, min_count_shown=1)
+    participant = admit(poll.meeting)
+    client.force_login(participant.user)
+    before = client.get(url("card", poll)).content.decode()
+    assert 'hx-trigger="every 5s"' not in before  # the form is not reloaded under the voter
+    client.post(url("vote", poll), vote_data(poll))
+    after = client.get(url("card", poll), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'hx-trigger="every 5s"' in after
+    assert "1 vote" in after
+
+
+def test_the_card_answers_404_to_people_outside_the_meeting(client):
+    poll = make_poll(make_meeting())
+    client.force_login(make_user())
+    assert client.get(url("card", poll)).status_code == 404
