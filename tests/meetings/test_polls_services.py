@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import translation
 from django.utils.timezone import now
 
 from meetings.models import FreeTextAnswer, Meeting, NamedBallot, Participant, Poll, PollReceipt
@@ -19,6 +20,12 @@ from tests.meetings.poll_helpers import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    with translation.override("en"):
+        yield
 
 
 def a_valid_vote(poll: Poll, single: int = 0, multiple: tuple[int, ...] = (0,), text: str = ""):
