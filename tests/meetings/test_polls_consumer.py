@@ -63,15 +63,15 @@ def a_prepared_poll():
 async def test_a_participant_hears_the_launch_and_the_close():
     poll, participant = await a_prepared_poll()
     socket = communicator(poll.meeting_id, participant.user)
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     await database_sync_to_async(services.launch_poll)(poll=poll)
-    assert await socket.receive_json_from(timeout=3) == {
+    assert await socket.receive_json_from(timeout=10) == {
         "event": "poll.launched",
         "payload": {"poll_id": poll.pk},
     }
     await database_sync_to_async(services.close_poll)(poll=poll)
-    assert await socket.receive_json_from(timeout=3) == {
+    assert await socket.receive_json_from(timeout=10) == {
         "event": "poll.closed",
         "payload": {"poll_id": poll.pk},
     }
@@ -83,7 +83,7 @@ async def test_a_guest_listens_with_the_guest_key_of_the_session():
     poll, _ = await a_prepared_poll()
     await database_sync_to_async(admit_guest)(poll.meeting, "gk-1")
     socket = communicator(poll.meeting_id, session={"guest_key": "gk-1"})
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
     await socket.disconnect()
 
@@ -92,7 +92,7 @@ async def test_a_guest_listens_with_the_guest_key_of_the_session():
 async def test_it_forwards_no_other_room_events():
     poll, participant = await a_prepared_poll()
     socket = communicator(poll.meeting_id, participant.user)
-    await socket.connect()
+    await socket.connect(timeout=10)
     await get_channel_layer().group_send(
         meeting_group(poll.meeting_id),
         {"type": "room.event", "event": "chat.message", "payload": {"text": "hello"}},
@@ -107,5 +107,5 @@ async def test_it_refuses_people_not_admitted():
     stranger = await database_sync_to_async(make_user)()
     for user, session in ((stranger, {}), (None, {"guest_key": "unknown"})):
         socket = communicator(poll.meeting_id, user, session)
-        connected, _ = await socket.connect()
+        connected, _ = await socket.connect(timeout=10)
         assert not connected
