@@ -294,6 +294,6 @@ def _answers(request: HttpRequest) -> dict[int, list[str]]:
     if len(request.POST) > MAX_VOTE_FIELDS:
         raise services.VoteRefused(_("The vote contains an invalid choice."))
     for key in request.POST:
-        if key.startswith("q") and key[1:].isdigit():
+        if key.startswith("q") and key[1:].isascii() and key[1:].isdigit():
             answers[int(key[1:])] = request.POST.getlist(key)
     return answers

@@ -10,11 +10,13 @@ import functools
 import threading
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
+from django.db import connections
 
 from meetings.live import meeting_group
 from meetings.polls import services
@@ -29,9 +31,15 @@ def in_own_event_loop(test):
     def run(*args, **kwargs):
         outcome: list[BaseException] = []
 
+        async def test_then_close_connections():
+            try:
+                await test(*args, **kwargs)
+            finally:  # the database thread of this loop keeps its connection otherwise
+                await sync_to_async(connections.close_all, thread_sensitive=True)()
+
         def target():
             try:
-                asyncio.run(test(*args, **kwargs))
+                asyncio.run(test_then_close_connections())
             except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
                 outcome.append(error)
 

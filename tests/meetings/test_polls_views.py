@@ -352,3 +352,15 @@ def test_the_card_answers_404_to_people_outside_the_meeting(client):
     poll = make_poll(make_meeting())
     client.force_login(make_user())
     assert client.get(url("card", poll)).status_code == 404
+
+
+def test_malformed_vote_fields_get_a_message_not_an_error(client):
+    poll = make_poll(make_meeting())
+    client.force_login(admit(poll.meeting).user)
+    data = {"q²": "1", f"q{question_id(poll, 0)}": "9" * 5000}
+    response = client.post(
+        url("vote", poll), data, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert "The vote contains an invalid choice." in response.content.decode()
+    assert set(counts(poll).values()) == {0}
