@@ -178,15 +178,22 @@ def close_poll(*, poll: Poll) -> None:
 def _announce(meeting_pk: int, event: str, poll_pk: int) -> None:
     """Tell the meeting's room (after the commit). ``broadcast_to_meeting`` blocks on the
     channel layer through ``async_to_sync``, which refuses to run in a thread that has an
-    event loop of its own; such a caller gets the broadcast from a short-lived thread."""
+    event loop of its own; such a caller gets the broadcast from a short-lived thread.
+    The change is committed either way: if the channel layer fails, rooms catch up when their
+    websocket reconnects, and the host's request does not fail."""
+
+    def send() -> None:
+        try:
+            broadcast_to_meeting(meeting_pk, event, poll_id=poll_pk)
+        except Exception:
+            logger.warning("could not announce %s of poll %s", event, poll_pk, exc_info=True)
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        broadcast_to_meeting(meeting_pk, event, poll_id=poll_pk)
+        send()
         return
-    sender = threading.Thread(
-        target=broadcast_to_meeting, args=(meeting_pk, event), kwargs={"poll_id": poll_pk}
-    )
+    sender = threading.Thread(target=send)
     sender.start()
     sender.join()
 
