@@ -364,3 +364,16 @@ def test_malformed_vote_fields_get_a_message_not_an_error(client):
     assert response.status_code == 200
     assert "The vote contains an invalid choice." in response.content.decode()
     assert set(counts(poll).values()) == {0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broken_channel_layer_does_not_fail_the_launch(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("channel layer down")
+
+    monkeypatch.setattr(services, "broadcast_to_meeting", broken)
+    poll = make_poll(make_meeting(), launch=False)
+    client.force_login(poll.meeting.host)
+    assert client.post(url("launch", poll)).status_code == 302
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.OPEN
