@@ -37,6 +37,9 @@ the totals with a person's vote; ``Poll.min_count_shown`` hides small counts and
 free-text answers for that reason, and secret ballots never show totals before the close.
 
 Nothing here is logged with choices or voter identities; the services log poll ids and counts.
+Statement logs outside the portal would undo this and must stay off in production: PostgreSQL's
+``log_statement = all`` or ``auto_explain`` with parameters, and Django's SQL log
+(``django.db.backends`` at DEBUG, which only development with ``LOG_LEVEL=DEBUG`` turns on).
 """
 
 import uuid
