@@ -117,3 +117,4 @@ async def test_it_refuses_people_not_admitted():
         socket = communicator(poll.meeting_id, user, session)
         connected, _ = await socket.connect(timeout=10)
         assert not connected
+        await socket.disconnect()  # let the consumer stop listening on the channel layer
