@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from meetings.scheduling import views as scheduling
 
@@ -6,7 +6,7 @@ app_name = "meetings"
 
 MEETING = r"^(?P<meeting_id>[0-9]{10,11})/"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     # scheduling (issue 4)
     path("", scheduling.my_meetings, name="my_meetings"),
     path("new/", scheduling.create_meeting, name="create"),
@@ -16,4 +16,6 @@ urlpatterns = [
     re_path(MEETING + r"delete/$", scheduling.delete_meeting, name="delete"),
     re_path(MEETING + r"invite/$", scheduling.invite, name="invite"),
     re_path(MEETING + r"calendar\.ics$", scheduling.calendar_file, name="calendar"),
+    # polls (issue 7)
+    path("<int:meeting_pk>/polls/", include("meetings.polls.urls")),
 ]

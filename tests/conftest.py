@@ -46,8 +46,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
-    """Rate-limit counters live in the shared cache; they must not leak between tests."""
-    cache.clear()
+    """Rate-limit counters live in the shared cache; they must not leak between tests.
+
+    With Redis, only the cache's own keys go: ``cache.clear()`` flushes the whole Redis
+    database, and with it the channel layer's groups of a test running in another worker."""
+    if not settings.REDIS_URL:
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(scope="session")

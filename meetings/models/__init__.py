@@ -10,14 +10,30 @@ from meetings.models.meeting import Meeting
 from meetings.models.participant import Participant
 from meetings.models.permissions import MeetingGroupObjectPermission, MeetingUserObjectPermission
 from meetings.models.policy import MeetingPolicy
+from meetings.models.polls import (
+    FreeTextAnswer,
+    NamedBallot,
+    Option,
+    OptionTally,
+    Poll,
+    PollReceipt,
+    Question,
+)
 from meetings.models.series import MeetingSeries
 
 __all__ = [
+    "FreeTextAnswer",
     "Invitation",
     "Meeting",
     "MeetingGroupObjectPermission",
     "MeetingPolicy",
     "MeetingSeries",
     "MeetingUserObjectPermission",
+    "NamedBallot",
+    "Option",
+    "OptionTally",
     "Participant",
+    "Poll",
+    "PollReceipt",
+    "Question",
 ]

@@ -1,0 +1,170 @@
+"""Read queries of polls: who may vote or host, what a room shows, results as people see them."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from meetings.models import FreeTextAnswer, Meeting, NamedBallot, Participant, Poll, PollReceipt
+
+HOST_PERMISSION = "meetings.host_meeting"
+GUEST_SESSION_KEY = "guest_key"
+
+
+def user_hosts_meeting(user: AbstractBaseUser | AnonymousUser, meeting: Meeting) -> bool:
+    """The meeting's host, or whoever holds the object permission ``host_meeting`` on it
+    (co-hosts and alternative hosts, granted through django-guardian)."""
+    if not user.is_authenticated:
+        return False
+    return meeting.host_id == user.pk or user.has_perm(HOST_PERMISSION, meeting)
+
+
+def participant_of(
+    *, meeting: Meeting, user: AbstractBaseUser | AnonymousUser, session: SessionBase | dict
+) -> Participant | None:
+    """The caller's participant row in ``meeting``: by user when logged in, else by the guest
+    key the join flow keeps in the browser session."""
+    participants = Participant.objects.filter(meeting=meeting)
+    if user.is_authenticated:
+        return participants.filter(user=user).first()
+    guest_key = session.get(GUEST_SESSION_KEY)
+    if not guest_key:
+        return None
+    return participants.filter(user__isnull=True, guest_key=guest_key).first()
+
+
+def eligible_voter(
+    *, meeting: Meeting, user: AbstractBaseUser | AnonymousUser, session: SessionBase | dict
+) -> Participant | None:
+    """The caller's participant row if they are admitted to the meeting (eligible to vote)."""
+    participant = participant_of(meeting=meeting, user=user, session=session)
+    if participant is None or not participant.is_admitted:
+        return None
+    return participant
+
+
+@dataclass
+class RoomPoll:
+    poll: Poll
+    has_voted: bool
+    results: "PollResults | None" = None
+
+
+def polls_in_room(*, meeting: Meeting, participant: Participant | None) -> list[RoomPoll]:
+    """Open polls of the meeting as a participant's room shows them, with whether they voted
+    and, where the poll shows live totals, the totals."""
+    polls = list(
+        meeting.polls.filter(status=Poll.Status.OPEN).prefetch_related("questions__options")
+    )
+    voted: set[int] = set()
+    if participant is not None and polls:
+        voted = set(
+            PollReceipt.objects.filter(participant=participant, poll__in=polls).values_list(
+                "poll_id", flat=True
+            )
+        )
+    return [
+        RoomPoll(
+            poll=poll,
+            has_voted=poll.pk in voted,
+            results=poll_results(poll=poll) if poll.results_visible else None,
+        )
+        for poll in polls
+    ]
+
+
+def closed_polls(*, meeting: Meeting) -> QuerySet[Poll]:
+    return meeting.polls.filter(status=Poll.Status.CLOSED)
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass
+class OptionResult:
+    text: str
+    count: int
+    hidden: bool  # fewer than the poll's minimum count: shown only as "fewer than N"
+    threshold: int = 0
+
+    @property
+    def shown(self) -> str:
+        if self.hidden:
+            return _("fewer than %(n)d") % {"n": self.threshold}
+        return str(self.count)
+
+
+@dataclass
+class QuestionResult:
+    text: str
+    is_text: bool
+    options: list[OptionResult] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
+    answer_count: int = 0
+    answers_hidden: bool = False
+
+
+@dataclass
+class PollResults:
+    poll: Poll
+    voters: int
+    questions: list[QuestionResult]
+
+
+def poll_results(*, poll: Poll) -> PollResults:
+    """Totals per option and free-text answers sorted by text (never in storage order).
+
+    In polls that are not named, a count between 1 and ``min_count_shown - 1`` is shown only
+    as "fewer than N", and a question's free-text answers only when at least
+    ``min_count_shown`` were given; secret ballots show totals and no texts at all."""
+    threshold = poll.min_count_shown if poll.hides_small_counts else 1
+    texts: dict[int, list[str]] = {}
+    for question_id, text in FreeTextAnswer.objects.filter(question__poll=poll).values_list(
+        "question_id", "text"
+    ):
+        texts.setdefault(question_id, []).append(text)
+    questions = []
+    for question in poll.questions.prefetch_related("options__tally"):
+        result = QuestionResult(text=question.text, is_text=question.is_text)
+        if question.is_text:
+            answers = sorted(texts.get(question.pk, []), key=str.casefold)
+            result.answer_count = len(answers)
+            result.answers_hidden = poll.is_secret or len(answers) < threshold
+            result.answers = [] if result.answers_hidden else answers
+        else:
+            for option in question.options.all():
+                count = option.tally.count
+                result.options.append(
+                    OptionResult(
+                        text=option.text,
+                        count=count,
+                        hidden=0 < count < threshold,
+                        threshold=threshold,
+                    )
+                )
+        questions.append(result)
+    voters = PollReceipt.objects.filter(poll=poll).count()
+    return PollResults(poll=poll, voters=voters, questions=questions)
+
+
+def named_ballots(*, poll: Poll) -> QuerySet[NamedBallot]:
+    """Who answered what: only ever for a named poll."""
+    if not poll.is_named:
+        return NamedBallot.objects.none()
+    return NamedBallot.objects.filter(poll=poll).select_related("question", "option")
+
+
+# --- retention ----------------------------------------------------------------------------
+
+
+def polls_of_ended_meetings_before(cutoff: datetime.datetime) -> QuerySet[Poll]:
+    """Polls (with their results) of meetings that ended before ``cutoff``: what the
+    retention engine may delete with the meeting's other artefacts
+    (``meetings.polls.services.delete_poll_results``)."""
+    return Poll.objects.filter(
+        meeting__status=Meeting.Status.ENDED, meeting__ended_at__lt=cutoff
+    ).order_by("pk")

@@ -1,0 +1,385 @@
+"""Rules of polls: prepare, launch, vote, close, delete (policy row "polls").
+
+The storage design that keeps ballots apart from voters is documented in
+``meetings/models/polls.py``; this module is the only place that writes ballots.
+"""
+
+import asyncio
+import logging
+import secrets
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Case, F, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from meetings.live import broadcast_to_meeting
+from meetings.models import (
+    FreeTextAnswer,
+    Meeting,
+    NamedBallot,
+    Option,
+    OptionTally,
+    Participant,
+    Poll,
+    PollReceipt,
+    Question,
+)
+from meetings.models.polls import FREE_TEXT_MAX_LENGTH
+
+logger = logging.getLogger(__name__)
+
+MAX_OPTIONS = 50
+MAX_QUESTIONS = 50
+
+
+class PollError(Exception):
+    """A refused poll action; ``str(error)`` is a message for the user, in their language."""
+
+
+class VoteRefused(PollError):
+    pass
+
+
+# --- preparing ------------------------------------------------------------------------------
+
+
+def create_poll(
+    *,
+    meeting: Meeting,
+    title: str,
+    kind: str = Poll.Kind.ANONYMOUS,
+    live_results: bool = False,
+    min_count_shown: int = 3,
+) -> Poll:
+    """Prepare a poll for ``meeting``. Anonymous unless *named* is chosen explicitly here,
+    before the poll starts (policy row "polls"); a secret ballot never shows live totals."""
+    if meeting.status == Meeting.Status.ENDED:
+        raise PollError(_("The meeting has ended; no new polls can be prepared."))
+    if kind == Poll.Kind.SECRET and live_results:
+        raise PollError(_("A secret ballot shows no totals before it closes."))
+    return Poll.objects.create(
+        meeting=meeting,
+        title=title,
+        kind=kind,
+        live_results=live_results,
+        min_count_shown=min_count_shown,
+    )
+
+
+def add_question(
+    *,
+    poll: Poll,
+    text: str,
+    type: str,  # noqa: A002
+    options: Sequence[str] = (),
+    min_choices: int = 1,
+    max_choices: int = 1,
+    max_length: int = 500,
+) -> Question:
+    """Add a question to a poll in preparation; its options and their counters with it.
+
+    Single choice: exactly one option. Multiple choice: between ``min_choices`` and
+    ``max_choices``. Free text: up to ``max_length`` characters, not in secret ballots (they
+    show totals only)."""
+    if poll.status != Poll.Status.DRAFT:
+        raise PollError(_("A poll can be changed only before it is launched."))
+    if poll.questions.count() >= MAX_QUESTIONS:
+        raise PollError(_("A poll has at most %(n)d questions.") % {"n": MAX_QUESTIONS})
+    options = [option.strip() for option in options if option.strip()]
+    if type == Question.Type.TEXT:
+        if poll.is_secret:
+            raise PollError(_("A secret ballot has no free-text questions: it shows totals only."))
+        if not 1 <= max_length <= FREE_TEXT_MAX_LENGTH:
+            raise PollError(
+                _("An answer may be at most %(n)d characters long.") % {"n": FREE_TEXT_MAX_LENGTH}
+            )
+        options, min_choices, max_choices = [], 0, 0
+    else:
+        if len(options) < 2:
+            raise PollError(_("A choice question needs at least two options."))
+        if len(options) > MAX_OPTIONS:
+            raise PollError(_("A question has at most %(n)d options.") % {"n": MAX_OPTIONS})
+        if len(set(options)) != len(options):
+            raise PollError(_("Each option may appear only once."))
+        if type == Question.Type.SINGLE:
+            min_choices = max_choices = 1
+        elif not 0 <= min_choices <= max_choices <= len(options) or max_choices < 1:
+            raise PollError(
+                _("The limits must satisfy 0 ≤ at least ≤ at most ≤ number of options.")
+            )
+    with transaction.atomic():
+        question = Question.objects.create(
+            poll=poll,
+            text=text,
+            type=type,
+            position=poll.questions.count(),
+            min_choices=min_choices,
+            max_choices=max_choices,
+            max_length=max_length,
+        )
+        created = Option.objects.bulk_create(
+            Option(question=question, position=index, text=option)
+            for index, option in enumerate(options)
+        )
+        OptionTally.objects.bulk_create(OptionTally(option=option, poll=poll) for option in created)
+    return question
+
+
+def delete_question(*, question: Question) -> None:
+    if question.poll.status != Poll.Status.DRAFT:
+        raise PollError(_("A poll can be changed only before it is launched."))
+    question.delete()
+
+
+# --- launching and closing --------------------------------------------------------------------
+
+
+def launch_poll(*, poll: Poll) -> None:
+    """Open a prepared poll in its running meeting; every participant's room shows it."""
+    with transaction.atomic():
+        poll = Poll.objects.select_for_update().select_related("meeting").get(pk=poll.pk)
+        if poll.status != Poll.Status.DRAFT:
+            raise PollError(_("This poll has already been launched."))
+        if poll.meeting.status != Meeting.Status.RUNNING:
+            raise PollError(_("A poll can be launched only while the meeting is running."))
+        if not poll.questions.exists():
+            raise PollError(_("Add at least one question before launching the poll."))
+        poll.status = Poll.Status.OPEN
+        poll.save(update_fields=["status"])
+        meeting_pk, poll_pk = poll.meeting_id, poll.pk
+        transaction.on_commit(lambda: _announce(meeting_pk, "poll.launched", poll_pk))
+    logger.info("poll %s launched", poll_pk)
+
+
+def close_poll(*, poll: Poll) -> None:
+    """Close an open poll: no more votes; results become visible.
+
+    Waits for votes in flight (row lock on the poll), then rewrites the poll's receipts and
+    free-text answers in a new random order with new keys, so that their storage order and
+    system columns no longer reflect the order of voting (see ``meetings/models/polls.py``).
+    """
+    with transaction.atomic():
+        poll = Poll.objects.select_for_update().get(pk=poll.pk)
+        if poll.status != Poll.Status.OPEN:
+            raise PollError(_("Only an open poll can be closed."))
+        poll.status = Poll.Status.CLOSED
+        poll.save(update_fields=["status"])
+        voters = _reshuffle_ballots(poll)
+        meeting_pk, poll_pk = poll.meeting_id, poll.pk
+        transaction.on_commit(lambda: _announce(meeting_pk, "poll.closed", poll_pk))
+        transaction.on_commit(_vacuum_ballot_tables)
+    logger.info("poll %s closed with %d votes", poll_pk, voters)
+
+
+def _announce(meeting_pk: int, event: str, poll_pk: int) -> None:
+    """Tell the meeting's room (after the commit). ``broadcast_to_meeting`` blocks on the
+    channel layer through ``async_to_sync``, which refuses to run in a thread that has an
+    event loop of its own; such a caller gets the broadcast from a short-lived thread.
+    The change is committed either way: if the channel layer fails, rooms catch up when their
+    websocket reconnects, and the host's request does not fail."""
+
+    def send() -> None:
+        try:
+            broadcast_to_meeting(meeting_pk, event, poll_id=poll_pk)
+        except Exception:
+            logger.warning("could not announce %s of poll %s", event, poll_pk, exc_info=True)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        send()
+        return
+    sender = threading.Thread(target=send)
+    sender.start()
+    sender.join()
+
+
+def _reshuffle_ballots(poll: Poll) -> int:
+    shuffle = secrets.SystemRandom().shuffle
+    participant_ids = list(
+        PollReceipt.objects.filter(poll=poll).values_list("participant_id", flat=True)
+    )
+    shuffle(participant_ids)
+    PollReceipt.objects.filter(poll=poll).delete()
+    PollReceipt.objects.bulk_create(
+        (PollReceipt(poll=poll, participant_id=pid) for pid in participant_ids), batch_size=500
+    )
+    answers = list(
+        FreeTextAnswer.objects.filter(question__poll=poll).values_list("question_id", "text")
+    )
+    shuffle(answers)
+    FreeTextAnswer.objects.filter(question__poll=poll).delete()
+    FreeTextAnswer.objects.bulk_create(
+        (FreeTextAnswer(question_id=qid, text=text) for qid, text in answers), batch_size=500
+    )
+    return len(participant_ids)
+
+
+def _vacuum_ballot_tables() -> None:
+    """Prune dead row versions (the old order and counter history) after a close."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    try:
+        with connection.cursor() as cursor:
+            for model in (PollReceipt, FreeTextAnswer, OptionTally):
+                cursor.execute(f'VACUUM "{model._meta.db_table}"')
+    except DatabaseError:
+        logger.warning("vacuum of the ballot tables after a poll close failed", exc_info=True)
+
+
+# --- voting -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ballot:
+    option_ids: frozenset[int]
+    texts: tuple[tuple[int, str], ...]  # (question id, text)
+    named: tuple[tuple[int, int | None, str], ...]  # (question id, option id, text)
+
+
+def cast_vote(
+    *, poll: Poll, participant: Participant, answers: Mapping[int, Sequence[str]]
+) -> None:
+    """Record one vote of an admitted participant in an open poll of their meeting.
+
+    ``answers`` maps question ids to the submitted values (option ids as strings, or the
+    free text). One vote per participant is enforced by the database (unique receipt); the
+    receipt, the counters and the free-text rows are written in one transaction, so a refused
+    or duplicate vote changes no tally. Raises :class:`VoteRefused` with a message."""
+    if participant.meeting_id != poll.meeting_id:
+        raise VoteRefused(_("This poll belongs to another meeting."))
+    if participant.state != Participant.State.ADMITTED:
+        raise VoteRefused(_("Only participants admitted to the meeting can vote."))
+    if poll.status != Poll.Status.OPEN:  # early answer; re-checked under the lock below
+        raise VoteRefused(_not_open_message(poll.status))
+    ballot = _validated_ballot(poll, answers)
+    try:
+        with transaction.atomic():
+            status = _lock_poll_for_vote(poll.pk)
+            if status != Poll.Status.OPEN:
+                raise VoteRefused(_not_open_message(status))
+            PollReceipt.objects.create(poll_id=poll.pk, participant=participant)
+            if ballot.option_ids:
+                # every counter of the poll is touched, chosen ones +1, the others +0
+                OptionTally.objects.filter(poll_id=poll.pk).update(
+                    count=F("count")
+                    + Case(When(option_id__in=ballot.option_ids, then=Value(1)), default=Value(0))
+                )
+            if ballot.texts:
+                FreeTextAnswer.objects.bulk_create(
+                    FreeTextAnswer(question_id=qid, text=text) for qid, text in ballot.texts
+                )
+            if poll.is_named:
+                NamedBallot.objects.bulk_create(
+                    NamedBallot(
+                        poll_id=poll.pk,
+                        question_id=qid,
+                        participant=participant,
+                        voter_name=participant.display_name,
+                        option_id=oid,
+                        text=text,
+                    )
+                    for qid, oid, text in ballot.named
+                )
+    except IntegrityError as error:
+        raise VoteRefused(_("You have already voted in this poll.")) from error
+
+
+def _not_open_message(status: str | None) -> str:
+    if status == Poll.Status.DRAFT:
+        return _("This poll has not been launched yet.")
+    return _("This poll is closed.")
+
+
+def _lock_poll_for_vote(poll_pk: int) -> str | None:
+    """Lock the poll row for the vote's transaction and return its status.
+
+    Votes on one poll are serialised here (they update the same counters anyway), and
+    ``close_poll`` waits for them, so no vote commits after the close."""
+    row = (
+        Poll.objects.select_for_update()
+        .filter(pk=poll_pk)
+        .order_by()
+        .values_list("status", flat=True)
+    )
+    return next(iter(row), None)
+
+
+def _validated_ballot(poll: Poll, answers: Mapping[int, Sequence[str]]) -> _Ballot:
+    questions = list(poll.questions.prefetch_related("options"))
+    known_questions = {question.pk for question in questions}
+    if any(qid not in known_questions for qid in answers):
+        raise VoteRefused(_("The vote names a question that is not part of this poll."))
+    option_ids: set[int] = set()
+    texts: list[tuple[int, str]] = []
+    named: list[tuple[int, int | None, str]] = []
+    for question in questions:
+        values = [value for value in answers.get(question.pk, ()) if value != ""]
+        if question.is_text:
+            if len(values) > 1:
+                raise VoteRefused(_("Please give one answer per question."))
+            text = values[0].strip() if values else ""
+            if len(text) > question.max_length:
+                raise VoteRefused(
+                    _("“%(question)s”: the answer is longer than %(n)d characters.")
+                    % {"question": question.text, "n": question.max_length}
+                )
+            if text:
+                texts.append((question.pk, text))
+                named.append((question.pk, None, text))
+            continue
+        own_options = {option.pk for option in question.options.all()}
+        try:
+            chosen = {int(value) for value in values}
+        except (TypeError, ValueError):
+            raise VoteRefused(_("The vote contains an invalid choice.")) from None
+        if len(chosen) != len(values):
+            raise VoteRefused(_("Each option can be chosen only once."))
+        if not chosen <= own_options:
+            raise VoteRefused(
+                _("“%(question)s”: an option does not belong to this question.")
+                % {"question": question.text}
+            )
+        if len(chosen) > question.max_choices:
+            raise VoteRefused(
+                ngettext(
+                    "“%(question)s”: choose at most %(n)d option.",
+                    "“%(question)s”: choose at most %(n)d options.",
+                    question.max_choices,
+                )
+                % {"question": question.text, "n": question.max_choices}
+            )
+        if len(chosen) < question.min_choices:
+            raise VoteRefused(
+                ngettext(
+                    "“%(question)s”: choose at least %(n)d option.",
+                    "“%(question)s”: choose at least %(n)d options.",
+                    question.min_choices,
+                )
+                % {"question": question.text, "n": question.min_choices}
+            )
+        option_ids |= chosen
+        named.extend((question.pk, oid, "") for oid in sorted(chosen))
+    if not option_ids and not texts:
+        raise VoteRefused(_("Please answer at least one question."))
+    return _Ballot(frozenset(option_ids), tuple(texts), tuple(named))
+
+
+# --- retention --------------------------------------------------------------------------------
+
+
+def delete_poll_results(*, poll_ids: Iterable[int]) -> int:
+    """Delete polls with everything they hold (questions, counters, receipts, free-text
+    answers, named ballots): polls and their results fall under the retention rules of their
+    meeting's artefacts. Called by the retention engine; returns the number of polls deleted.
+    Safe to repeat: ids already gone are skipped."""
+    poll_ids = list(poll_ids)
+    with transaction.atomic():
+        deleted, per_model = Poll.objects.filter(pk__in=poll_ids).delete()
+    count = per_model.get(Poll._meta.label, 0)
+    logger.info("deleted %d polls with their results", count)
+    return count
