@@ -126,7 +126,7 @@ def config_dict(sp_metadata: list[str] | None = None) -> dict:
 
 
 @functools.cache
-def _server_for(sp_metadata: tuple[str, ...]):  # noqa: ANN202
+def _server_for(sp_metadata: tuple[str, ...], key_dir: str):  # noqa: ANN202
     from saml2.config import IdPConfig
     from saml2.server import Server
 
@@ -136,8 +136,20 @@ def _server_for(sp_metadata: tuple[str, ...]):  # noqa: ANN202
 
 
 def server(sp_metadata: tuple[str, ...] = ()):  # noqa: ANN201
-    """A pysaml2 ``Server`` of the development IdP (cached per set of SP metadata)."""
-    return _server_for(tuple(sp_metadata))
+    """A pysaml2 ``Server`` of the development IdP (cached per key and set of SP metadata)."""
+    return _server_for(tuple(sp_metadata), settings.DEV_IDP_KEY_DIR)
+
+
+def server_with(**idp_service: object):  # noqa: ANN201
+    """An uncached ``Server`` with some ``service.idp`` settings changed (tests of refusals)."""
+    from saml2.config import IdPConfig
+    from saml2.server import Server
+
+    config_data = config_dict()
+    config_data["service"]["idp"].update(idp_service)
+    config = IdPConfig()
+    config.load(config_data)
+    return Server(config=config)
 
 
 def metadata_xml() -> str:
@@ -183,11 +195,13 @@ def build_response(
     sp_entity_id: str,
     identity: dict[str, list[str]] | None = None,
     sp_metadata: tuple[str, ...] = (),
+    idp_server=None,  # noqa: ANN001 (a pysaml2 Server; tests pass one with other settings)
+    sign_assertion: bool = True,
 ) -> str:
     """A signed SAML response (XML) asserting ``person`` to the SP at ``destination``."""
     from saml2.saml import NAMEID_FORMAT_PERSISTENT, AUTHN_PASSWORD_PROTECTED, NameID
 
-    idp = server(sp_metadata)
+    idp = idp_server or server(sp_metadata)
     response = idp.create_authn_response(
         identity if identity is not None else identity_of(person),
         in_response_to=in_response_to,
@@ -195,7 +209,7 @@ def build_response(
         sp_entity_id=sp_entity_id,
         name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=person.username),
         authn={"class_ref": AUTHN_PASSWORD_PROTECTED, "authn_auth": entity_id()},
-        sign_assertion=True,
+        sign_assertion=sign_assertion,
         sign_response=False,
     )
     return str(response)

@@ -151,6 +151,8 @@ def sp_metadata_xml(slug: str) -> str:
         HTTP_HOST=base.netloc,
         secure=base.scheme == "https",
     )
+    # the host is ours (PORTAL_BASE_URL), not a client's: no ALLOWED_HOSTS check needed
+    request.get_host = lambda: base.netloc  # type: ignore[method-assign]
     from allauth.socialaccount.providers.saml.views import metadata
 
     response = metadata(request, organization_slug=slug)

@@ -14,7 +14,7 @@ from django.test import Client
 
 from portal import demo
 from portal.sso import dev_idp
-from portal.sso.idp import register_idp, sp_entity_id
+from portal.sso.idp import register_idp, sp_entity_id, sp_metadata_xml
 
 SP_HOST = "sp.example.test"
 SLUG = "uni"
@@ -48,6 +48,7 @@ class SSOSession:
     def response_for(self, person: demo.DemoPerson, request_id: str | None, **kwargs) -> str:
         kwargs.setdefault("destination", ACS_URL)
         kwargs.setdefault("sp_entity_id", sp_entity_id(SLUG))
+        kwargs.setdefault("sp_metadata", (sp_metadata_xml(SLUG),))
         return dev_idp.build_response(person=person, in_response_to=request_id, **kwargs)
 
     def post_response(self, xml: str, follow: bool = True):
