@@ -153,8 +153,8 @@ def server_with(**idp_service: object):  # noqa: ANN201
 
 
 def metadata_xml() -> str:
-    from saml2.metadata import create_metadata_string
     from saml2.config import IdPConfig
+    from saml2.metadata import create_metadata_string
 
     config = IdPConfig()
     config.load(config_dict())
@@ -199,7 +199,7 @@ def build_response(
     sign_assertion: bool = True,
 ) -> str:
     """A signed SAML response (XML) asserting ``person`` to the SP at ``destination``."""
-    from saml2.saml import NAMEID_FORMAT_PERSISTENT, AUTHN_PASSWORD_PROTECTED, NameID
+    from saml2.saml import AUTHN_PASSWORD_PROTECTED, NAMEID_FORMAT_PERSISTENT, NameID
 
     idp = idp_server or server(sp_metadata)
     response = idp.create_authn_response(
