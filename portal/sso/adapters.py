@@ -75,6 +75,13 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
         # is governed by the account adapter.
         return True
 
+    def populate_user(self, request: HttpRequest, sociallogin, data: dict) -> User:  # noqa: ANN001
+        # The stable identifier (eduPersonPrincipalName or a persistent NameID) is the
+        # username: unique, so simultaneous first logins never race for a generated name.
+        user = super().populate_user(request, sociallogin, data)
+        user.username = sociallogin.account.uid[: User._meta.get_field("username").max_length]
+        return user
+
     def pre_social_login(self, request: HttpRequest, sociallogin) -> None:  # noqa: ANN001
         provider = sociallogin.provider
         if provider.id != "saml":
@@ -121,13 +128,6 @@ class PortalAccountAdapter(DefaultAccountAdapter):
                 _("Members of the institution log in with single sign-on, not with a password.")
             )
         return email
-
-    def clean_username(self, username: str, shallow: bool = False) -> str:
-        if not shallow and is_institution_address(username):
-            raise forms.ValidationError(
-                _("Members of the institution log in with single sign-on, not with a password.")
-            )
-        return super().clean_username(username, shallow=shallow)
 
     def pre_login(self, request: HttpRequest, user: User, **kwargs) -> HttpResponse | None:  # noqa: ANN003
         signal_kwargs = kwargs.get("signal_kwargs") or {}
