@@ -137,7 +137,7 @@ def slo(request: HttpRequest) -> HttpResponse:
         parsed = idp.parse_logout_request(request.GET["SAMLRequest"], BINDING_HTTP_REDIRECT)
         response = idp.create_logout_response(parsed.message, [BINDING_HTTP_REDIRECT])
         destination = idp.metadata.single_logout_service(
-            parsed.message.issuer.text, [BINDING_HTTP_REDIRECT], "spsso"
+            parsed.message.issuer.text, BINDING_HTTP_REDIRECT, "spsso"
         )[0]["location"]
         binding = idp.apply_binding(
             BINDING_HTTP_REDIRECT,
@@ -147,7 +147,7 @@ def slo(request: HttpRequest) -> HttpResponse:
             response=True,
         )
     except Exception:  # a broken or unknown request: end here, the portal session is gone
-        logger.warning("development IdP: unreadable LogoutRequest")
+        logger.warning("development IdP: unreadable LogoutRequest", exc_info=True)
         return HttpResponseRedirect("/")
     location = dict(binding["headers"])["Location"]
     return HttpResponseRedirect(location)
