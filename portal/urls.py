@@ -17,6 +17,7 @@ urlpatterns = [
         sso_views.finish_acs,
         name="portal_saml_finish_acs",
     ),
+    path("accounts/login/", sso_views.login, name="portal_login"),
     path("accounts/", include("allauth.urls")),
     path("terms/", sso_views.terms, name="portal_terms"),
     path("admin/licences/report/", sso_views.licence_report, name="portal_licence_report"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from allauth.account import views as allauth_views
 from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.socialaccount.models import SocialApp
 from allauth.core.internal import httpkit
 from allauth.socialaccount.providers.saml import views as saml_views
 from allauth.socialaccount.sessions import LoginSession
@@ -99,3 +101,19 @@ def licence_report(request: HttpRequest) -> HttpResponse:
             "outside_quota": selectors.outside_quota_count(),
         },
     )
+
+
+class LoginView(allauth_views.LoginView):
+    """allauth's login view in the portal's page: SSO buttons first, the local form below."""
+
+    template_name = "portal/sso/login.html"
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["identity_providers"] = SocialApp.objects.filter(provider="saml").order_by(
+            "name"
+        )
+        return context
+
+
+login = LoginView.as_view()

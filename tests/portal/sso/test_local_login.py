@@ -89,3 +89,15 @@ def test_an_institution_address_cannot_sign_up_as_guest(client, demo_institution
 
     assert response.status_code == 200
     assert not User.objects.filter(username="someone").exists()
+
+
+def test_the_login_page_offers_each_identity_provider_first(client, demo_institution):
+    from allauth.socialaccount.models import SocialApp
+
+    SocialApp.objects.create(provider="saml", client_id="uni", name="Uni Example", settings={})
+
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'action="/accounts/saml/uni/login/"' in page
+    assert "Log in with Uni Example" in page
+    assert page.index("Log in with Uni Example") < page.index('name="password"')
