@@ -2,17 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from portal.sso.admin import assign_licence_action, revoke_licence_action
-from portal.sso.admin import register as register_sso_admin
 from portal.models import (
     AffiliationRule,
     AuditEvent,
     Institution,
-    LicencePool,
     LicenceType,
     Role,
     User,
 )
+from portal.sso.admin import assign_licence_action, revoke_licence_action
+from portal.sso.admin import register as register_sso_admin
 
 
 @admin.register(User)

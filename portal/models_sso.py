@@ -51,7 +51,9 @@ class LicenceAssignment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="wanted_assignments",
-        help_text=_("What the role asks for; differs from the licence type when the pool was full."),
+        help_text=_(
+            "What the role asks for; differs from the licence type when the pool was full."
+        ),
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)

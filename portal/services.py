@@ -113,8 +113,13 @@ def assign_licence(
             .filter(user=user)
             .first()
         )
-        if current is not None and current.licence_type_id == licence_type.pk and (
-            current.in_pool or not LicencePool.objects.filter(licence_type=licence_type).exists()
+        if (
+            current is not None
+            and current.licence_type_id == licence_type.pk
+            and (
+                current.in_pool
+                or not LicencePool.objects.filter(licence_type=licence_type).exists()
+            )
         ):
             if current.wanted_licence_type_id != licence_type.pk or current.source != source:
                 current.wanted_licence_type = licence_type

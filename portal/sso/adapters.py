@@ -29,12 +29,11 @@ logger = logging.getLogger(__name__)
 
 MINIMUM_AGE = 16  # policy: "minimum age 16"
 
+
 def render_sso_error(request: HttpRequest, reason: str, status: int = 400) -> HttpResponse:
     """The clear error page of a refused SSO login (nothing was created)."""
     messages = {
-        "replay": _(
-            "This login response has already been used. Please log in again."
-        ),
+        "replay": _("This login response has already been used. Please log in again."),
         "state": _(
             "This login response does not belong to a login started here, or it has "
             "already been used. Please log in again."
@@ -90,9 +89,7 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
         if facts is None or not replay.remember(facts, idp=provider.app.client_id):
             raise ImmediateHttpResponse(render_sso_error(request, "replay"))
         attributes = sociallogin.account.extra_data or {}
-        birth = idp_settings.date_of_birth_from(
-            attributes, idp_settings.mapping_for(provider.app)
-        )
+        birth = idp_settings.date_of_birth_from(attributes, idp_settings.mapping_for(provider.app))
         if birth is not None and idp_settings.age_on(birth, timezone.localdate()) < MINIMUM_AGE:
             logger.info("SSO login refused: below the minimum age")
             raise ImmediateHttpResponse(

@@ -5,7 +5,6 @@ Every licence change made here is an audit event (who, what, when, why).
 
 from __future__ import annotations
 
-
 from allauth.socialaccount.models import SocialApp
 from django import forms
 from django.contrib import admin, messages
@@ -35,8 +34,10 @@ class IdentityProviderForm(forms.ModelForm):
     scopes = forms.CharField(
         label=_("allowed scopes"),
         required=False,
-        help_text=_("Scopes of eduPersonScopedAffiliation, comma-separated (default: the "
-                    "institution's mail domains)."),
+        help_text=_(
+            "Scopes of eduPersonScopedAffiliation, comma-separated (default: the "
+            "institution's mail domains)."
+        ),
     )
 
     class Meta:
@@ -102,7 +103,7 @@ def _metadata_from_settings(app: SocialApp) -> str:
         f'entityID="{idp.get("entity_id", "")}"><md:IDPSSODescriptor '
         'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
         '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
-        f'{idp.get("x509cert", "")}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>'
+        f"{idp.get('x509cert', '')}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
         f"</md:KeyDescriptor>{slo}"
         '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
         f'Location="{idp.get("sso_url", "")}"/></md:IDPSSODescriptor></md:EntityDescriptor>'
@@ -205,7 +206,14 @@ def revoke_licence_action(modeladmin, request, queryset):  # noqa: ANN001, ANN20
 
 
 class LicenceAssignmentAdmin(admin.ModelAdmin):
-    list_display = ("user", "licence_type", "in_pool", "wanted_licence_type", "source", "assigned_at")
+    list_display = (
+        "user",
+        "licence_type",
+        "in_pool",
+        "wanted_licence_type",
+        "source",
+        "assigned_at",
+    )
     list_filter = ("licence_type", "in_pool", "source")
     search_fields = ("user__username", "user__email")
     readonly_fields = [f.name for f in LicenceAssignment._meta.fields]

@@ -64,9 +64,10 @@ def sso(request: HttpRequest) -> HttpResponse:
         try:
             parsed = idp.parse_authn_request(request.GET["SAMLRequest"], BINDING_HTTP_REDIRECT)
             message = parsed.message
-            acs_url = message.assertion_consumer_service_url or idp.metadata.assertion_consumer_service(
-                message.issuer.text
-            )[0]["location"]
+            acs_url = (
+                message.assertion_consumer_service_url
+                or idp.metadata.assertion_consumer_service(message.issuer.text)[0]["location"]
+            )
         except Exception:  # pysaml2 raises many kinds on a broken request
             logger.warning("development IdP: unreadable AuthnRequest")
             return render(

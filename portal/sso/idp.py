@@ -135,7 +135,11 @@ def register_idp(
     app.provider_id = idp["entity_id"]
     source = "" if metadata.lstrip().startswith("<") else metadata
     app.settings = build_app_settings(
-        slug=slug, idp=idp, attribute_mapping=attribute_mapping, scopes=scopes, metadata_source=source
+        slug=slug,
+        idp=idp,
+        attribute_mapping=attribute_mapping,
+        scopes=scopes,
+        metadata_source=source,
     )
     app.save()
     return app, created

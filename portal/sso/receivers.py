@@ -20,7 +20,11 @@ SAML_SESSION_KEY = "portal_saml"
 
 @receiver(user_logged_in, dispatch_uid="portal.sso.assign_on_login")
 def assign_on_login(
-    sender: object, request: HttpRequest, user: User, sociallogin=None, **kwargs: object  # noqa: ANN001
+    sender: object,
+    request: HttpRequest,
+    user: User,
+    sociallogin=None,
+    **kwargs: object,  # noqa: ANN001
 ) -> None:
     if sociallogin is None:
         services.assign_default_licence(user=user)
@@ -28,9 +32,7 @@ def assign_on_login(
     app = getattr(sociallogin.provider, "app", None)
     attributes = sociallogin.account.extra_data or {}
     mapping = idp_settings.mapping_for(app)
-    affiliations = idp_settings.affiliations_from(
-        attributes, mapping, idp_settings.scopes_for(app)
-    )
+    affiliations = idp_settings.affiliations_from(attributes, mapping, idp_settings.scopes_for(app))
     profile = {
         field: (idp_settings.attribute_values(attributes, mapping.get(field, [])) or [""])[0]
         for field in ("first_name", "last_name", "email")
@@ -51,7 +53,11 @@ def assign_on_login(
 
 @receiver(user_signed_up, dispatch_uid="portal.sso.default_licence_on_signup")
 def default_licence_on_signup(
-    sender: object, request: HttpRequest, user: User, sociallogin=None, **kwargs: object  # noqa: ANN001
+    sender: object,
+    request: HttpRequest,
+    user: User,
+    sociallogin=None,
+    **kwargs: object,  # noqa: ANN001
 ) -> None:
     if sociallogin is None:
         services.assign_default_licence(user=user)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from allauth.account import views as allauth_views
 from allauth.account.adapter import get_adapter as get_account_adapter
-from allauth.socialaccount.models import SocialApp
 from allauth.core.internal import httpkit
+from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.saml import views as saml_views
 from allauth.socialaccount.sessions import LoginSession
 from django.contrib.admin.views.decorators import staff_member_required
@@ -110,9 +110,7 @@ class LoginView(allauth_views.LoginView):
 
     def get_context_data(self, **kwargs: object) -> dict:
         context = super().get_context_data(**kwargs)
-        context["identity_providers"] = SocialApp.objects.filter(provider="saml").order_by(
-            "name"
-        )
+        context["identity_providers"] = SocialApp.objects.filter(provider="saml").order_by("name")
         return context
 
 

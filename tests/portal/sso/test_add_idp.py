@@ -23,7 +23,9 @@ def metadata_file(tmp_path, settings, idp_key_dir):
 def test_it_registers_an_idp_from_a_metadata_file(metadata_file):
     out = io.StringIO()
 
-    call_command("add_idp", "--slug", "uni", "--metadata", str(metadata_file), "--name", "Uni", stdout=out)
+    call_command(
+        "add_idp", "--slug", "uni", "--metadata", str(metadata_file), "--name", "Uni", stdout=out
+    )
 
     app = SocialApp.objects.get(provider="saml", client_id="uni")
     assert app.name == "Uni"
@@ -38,7 +40,16 @@ def test_it_registers_an_idp_from_a_metadata_file(metadata_file):
 
 def test_it_updates_an_existing_idp_and_keeps_its_mapping(metadata_file):
     mapping = json.dumps({"uid": ["urn:oid:1.3.6.1.4.1.5923.1.1.1.10"]})
-    call_command("add_idp", "--slug", "uni", "--metadata", str(metadata_file), "--attribute-mapping", mapping, stdout=io.StringIO())
+    call_command(
+        "add_idp",
+        "--slug",
+        "uni",
+        "--metadata",
+        str(metadata_file),
+        "--attribute-mapping",
+        mapping,
+        stdout=io.StringIO(),
+    )
 
     call_command("add_idp", "--slug", "uni", "--metadata", str(metadata_file), stdout=io.StringIO())
 

@@ -75,8 +75,12 @@ def test_a_rerun_changes_nothing(demo_institution, settings):
 
 def test_expired_assertion_ids_are_forgotten(demo_institution):
     now = timezone.now()
-    SeenAssertion.objects.create(assertion_id="old", idp="uni", expires_at=now - datetime.timedelta(hours=1))
-    SeenAssertion.objects.create(assertion_id="new", idp="uni", expires_at=now + datetime.timedelta(hours=1))
+    SeenAssertion.objects.create(
+        assertion_id="old", idp="uni", expires_at=now - datetime.timedelta(hours=1)
+    )
+    SeenAssertion.objects.create(
+        assertion_id="new", idp="uni", expires_at=now + datetime.timedelta(hours=1)
+    )
 
     call_command("deprovision_accounts", stdout=io.StringIO())
 

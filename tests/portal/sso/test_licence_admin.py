@@ -63,7 +63,9 @@ def test_an_admin_revokes_with_a_reason(admin_client, people):
     act(admin_client, "revoke_licence_action", people[:2], reason="Left the project")
 
     assert LicenceAssignment.objects.count() == 1
-    assert AuditEvent.objects.filter(action="licence.revoked", reason="Left the project").count() == 2
+    assert (
+        AuditEvent.objects.filter(action="licence.revoked", reason="Left the project").count() == 2
+    )
 
 
 def test_the_reason_is_required_and_nothing_changes_without_it(admin_client, people):

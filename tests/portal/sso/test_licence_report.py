@@ -21,7 +21,7 @@ def test_it_shows_aggregates_per_pool_and_no_person(client, demo_institution):
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "<th scope=\"row\">Business</th>" in page
+    assert '<th scope="row">Business</th>' in page
     assert "<td>1</td>" in page  # quota 1, used 1
     assert "<strong>1</strong>" in page  # one short
     assert "alice-example" not in page and "bob-example" not in page

@@ -20,12 +20,17 @@ def test_the_break_glass_admin_logs_in_locally(client, demo_institution):
 
 
 def test_an_institution_address_cannot_log_in_locally(client, demo_institution):
-    User.objects.create_user("x.member@uni.example", password=PASSWORD, email="x.member@uni.example")
+    User.objects.create_user(
+        "x.member@uni.example", password=PASSWORD, email="x.member@uni.example"
+    )
 
     response = log_in(client, "x.member@uni.example")
 
     assert response.status_code == 200
-    assert "single sign-on" in response.content.decode() or "Single Sign-on" in response.content.decode()
+    assert (
+        "single sign-on" in response.content.decode()
+        or "Single Sign-on" in response.content.decode()
+    )
     assert "_auth_user_id" not in client.session
 
 
