@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal")
+
+    def ready(self) -> None:
+        # role and licence at every login; data minimisation of the IdP's attributes
+        from portal.sso import receivers  # noqa: F401

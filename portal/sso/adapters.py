@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from portal.models import Institution, User
 from portal.sso import idp as idp_settings
 from portal.sso import replay
+from portal.sso.receivers import released_attributes
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
         facts = getattr(request, "portal_saml_assertion", None)
         if facts is None or not replay.remember(facts, idp=provider.app.client_id):
             raise ImmediateHttpResponse(render_sso_error(request, "replay"))
-        attributes = sociallogin.account.extra_data or {}
+        attributes = released_attributes(sociallogin.account)
         birth = idp_settings.date_of_birth_from(attributes, idp_settings.mapping_for(provider.app))
         if birth is not None and idp_settings.age_on(birth, timezone.localdate()) < MINIMUM_AGE:
             logger.info("SSO login refused: below the minimum age")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from allauth.account.signals import user_logged_in, user_signed_up
+from allauth.socialaccount.models import SocialAccount, SocialApp
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -16,6 +18,11 @@ logger = logging.getLogger(__name__)
 
 TERMS_PENDING_SESSION_KEY = "portal_terms_pending"
 SAML_SESSION_KEY = "portal_saml"
+
+
+def released_attributes(account: SocialAccount) -> dict:
+    """The attributes the IdP released at this login (``extra_data`` keeps only a few)."""
+    return getattr(account, "released_attributes", None) or account.extra_data or {}
 
 
 @receiver(user_logged_in, dispatch_uid="portal.sso.assign_on_login")
@@ -30,7 +37,7 @@ def assign_on_login(
         services.assign_default_licence(user=user)
         return
     app = getattr(sociallogin.provider, "app", None)
-    attributes = sociallogin.account.extra_data or {}
+    attributes = released_attributes(sociallogin.account)
     mapping = idp_settings.mapping_for(app)
     affiliations = idp_settings.affiliations_from(attributes, mapping, idp_settings.scopes_for(app))
     profile = {
@@ -61,3 +68,23 @@ def default_licence_on_signup(
 ) -> None:
     if sociallogin is None:
         services.assign_default_licence(user=user)
+
+
+@receiver(pre_save, sender=SocialAccount, dispatch_uid="portal.sso.minimise_extra_data")
+def minimise_extra_data(sender: type, instance: SocialAccount, **kwargs: object) -> None:
+    """Store only the affiliations of the IdP's attributes (data minimisation).
+
+    allauth keeps every released attribute in ``extra_data``; a birth date, for one, is only
+    checked and must not be stored. The full attributes stay on the instance in memory for
+    the checks of this login (``pre_social_login`` runs after allauth saved the account).
+    """
+    attributes = instance.extra_data or {}
+    if not isinstance(attributes, dict):
+        return
+    if not hasattr(instance, "released_attributes"):
+        instance.released_attributes = dict(attributes)
+    app = SocialApp.objects.filter(provider="saml", provider_id=instance.provider).first()
+    if app is None:
+        return
+    kept = set(idp_settings.mapping_for(app).get("affiliation", []))
+    instance.extra_data = {name: values for name, values in attributes.items() if name in kept}

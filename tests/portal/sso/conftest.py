@@ -65,12 +65,12 @@ class SSOSession:
 
 @pytest.fixture
 def sso(idp_app) -> SSOSession:
-    return SSOSession(Client(HTTP_HOST=SP_HOST))
+    return SSOSession(Client(HTTP_HOST=SP_HOST, HTTP_ACCEPT_LANGUAGE="en"))
 
 
 @pytest.fixture
 def another_sso(idp_app) -> SSOSession:
-    return SSOSession(Client(HTTP_HOST=SP_HOST))
+    return SSOSession(Client(HTTP_HOST=SP_HOST, HTTP_ACCEPT_LANGUAGE="en"))
 
 
 def person(username: str) -> demo.DemoPerson:

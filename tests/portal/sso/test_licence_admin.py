@@ -89,7 +89,7 @@ def test_a_full_pool_refuses_the_admin_and_says_so(admin_client, people):
     assert response.status_code == 302
     assert LicenceAssignment.objects.filter(licence_type=business).count() == 2
     page = admin_client.get(response["Location"]).content.decode()
-    assert "pool is full" in page or "Pool ist voll" in page
+    assert "Kontingent ist erschöpft" in page  # the admin speaks German here
 
 
 def test_the_pool_list_shows_use_and_shortfall(admin_client, people):

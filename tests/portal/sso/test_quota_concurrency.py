@@ -47,7 +47,7 @@ def test_simultaneous_first_sso_logins_leave_exactly_the_quota_assigned(idp_app)
     ]
     prepared = []
     for demo_person in people:
-        session = SSOSession(Client(HTTP_HOST=SP_HOST))
+        session = SSOSession(Client(HTTP_HOST=SP_HOST, HTTP_ACCEPT_LANGUAGE="en"))
         xml = session.response_for(demo_person, session.start_login())
         prepared.append((session, xml))
 

@@ -209,3 +209,20 @@ def test_a_later_login_refreshes_the_profile_and_keeps_the_licence(sso, another_
     assert LicenceAssignment.objects.get(user=user).licence_type.slug == "basic"
     assert "_auth_user_id" in another_sso.client.session
     assert another_sso.client.get("/").status_code == 200  # no second terms prompt
+
+
+def test_it_stores_only_the_affiliations_of_the_released_attributes(sso, another_sso):
+    sso.login(person("prof.mueller"))
+    another_sso.login(person("prof.mueller"))  # a later login updates the stored attributes
+
+    extra_data = SocialAccount.objects.get().extra_data
+    assert set(extra_data) == {
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.1",
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.9",
+    }
+    assert sorted(extra_data["urn:oid:1.3.6.1.4.1.5923.1.1.1.1"]) == [
+        "employee",
+        "faculty",
+        "member",
+    ]
+    assert "19750314" not in str(extra_data)

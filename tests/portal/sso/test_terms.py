@@ -20,17 +20,19 @@ def test_a_first_login_shows_the_terms_before_anything_else(sso):
     response = sso.login(person("s.yilmaz"))
 
     assert response.redirect_chain[-1][0].startswith("/terms/")
-    assert "Nutzungsbedingungen" in response.content.decode()
+    assert "Terms of use and privacy notice" in response.content.decode()
     assert sso.client.get("/meetings/").status_code == 302  # still sent to the terms
     user = User.objects.get(email="s.yilmaz@uni.example")
     assert not TermsAcceptance.objects.filter(user=user).exists()
     assert not LicenceAssignment.objects.filter(user=user).exists()  # not activated yet
 
 
-def test_the_terms_are_shown_in_english_too(sso):
+def test_the_terms_are_shown_in_german_too(sso):
     sso.login(person("s.yilmaz"))
-    response = sso.client.get("/terms/", HTTP_ACCEPT_LANGUAGE="en")
-    assert "Terms of use and privacy notice" in response.content.decode()
+    response = sso.client.get("/terms/", HTTP_ACCEPT_LANGUAGE="de")
+    page = response.content.decode()
+    assert "Nutzungsbedingungen und Datenschutzhinweise" in page
+    assert "Ich stimme den Nutzungsbedingungen" in page
 
 
 def test_accepting_records_version_and_time_and_activates_the_account(sso):
