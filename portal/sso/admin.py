@@ -16,7 +16,12 @@ from django.utils.translation import ngettext
 
 from portal import services
 from portal.models import LicenceAssignment, LicencePool, LicenceType
-from portal.sso.idp import DEFAULT_ATTRIBUTE_MAPPING, MetadataError, register_idp
+from portal.sso.idp import (
+    DEFAULT_ATTRIBUTE_MAPPING,
+    MetadataError,
+    parse_idp_metadata,
+    register_idp,
+)
 
 
 class IdentityProviderForm(forms.ModelForm):
@@ -55,6 +60,17 @@ class IdentityProviderForm(forms.ModelForm):
         if not self.instance.pk:
             self.fields["metadata"].required = True
 
+    def clean_metadata(self) -> str:
+        metadata = self.cleaned_data.get("metadata", "").strip()
+        if metadata:
+            try:
+                parse_idp_metadata(metadata)
+            except MetadataError as error:
+                raise forms.ValidationError(
+                    _("This metadata cannot be used: %(error)s"), params={"error": error}
+                ) from error
+        return metadata
+
     def clean_attribute_mapping(self) -> dict | None:
         mapping = self.cleaned_data.get("attribute_mapping")
         if mapping in (None, ""):
@@ -71,16 +87,13 @@ class IdentityProviderForm(forms.ModelForm):
         mapping = self.cleaned_data.get("attribute_mapping")
         if not metadata:
             metadata = _metadata_from_settings(self.instance)
-        try:
-            app, _created = register_idp(
-                slug=self.cleaned_data["client_id"],
-                name=self.cleaned_data["name"],
-                metadata=metadata,
-                attribute_mapping=mapping,
-                scopes=scopes,
-            )
-        except MetadataError as error:
-            raise forms.ValidationError(str(error)) from error
+        app, _created = register_idp(
+            slug=self.cleaned_data["client_id"],
+            name=self.cleaned_data["name"],
+            metadata=metadata,
+            attribute_mapping=mapping,
+            scopes=scopes,
+        )
         self.instance = app
         return app
 

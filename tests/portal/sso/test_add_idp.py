@@ -92,3 +92,41 @@ def test_the_sp_metadata_is_printed_and_served(metadata_file, client):
 def test_sp_metadata_of_an_unknown_idp_is_an_error():
     with pytest.raises(CommandError, match="No identity provider"):
         call_command("sp_metadata", "--slug", "nope")
+
+
+def test_an_admin_adds_an_idp_from_metadata_in_the_admin(client, metadata_file, demo_institution):
+    from portal.models import AuditEvent, User
+
+    client.force_login(User.objects.get(username="admin"))
+
+    response = client.post(
+        "/admin/socialaccount/socialapp/add/",
+        {
+            "name": "Federation",
+            "client_id": "federation",
+            "metadata": metadata_file.read_text(),
+            "attribute_mapping": json.dumps({"uid": ["urn:oid:1.3.6.1.4.1.5923.1.1.1.10"]}),
+            "scopes": "uni.example, partner.example",
+        },
+    )
+
+    assert response.status_code == 302
+    app = SocialApp.objects.get(client_id="federation")
+    assert app.provider == "saml" and app.provider_id == dev_idp.entity_id()
+    assert app.settings["portal"]["scopes"] == ["uni.example", "partner.example"]
+    assert app.settings["attribute_mapping"]["uid"] == ["urn:oid:1.3.6.1.4.1.5923.1.1.1.10"]
+    assert AuditEvent.objects.filter(action="idp.added", target_id=str(app.pk)).exists()
+
+
+def test_the_admin_refuses_broken_metadata(client, demo_institution):
+    from portal.models import User
+
+    client.force_login(User.objects.get(username="admin"))
+
+    response = client.post(
+        "/admin/socialaccount/socialapp/add/",
+        {"name": "Broken", "client_id": "broken", "metadata": "<nope/>"},
+    )
+
+    assert response.status_code == 200
+    assert not SocialApp.objects.filter(client_id="broken").exists()

@@ -148,3 +148,14 @@ def test_guest_role_exists_for_non_members(member):
     member.refresh_from_db()
     assert member.role == Role.objects.get(slug="guest")
     assert not member.is_institution_member
+
+
+def test_a_member_who_comes_back_is_no_longer_queued_for_deletion(member):
+    User.objects.filter(pk=member.pk).update(deletion_due_at=timezone.now())
+    member.refresh_from_db()
+
+    services.apply_sso_login(user=member, affiliations=["student"], profile={})
+
+    member.refresh_from_db()
+    assert member.deletion_due_at is None
+    assert member.is_institution_member

@@ -226,3 +226,31 @@ def test_it_stores_only_the_affiliations_of_the_released_attributes(sso, another
         "member",
     ]
     assert "19750314" not in str(extra_data)
+
+
+def test_it_refuses_a_response_to_a_login_started_in_another_browser(sso, another_sso):
+    before = stored_rows()
+    request_id = sso.start_login()
+    xml = sso.response_for(person("s.yilmaz"), request_id)
+
+    response = another_sso.post_response(xml)
+
+    assert response.status_code == 400
+    assert "does not belong to a login started here" in response.content.decode()
+    assert stored_rows() == before
+    assert "_auth_user_id" not in another_sso.client.session
+
+
+def test_a_later_login_needs_a_bounded_number_of_queries(
+    sso, another_sso, django_assert_max_num_queries
+):
+    sso.login(person("a.schmidt"))
+    accept_terms(sso)
+    request_id = another_sso.start_login()
+    xml = another_sso.response_for(person("a.schmidt"), request_id)
+
+    with django_assert_max_num_queries(50):
+        response = another_sso.post_response(xml, follow=False)
+
+    assert response.status_code == 302
+    assert "_auth_user_id" in another_sso.client.session
