@@ -9,7 +9,8 @@ def licence_type_for(user: User) -> LicenceType | None:
     """The licence type a user holds now (its limits apply when the user hosts).
 
     The user's licence assignment (made at SSO login, by an admin, or the default for users
-    without SSO); without one, the least capable type (what users without SSO get).
+    without SSO); for an account that has none yet (created by an admin or a fixture, never
+    logged in), the role's licence type; else the least capable type.
     """
     if getattr(user, "pk", None) is not None:
         assignment = (
@@ -17,6 +18,8 @@ def licence_type_for(user: User) -> LicenceType | None:
         )
         if assignment is not None:
             return assignment.licence_type
+        if getattr(user, "role_id", None) is not None:
+            return LicenceType.objects.filter(roles__pk=user.role_id).first()
     return LicenceType.objects.order_by("max_participants", "pk").first()
 
 

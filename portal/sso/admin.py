@@ -238,6 +238,9 @@ class LicenceAssignmentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+        return False
+
 
 class LicencePoolAdmin(admin.ModelAdmin):
     list_display = ("licence_type", "quota", "seats_used", "seats_free", "shortfall")

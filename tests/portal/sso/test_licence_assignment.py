@@ -159,3 +159,19 @@ def test_a_member_who_comes_back_is_no_longer_queued_for_deletion(member):
     member.refresh_from_db()
     assert member.deletion_due_at is None
     assert member.is_institution_member
+
+
+def test_licence_type_for_an_account_without_assignment_follows_its_role(
+    member, django_assert_num_queries
+):
+    User.objects.filter(pk=member.pk).update(role=Role.objects.get(slug="staff"))
+    member.refresh_from_db()
+    with django_assert_num_queries(2):
+        assert selectors.licence_type_for(member).slug == "business"
+
+
+def test_an_assignment_wins_over_the_role(member):
+    User.objects.filter(pk=member.pk).update(role=Role.objects.get(slug="staff"))
+    member.refresh_from_db()
+    services.assign_default_licence(user=member)  # e.g. the staff pool was full
+    assert selectors.licence_type_for(member).slug == "basic"
