@@ -11,11 +11,12 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal import services
-from portal.models import LicenceAssignment, LicencePool, LicenceType
+from portal.models import LicenceAssignment, LicencePool, LicenceType, TermsVersion
 from portal.sso.idp import (
     DEFAULT_ATTRIBUTE_MAPPING,
     MetadataError,
@@ -277,11 +278,27 @@ class LicencePoolAdmin(admin.ModelAdmin):
         return pool.short
 
 
+class TermsVersionAdmin(admin.ModelAdmin):
+    """New versions are added here; a published version is never edited (users accepted it)."""
+
+    list_display = ("version", "published_at", "title_en")
+    ordering = ("-published_at",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:  # noqa: ANN001
+        if obj is not None and obj.published_at <= timezone.now():
+            return ["version", "published_at", "title_de", "title_en", "text_de", "text_en"]
+        return []
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
 def register(site: admin.AdminSite) -> None:
     if site.is_registered(SocialApp):
         site.unregister(SocialApp)
     site.register(SocialApp, IdentityProviderAdmin)
     site.register(LicenceAssignment, LicenceAssignmentAdmin)
+    site.register(TermsVersion, TermsVersionAdmin)
     if site.is_registered(LicencePool):
         site.unregister(LicencePool)
     site.register(LicencePool, LicencePoolAdmin)

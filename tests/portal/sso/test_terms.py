@@ -110,3 +110,33 @@ def test_a_local_session_is_never_sent_to_the_terms(client, django_user_model):
     user = django_user_model.objects.create_user("break-glass", password="x" * 16)
     client.force_login(user)
     assert client.get("/").status_code == 200
+
+
+def test_an_admin_publishes_a_new_version_and_cannot_edit_a_published_one(client, demo_institution):
+    client.force_login(User.objects.get(username="admin"))
+
+    response = client.post(
+        "/admin/portal/termsversion/add/",
+        {
+            "version": "2027-1",
+            "published_at_0": "2020-01-01",
+            "published_at_1": "00:00:00",
+            "title_de": "Neu",
+            "title_en": "New",
+            "text_de": "Neuer Text.",
+            "text_en": "New text.",
+        },
+    )
+
+    assert response.status_code == 302
+    new = TermsVersion.objects.get(version="2027-1")
+    client.post(
+        f"/admin/portal/termsversion/{new.pk}/change/",
+        {"version": "changed", "title_de": "x", "title_en": "x", "text_de": "x", "text_en": "x"},
+    )
+    new.refresh_from_db()
+    assert new.version == "2027-1" and new.text_en == "New text."
+    assert (
+        client.post(f"/admin/portal/termsversion/{new.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
