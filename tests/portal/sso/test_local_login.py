@@ -75,9 +75,11 @@ def test_local_sign_up_is_closed_by_default(client, demo_institution):
     response = client.post(
         "/accounts/signup/",
         {"username": "new", "password1": PASSWORD, "password2": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert not User.objects.filter(username="new").exists()
-    assert response.status_code in (200, 302, 403)
+    assert response.status_code == 200
+    assert "Sign Up Closed" in response.content.decode()
 
 
 def test_an_institution_address_cannot_sign_up_as_guest(client, demo_institution, settings):
@@ -93,10 +95,37 @@ def test_an_institution_address_cannot_sign_up_as_guest(client, demo_institution
             "password1": PASSWORD,
             "password2": PASSWORD,
         },
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 200
+    assert SSO_ONLY in response.content.decode()
     assert not User.objects.filter(username="someone").exists()
+
+
+def test_a_guest_with_an_outside_address_may_sign_up_when_enabled(
+    client, demo_institution, settings
+):
+    settings.LOCAL_GUEST_ACCOUNTS = True
+    settings.ACCOUNT_ALLOW_SIGNUPS = True
+    settings.ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "someone@partner.example",
+            "username": "someone",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+
+    assert response.status_code == 302
+    guest = User.objects.get(username="someone")
+    assert (guest.licence_assignment.licence_type.slug, guest.licence_assignment.in_pool) == (
+        "basic",
+        False,
+    )
 
 
 def test_the_login_page_offers_each_identity_provider_first(client, demo_institution):
