@@ -6,21 +6,26 @@ from portal.models import (
     AffiliationRule,
     AuditEvent,
     Institution,
-    LicencePool,
     LicenceType,
     Role,
     User,
 )
+from portal.sso.admin import assign_licence_action, revoke_licence_action
+from portal.sso.admin import register as register_sso_admin
 
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
-        (_("Portal"), {"fields": ("display_name", "role", "is_institution_member")}),
+        (
+            _("Portal"),
+            {"fields": ("display_name", "role", "is_institution_member", "deletion_due_at")},
+        ),
     )
     list_display = ("username", "display_name", "role", "is_institution_member", "is_staff")
     list_filter = ("role", "is_institution_member", "is_staff", "is_active")
+    actions = [assign_licence_action, revoke_licence_action]
 
 
 @admin.register(Institution)
@@ -31,11 +36,6 @@ class InstitutionAdmin(admin.ModelAdmin):
 @admin.register(LicenceType)
 class LicenceTypeAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "max_participants", "time_limit_minutes")
-
-
-@admin.register(LicencePool)
-class LicencePoolAdmin(admin.ModelAdmin):
-    list_display = ("licence_type", "quota")
 
 
 @admin.register(Role)
@@ -65,3 +65,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         return False
+
+
+register_sso_admin(admin.site)  # identity providers, licence assignments, pools with shortfall

@@ -9,3 +9,6 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         # Register the portal's data categories with the retention engine (stale accounts).
         from portal import retention_categories  # noqa: F401
+
+        # role and licence at every login; data minimisation of the IdP's attributes
+        from portal.sso import receivers  # noqa: F401

@@ -59,3 +59,51 @@ DEMO_PEOPLE = [
 # Password of the local break-glass admin account on a development machine only.
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (development IdP and break-glass demo only)
+
+# The first version of the terms of use and privacy notice (German and English).
+TERMS_VERSION = "2026-1"
+TERMS_TITLE_DE = "Nutzungsbedingungen und Datenschutzhinweise"
+TERMS_TITLE_EN = "Terms of use and privacy notice"
+TERMS_TEXT_DE = "\n\n".join(
+    [
+        (
+            "Das Portal dient der Durchführung von Online-Besprechungen, "
+            "Lehrveranstaltungen und Gremiensitzungen der Hochschule."
+        ),
+        (
+            "Verarbeitet werden Ihr Name, Ihre dienstliche E-Mail-Adresse, Ihre Rolle und "
+            "Ihre Lizenz, die der Identitätsanbieter der Hochschule bei jeder Anmeldung "
+            "übermittelt. Ein Geburtsdatum wird nur geprüft (Mindestalter 16 Jahre) und "
+            "nicht gespeichert."
+        ),
+        (
+            "Aufzeichnungen entstehen nur mit der ausdrücklichen Einwilligung der "
+            "Betroffenen. Es gibt keine personenbezogenen Nutzungsstatistiken. Ihr Konto "
+            "wird gelöscht, wenn es nicht mehr benötigt wird, spätestens wenn Sie die "
+            "Hochschule verlassen."
+        ),
+        (
+            "Die Nutzung ist freiwillig. Sie können diese Zustimmung ablehnen; Ihr Konto "
+            "bleibt dann inaktiv."
+        ),
+    ]
+)
+TERMS_TEXT_EN = "\n\n".join(
+    [
+        (
+            "The portal is used for the institution's online meetings, lectures and "
+            "committee sessions."
+        ),
+        (
+            "It processes your name, your institutional e-mail address, your role and your "
+            "licence, which the institution's identity provider sends at every login. A "
+            "date of birth is only checked (minimum age 16) and never stored."
+        ),
+        (
+            "Recordings are made only with the express consent of those concerned. There "
+            "are no per-person usage statistics. Your account is deleted when it is no "
+            "longer needed, at the latest when you leave the institution."
+        ),
+        ("Using the service is voluntary. You may decline; your account then stays inactive."),
+    ]
+)

@@ -36,6 +36,16 @@ class User(AbstractUser):
         default=False,
         help_text=_("Set from the identity provider's attributes at every SSO login."),
     )
+    deletion_due_at = models.DateTimeField(
+        _("deletion due at"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "Set when the account is no longer needed (membership ended or long inactive); "
+            "the retention engine deletes the account after this time."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -197,3 +207,12 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+# Models of SSO login and licence assignment live in their own module.
+from portal.models_sso import (  # noqa: E402, F401
+    LicenceAssignment,
+    SeenAssertion,
+    TermsAcceptance,
+    TermsVersion,
+)

@@ -1,14 +1,60 @@
 """Read-side queries of the portal app that other apps share."""
 
-from portal.models import LicenceType, User
+from django.db.models import Count, Q
+
+from portal.models import LicenceAssignment, LicencePool, LicenceType, User
 
 
 def licence_type_for(user: User) -> LicenceType | None:
     """The licence type a user holds now (its limits apply when the user hosts).
 
-    Falls back to the role's licence type and then to the least capable type.
+    The user's licence assignment (made at SSO login, by an admin, or the default for users
+    without SSO); for an account that has none yet (created by an admin or a fixture, never
+    logged in), the role's licence type; else the least capable type.
     """
-    role = getattr(user, "role", None)
-    if role is not None:
-        return role.licence_type
-    return LicenceType.objects.order_by("max_participants").first()
+    if getattr(user, "pk", None) is not None:
+        assignment = (
+            LicenceAssignment.objects.select_related("licence_type").filter(user=user).first()
+        )
+        if assignment is not None:
+            return assignment.licence_type
+        if getattr(user, "role_id", None) is not None:
+            return LicenceType.objects.filter(roles__pk=user.role_id).first()
+    return LicenceType.objects.order_by("max_participants", "pk").first()
+
+
+def pool_utilisation() -> list[dict]:
+    """Per pool: quota, seats used, free seats and the shortfall, as aggregates only.
+
+    Policy: reports are aggregates only; there are no per-person usage statistics.
+    """
+    pools = LicencePool.objects.select_related("licence_type").annotate(
+        used=Count(
+            "licence_type__assignments",
+            filter=Q(licence_type__assignments__in_pool=True),
+            distinct=True,
+        ),
+        shortfall=Count(
+            "licence_type__wanted_assignments",
+            filter=Q(licence_type__wanted_assignments__in_pool=False),
+            distinct=True,
+        ),
+    )
+    rows = []
+    for pool in pools.order_by("licence_type__name"):
+        rows.append(
+            {
+                "licence_type": pool.licence_type,
+                "quota": pool.quota,
+                "used": pool.used,
+                "free": max(pool.quota - pool.used, 0),
+                "shortfall": pool.shortfall,
+                "percent": round(100 * pool.used / pool.quota) if pool.quota else 0,
+            }
+        )
+    return rows
+
+
+def outside_quota_count() -> int:
+    """Licences held outside every quota (users without SSO, non-members, over quota)."""
+    return LicenceAssignment.objects.filter(in_pool=False).count()

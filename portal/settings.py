@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.sso.middleware.TermsAcceptanceMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -184,14 +185,33 @@ LOGOUT_REDIRECT_URL = "home"
 
 SITE_ID = 1
 ACCOUNT_LOGIN_METHODS = {"username"}
-ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
-# Local sign-up is closed: members come by SSO; break-glass admins are created by command.
+ACCOUNT_ADAPTER = "portal.sso.adapters.PortalAccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.sso.forms.LocalLoginForm"}
+# Local login: break-glass admins (created by command) and, if enabled, external guests.
+# Members come by SSO; an address of the institution's domains never logs in locally.
+LOCAL_GUEST_ACCOUNTS = env.bool("LOCAL_GUEST_ACCOUNTS", default=False)
 ACCOUNT_ALLOW_SIGNUPS = env.bool("ACCOUNT_ALLOW_SIGNUPS", default=False)
+ACCOUNT_SIGNUP_FIELDS = (
+    ["email*", "username*", "password1*", "password2*"]
+    if LOCAL_GUEST_ACCOUNTS
+    else ["username*", "password1*", "password2*"]
+)
+SOCIALACCOUNT_ADAPTER = "portal.sso.adapters.PortalSocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_STORE_TOKENS = False
-SOCIALACCOUNT_PROVIDERS: dict = {"saml": {}}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an e-mail address never links accounts
+SOCIALACCOUNT_PROVIDERS: dict = {"saml": {}}  # one SocialApp per IdP: `manage.py add_idp`
+# Deprovisioning: SSO accounts unused this long lose their licence and are queued for
+# deletion; the retention engine deletes them this many days later.
+SSO_INACTIVE_DAYS = env.int("SSO_INACTIVE_DAYS", default=365)
+ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
+# The development IdP (pysaml2) at /dev-idp/, with the demo people; never in production.
+DEV_IDP_ENABLED = env.bool("DEV_IDP_ENABLED", default=DEBUG)
+DEV_IDP_KEY_DIR = env.str("DEV_IDP_KEY_DIR", default=str(BASE_DIR / "var" / "dev-idp"))
+XMLSEC1_BINARY = env.str("XMLSEC1_BINARY", default="/usr/bin/xmlsec1")
 
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False

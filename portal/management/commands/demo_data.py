@@ -8,7 +8,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal import demo
-from portal.models import AffiliationRule, Institution, LicencePool, LicenceType, Role, User
+from portal.models import (
+    AffiliationRule,
+    Institution,
+    LicencePool,
+    LicenceType,
+    Role,
+    TermsVersion,
+    User,
+)
 
 
 class Command(BaseCommand):
@@ -59,6 +67,16 @@ class Command(BaseCommand):
                 defaults={"position": position, "role": Role.objects.get(slug=role_slug)},
             )
             created += was_created
+        _terms, was_created = TermsVersion.objects.get_or_create(
+            version=demo.TERMS_VERSION,
+            defaults={
+                "title_de": demo.TERMS_TITLE_DE,
+                "title_en": demo.TERMS_TITLE_EN,
+                "text_de": demo.TERMS_TEXT_DE,
+                "text_en": demo.TERMS_TEXT_EN,
+            },
+        )
+        created += was_created
         if not User.objects.filter(username=demo.DEMO_ADMIN_USERNAME).exists():
             if not settings.DEBUG:
                 raise CommandError(
