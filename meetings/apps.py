@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = _("Meetings")
+
+    def ready(self) -> None:
+        from meetings import routing as live_routing
+        from meetings import tasks_live  # noqa: F401 (registers the live room's Celery tasks)
+        from portal.routing import register_websocket_routes
+
+        register_websocket_routes(live_routing.websocket_urlpatterns)

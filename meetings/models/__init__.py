@@ -5,7 +5,9 @@
 - further modules (live room, chat, polls, recordings) are added beside it and imported here.
 """
 
+from meetings.models.live import AttendanceRecord, ChatMessage, MeetingReport
 from meetings.models.meeting import Meeting
 from meetings.models.participant import Participant
 
 __all__ = ["Meeting", "Participant"]
+__all__ += ["AttendanceRecord", "ChatMessage", "MeetingReport"]

@@ -65,6 +65,7 @@ class Meeting(models.Model):
         verbose_name_plural = _("meetings")
         ordering = ["start", "pk"]
         indexes = [models.Index(fields=["host", "start"], name="meeting_host_start")]
+        permissions = [("host_meeting", "Can host this meeting")]
 
     def __str__(self) -> str:
         return self.topic
