@@ -271,10 +271,10 @@ def admit_participants(*, actor: Participant, participant_pks: list[int] | None 
         )
         if participant_pks is not None:
             waiting = waiting.filter(pk__in=participant_pks)
-        admitted = list(waiting.select_related("user"))
-        if not admitted:
+        ids = list(waiting.values_list("pk", flat=True))
+        if not ids:
             return 0
-        ids = [participant.pk for participant in admitted]
+        admitted = list(Participant.objects.filter(pk__in=ids).select_related("user"))
         Participant.objects.filter(pk__in=ids).update(
             state=Participant.State.ADMITTED, admitted_at=now()
         )

@@ -16,6 +16,15 @@ import pytest  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 
+# Browser tests run the portal in an ASGI server subprocess (websockets), which must see the
+# test database: on SQLite that means a file, not Django's default in-memory test database.
+if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    import tempfile  # noqa: E402
+
+    _test_db = settings.DATABASES["default"].setdefault("TEST", {})
+    if not _test_db.get("NAME"):
+        _test_db["NAME"] = os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
