@@ -63,8 +63,6 @@ def visible_chat(*, participant: Participant) -> list[ChatMessage]:
     """Messages to everyone, and private ones to or from this participant."""
     return list(
         ChatMessage.objects.filter(meeting_id=participant.meeting_id)
-        .filter(
-            Q(recipient_name="") | Q(sender_id=participant.pk) | Q(recipient_id=participant.pk)
-        )
+        .filter(Q(recipient_name="") | Q(sender_id=participant.pk) | Q(recipient_id=participant.pk))
         .order_by("created_at", "pk")
     )

@@ -208,9 +208,9 @@ def start_meeting(*, meeting: Meeting) -> bool:
     """
     started_at = now()
     with transaction.atomic():
-        started = Meeting.objects.filter(
-            pk=meeting.pk, status=Meeting.Status.SCHEDULED
-        ).update(status=Meeting.Status.RUNNING, started_at=started_at)
+        started = Meeting.objects.filter(pk=meeting.pk, status=Meeting.Status.SCHEDULED).update(
+            status=Meeting.Status.RUNNING, started_at=started_at
+        )
         if not started:
             return False
         meeting.status, meeting.started_at = Meeting.Status.RUNNING, started_at
@@ -290,9 +290,9 @@ def decline_participant(*, actor: Participant, participant_pk: object) -> bool:
     _require_host(actor)
     target = _target(actor, participant_pk)
     with transaction.atomic():
-        declined = Participant.objects.filter(
-            pk=target.pk, state=Participant.State.WAITING
-        ).update(state=Participant.State.DECLINED)
+        declined = Participant.objects.filter(pk=target.pk, state=Participant.State.WAITING).update(
+            state=Participant.State.DECLINED
+        )
         if declined:
             _on_commit_broadcast(actor.meeting_id, "declined", participant_ids=[target.pk])
             _announce_roster(actor.meeting_id)
@@ -309,12 +309,10 @@ def remove_participant(*, actor: Participant, participant_pk: object) -> bool:
     if target.pk == actor.pk or target.user_id == actor.meeting.host_id:
         raise InvalidAction("the host cannot be removed")
     with transaction.atomic():
-        removed = (
-            Participant.objects.filter(
-                pk=target.pk,
-                state__in=[Participant.State.WAITING, Participant.State.ADMITTED],
-            ).update(state=Participant.State.REMOVED, is_host=False)
-        )
+        removed = Participant.objects.filter(
+            pk=target.pk,
+            state__in=[Participant.State.WAITING, Participant.State.ADMITTED],
+        ).update(state=Participant.State.REMOVED, is_host=False)
         if removed:
             _close_attendance(actor.meeting_id, [target.pk])
             _on_commit_broadcast(actor.meeting_id, "removed", participant_ids=[target.pk])
