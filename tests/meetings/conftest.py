@@ -69,3 +69,9 @@ def make_meeting(host):
 @pytest.fixture
 def meeting(make_meeting):
     return make_meeting()
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assertions below read the English texts; browsers send their own language."""
+    settings.LANGUAGE_CODE = "en"

@@ -260,3 +260,9 @@ def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(make_meeting):
     assert (
         post_join(Client(HTTP_X_FORWARDED_FOR="192.0.2.99"), meeting.meeting_id).status_code == 429
     )
+
+
+def test_the_join_page_speaks_german_to_german_browsers(client):
+    response = client.get("/meetings/join/", HTTP_ACCEPT_LANGUAGE="de")
+    assert "Kenncode".encode() in response.content
+    assert b"Teilnehmen" in response.content
