@@ -18,6 +18,8 @@ per participant (``meeting-<pk>-participant-<id>``), so that waiting browsers ne
 events and a private message is not sent to every browser of a large meeting.
 """
 
+import asyncio
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -73,5 +75,28 @@ def broadcast_to_meeting(meeting_pk: int, event: str, **payload: Any) -> None:
     if layer is None:
         return
     message = {"type": "room.event", "event": event, "payload": payload}
-    for group in groups_for(meeting_pk, payload):
-        async_to_sync(layer.group_send)(group, message)
+
+    async def send() -> None:
+        for group in groups_for(meeting_pk, payload):
+            await layer.group_send(group, message)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(send)()
+        return
+    # Sync code running inside an event loop's thread (Playwright's sync API in tests does
+    # this) may not block that loop with async_to_sync: send from a helper thread instead.
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            async_to_sync(send)()
+        except BaseException as error:  # re-raised in the caller's thread
+            failures.append(error)
+
+    helper = threading.Thread(target=run, name="broadcast_to_meeting")
+    helper.start()
+    helper.join()
+    if failures:
+        raise failures[0]

@@ -51,12 +51,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if os.environ.get("CI"):
                 raise pytest.UsageError(f"CI must have Debian's Chromium at {CHROMIUM}")
             item.add_marker(skip_browser)
+    # Playwright's sync API leaves an event loop running in the test thread for the rest of the
+    # session, which breaks asyncio tests after it: browser tests run last.
+    items.sort(key=lambda item: "browser" in item.keywords)
+
+
+# Parallel workers share one Redis database (cache and channel layer): each worker keeps its
+# cache keys under its own prefix and deletes only those, never the whole database.
+if settings.REDIS_URL:
+    settings.CACHES["default"]["KEY_PREFIX"] = (
+        f"portal-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    )
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     """Rate-limit counters live in the shared cache; they must not leak between tests."""
-    cache.clear()
+    if settings.REDIS_URL:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
 
 
 @pytest.fixture(scope="session")

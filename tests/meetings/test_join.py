@@ -264,5 +264,5 @@ def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(make_meeting):
 
 def test_the_join_page_speaks_german_to_german_browsers(client):
     response = client.get("/meetings/join/", HTTP_ACCEPT_LANGUAGE="de")
-    assert "Kenncode".encode() in response.content
+    assert b"Kenncode" in response.content
     assert b"Teilnehmen" in response.content

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import threading
 
 import pytest
 from django.test import Client
@@ -82,7 +83,20 @@ def test_an_admit_through_one_server_reaches_a_participant_on_the_other(
             await console.send(json.dumps({"action": "end"}))
             assert (await next_event(waiting, "ended"))["by_time_limit"] is False
 
-    asyncio.run(scenario())
+    # in a thread of its own: a browser test may have left an event loop running in this one
+    failures = []
+
+    def run() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as error:
+            failures.append(error)
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    runner.join()
+    if failures:
+        raise failures[0]
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.ENDED and meeting.locked
     assert not Participant.objects.filter(meeting=meeting).exists()
