@@ -33,10 +33,12 @@
   function send(message) {
     if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); }
   }
-  function button(label, action, id, extraClass) {
+  function button(label, action, id, extraClass, personName) {
     var b = document.createElement("button");
     b.type = "button";
     b.textContent = label;
+    // screen readers hear whom the button acts on: "Admit Anna", not a row of "Admit"
+    b.setAttribute("aria-label", label + " " + personName);
     b.dataset.action = action;
     b.dataset.participant = id;
     if (extraClass) { b.className = extraClass; }
@@ -51,7 +53,9 @@
     if (person.host) { name.textContent += " (" + strings.host + ")"; }
     if (person.id === me) { name.textContent += " (" + strings.you + ")"; }
     li.appendChild(name);
-    withActions.forEach(function (a) { li.appendChild(button(a[0], a[1], person.id, a[2])); });
+    withActions.forEach(function (a) {
+      li.appendChild(button(a[0], a[1], person.id, a[2], person.name));
+    });
     return li;
   }
 
