@@ -38,6 +38,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             await self._join(group)
         await self.accept()
         await self.send_json({"event": "state", "payload": snapshot})
+        # checked once this browser hears the room, so that a warning or the end reaches it
+        await database_sync_to_async(self._check_time_limit)()
 
     async def disconnect(self, code: int) -> None:
         for group in list(self.groups_joined):
@@ -126,13 +128,17 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         )
         if participant is None or not participant.holds_a_seat:
             return None
-        services_live.enforce_time_limit(meeting=meeting)
         snapshot: dict[str, Any] = {"state": participant.state, "locked": meeting.locked}
         if participant.is_admitted:
             snapshot["participants"] = selectors_live.roster(meeting.pk)
             if participant.is_host:
                 snapshot["waiting"] = selectors_live.waiting_list(meeting.pk)
         return participant, snapshot
+
+    def _check_time_limit(self) -> None:
+        meeting = Meeting.objects.select_related("host").filter(pk=self.meeting_pk).first()
+        if meeting is not None:
+            services_live.enforce_time_limit(meeting=meeting)
 
     def _groups_for(self, participant: Participant) -> list[str]:
         meeting_pk = participant.meeting_id

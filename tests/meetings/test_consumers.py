@@ -1,11 +1,14 @@
 """The meeting's websocket, driven with Channels' WebsocketCommunicator."""
 
+import datetime
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
+from django.utils.timezone import now
 
 from meetings import services_live
 from meetings.models import ChatMessage, Meeting, Participant
@@ -219,3 +222,39 @@ async def test_bad_messages_get_an_error_and_change_nothing(meeting, host, host_
     await meeting.arefresh_from_db()
     assert meeting.status == Meeting.Status.RUNNING
     await console.disconnect()
+
+
+async def test_the_heartbeat_warns_before_a_basic_licences_time_limit(make_meeting, member):
+    meeting = await sync_to_async(make_meeting)(
+        host=member, started_at=now() - datetime.timedelta(minutes=37)
+    )
+    guest, session = await sync_to_async(make_guest)(
+        meeting, "Gast", state=Participant.State.ADMITTED
+    )
+    room, _ = await connect(meeting, session=session)
+    # connecting already checks the limit; the warning comes once
+    assert (await receive_event(room, "time_warning"))["minutes_left"] == 3
+    await room.send_json_to({"action": "ping"})
+    assert await room.receive_nothing(timeout=0.5)
+    await meeting.arefresh_from_db()
+    assert meeting.status == Meeting.Status.RUNNING
+    await room.disconnect()
+
+
+async def test_the_heartbeat_ends_the_meeting_at_the_time_limit(make_meeting, member):
+    meeting = await sync_to_async(make_meeting)(
+        host=member, started_at=now() - datetime.timedelta(minutes=39, seconds=59)
+    )
+    guest, session = await sync_to_async(make_guest)(
+        meeting, "Gast", state=Participant.State.ADMITTED
+    )
+    room, connected = await connect(meeting, session=session)
+    assert connected
+    await receive_event(room, "state")
+    await sync_to_async(Meeting.objects.filter(pk=meeting.pk).update)(
+        started_at=now() - datetime.timedelta(minutes=41)
+    )
+    await room.send_json_to({"action": "ping"})
+    assert (await receive_event(room, "ended"))["by_time_limit"] is True
+    await meeting.arefresh_from_db()
+    assert meeting.status == Meeting.Status.ENDED
