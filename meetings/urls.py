@@ -1,5 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path, re_path
 
+from meetings import views_live
 from meetings.scheduling import views as scheduling
 
 app_name = "meetings"
@@ -18,4 +19,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(MEETING + r"calendar\.ics$", scheduling.calendar_file, name="calendar"),
     # polls (issue 7)
     path("<int:meeting_pk>/polls/", include("meetings.polls.urls")),
+    # join flow and live room (issue 5)
+    path("join/", views_live.join, name="join"),
+    path("join/<str:meeting_id>/", views_live.join, name="join_meeting"),
+    path("live/ended/", views_live.live_ended, name="live_ended"),
+    path("live/<str:meeting_id>/", views_live.live_room, name="live_room"),
+    path("live/<str:meeting_id>/start/", views_live.live_start, name="live_start"),
+    path("live/<str:meeting_id>/leave/", views_live.live_leave, name="live_leave"),
 ]

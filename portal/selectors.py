@@ -1,6 +1,6 @@
 """Read-side queries of the portal app that other apps share."""
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 
 from portal.models import LicenceAssignment, LicencePool, LicenceType, User
 
@@ -12,15 +12,24 @@ def licence_type_for(user: User) -> LicenceType | None:
     without SSO); for an account that has none yet (created by an admin or a fixture, never
     logged in), the role's licence type; else the least capable type.
     """
-    if getattr(user, "pk", None) is not None:
-        assignment = (
-            LicenceAssignment.objects.select_related("licence_type").filter(user=user).first()
+    if getattr(user, "pk", None) is None:
+        return LicenceType.objects.order_by("max_participants", "pk").first()
+    # one query: the assigned type ranks first, then the role's, then the least capable
+    assigned = LicenceAssignment.objects.filter(user_id=user.pk, licence_type=OuterRef("pk"))
+    role_id = getattr(user, "role_id", None)
+    return (
+        LicenceType.objects.annotate(
+            rank=Case(
+                When(Exists(assigned), then=Value(0)),
+                When(pk__in=LicenceType.objects.filter(roles__pk=role_id).values("pk"), then=1)
+                if role_id is not None
+                else When(pk__isnull=True, then=1),
+                default=Value(2),
+            )
         )
-        if assignment is not None:
-            return assignment.licence_type
-        if getattr(user, "role_id", None) is not None:
-            return LicenceType.objects.filter(roles__pk=user.role_id).first()
-    return LicenceType.objects.order_by("max_participants", "pk").first()
+        .order_by("rank", "max_participants", "pk")
+        .first()
+    )
 
 
 def pool_utilisation() -> list[dict]:

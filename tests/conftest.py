@@ -16,6 +16,15 @@ import pytest  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 
+# Browser tests run the portal in an ASGI server subprocess (websockets), which must see the
+# test database: on SQLite that means a file, not Django's default in-memory test database.
+if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    import tempfile  # noqa: E402
+
+    _test_db = settings.DATABASES["default"].setdefault("TEST", {})
+    if not _test_db.get("NAME"):
+        _test_db["NAME"] = os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,21 +51,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if os.environ.get("CI"):
                 raise pytest.UsageError(f"CI must have Debian's Chromium at {CHROMIUM}")
             item.add_marker(skip_browser)
+    # Playwright's sync API leaves an event loop running in the test thread for the rest of the
+    # session, which breaks asyncio tests after it: browser tests run last.
+    items.sort(key=lambda item: "browser" in item.keywords)
+
+
+# Parallel workers share one Redis database (cache and channel layer): each worker keeps its
+# cache keys under its own prefix and deletes only those, never the whole database.
+if settings.REDIS_URL:
+    settings.CACHES["default"]["KEY_PREFIX"] = (
+        f"portal-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    )
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
-    """Rate-limit counters live in the shared cache; they must not leak between tests.
-
-    With Redis, only the cache's own keys go: ``cache.clear()`` flushes the whole Redis
-    database, and with it the channel layer's groups of a test running in another worker."""
-    if not settings.REDIS_URL:
+    """Rate-limit counters live in the shared cache; they must not leak between tests."""
+    if settings.REDIS_URL:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
         cache.clear()
-        return
-    client = cache._cache.get_client(write=True)
-    keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
-    if keys:
-        client.delete(*keys)
 
 
 @pytest.fixture(scope="session")

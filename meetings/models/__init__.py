@@ -6,6 +6,7 @@
 """
 
 from meetings.models.invitation import Invitation  # noqa: I001
+from meetings.models.live import AttendanceRecord, ChatMessage, MeetingReport
 from meetings.models.meeting import Meeting
 from meetings.models.participant import Participant
 from meetings.models.permissions import MeetingGroupObjectPermission, MeetingUserObjectPermission
@@ -23,9 +24,12 @@ from meetings.models.series import MeetingSeries
 
 __all__ = [
     "FreeTextAnswer",
+    "AttendanceRecord",
+    "ChatMessage",
     "Invitation",
     "Meeting",
     "MeetingGroupObjectPermission",
+    "MeetingReport",
     "MeetingPolicy",
     "MeetingSeries",
     "MeetingUserObjectPermission",

@@ -10,17 +10,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from meetings.models import FreeTextAnswer, Meeting, NamedBallot, Participant, Poll, PollReceipt
-
-HOST_PERMISSION = "meetings.host_meeting"
-GUEST_SESSION_KEY = "guest_key"
+from meetings.selectors_live import guest_session_key, is_meeting_host, participant_for
 
 
 def user_hosts_meeting(user: AbstractBaseUser | AnonymousUser, meeting: Meeting) -> bool:
     """The meeting's host, or whoever holds the object permission ``host_meeting`` on it
     (co-hosts and alternative hosts, granted through django-guardian)."""
-    if not user.is_authenticated:
-        return False
-    return meeting.host_id == user.pk or user.has_perm(HOST_PERMISSION, meeting)
+    return is_meeting_host(user, meeting)
 
 
 def participant_of(
@@ -28,13 +24,9 @@ def participant_of(
 ) -> Participant | None:
     """The caller's participant row in ``meeting``: by user when logged in, else by the guest
     key the join flow keeps in the browser session."""
-    participants = Participant.objects.filter(meeting=meeting)
-    if user.is_authenticated:
-        return participants.filter(user=user).first()
-    guest_key = session.get(GUEST_SESSION_KEY)
-    if not guest_key:
-        return None
-    return participants.filter(user__isnull=True, guest_key=guest_key).first()
+    return participant_for(
+        meeting=meeting, user=user, guest_key=session.get(guest_session_key(meeting))
+    )
 
 
 def eligible_voter(

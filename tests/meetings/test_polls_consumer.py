@@ -21,6 +21,7 @@ from django.db import connections
 from meetings.live import meeting_group
 from meetings.polls import services
 from meetings.polls.routing import websocket_urlpatterns
+from meetings.selectors_live import guest_session_key
 from tests.meetings.poll_helpers import admit, admit_guest, make_meeting, make_poll, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,7 +91,7 @@ async def test_a_participant_hears_the_launch_and_the_close():
 async def test_a_guest_listens_with_the_guest_key_of_the_session():
     poll, _ = await a_prepared_poll()
     await database_sync_to_async(admit_guest)(poll.meeting, "gk-1")
-    socket = communicator(poll.meeting_id, session={"guest_key": "gk-1"})
+    socket = communicator(poll.meeting_id, session={guest_session_key(poll.meeting): "gk-1"})
     connected, _ = await socket.connect(timeout=10)
     assert connected
     await socket.disconnect()
@@ -113,7 +114,7 @@ async def test_it_forwards_no_other_room_events():
 async def test_it_refuses_people_not_admitted():
     poll, _ = await a_prepared_poll()
     stranger = await database_sync_to_async(make_user)()
-    for user, session in ((stranger, {}), (None, {"guest_key": "unknown"})):
+    for user, session in ((stranger, {}), (None, {guest_session_key(poll.meeting): "unknown"})):
         socket = communicator(poll.meeting_id, user, session)
         connected, _ = await socket.connect(timeout=10)
         assert not connected

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from meetings.models import FreeTextAnswer, Poll, PollReceipt
 from meetings.polls import services
+from meetings.selectors_live import guest_session_key
 from tests.meetings.poll_helpers import (
     admit,
     admit_guest,
@@ -213,7 +214,7 @@ def test_a_guest_votes_with_the_guest_key_of_the_session(client):
     poll = make_poll(make_meeting())
     admit_guest(poll.meeting, "guest-abc")
     session = client.session
-    session["guest_key"] = "guest-abc"
+    session[guest_session_key(poll.meeting)] = "guest-abc"
     session.save()
     response = client.post(url("vote", poll), vote_data(poll))
     assert response.status_code == 302

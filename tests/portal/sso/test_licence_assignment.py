@@ -166,7 +166,7 @@ def test_licence_type_for_an_account_without_assignment_follows_its_role(
 ):
     User.objects.filter(pk=member.pk).update(role=Role.objects.get(slug="staff"))
     member.refresh_from_db()
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         assert selectors.licence_type_for(member).slug == "business"
 
 

@@ -1,0 +1,63 @@
+"""The interface every conferencing backend implements."""
+
+import abc
+import datetime
+from dataclasses import dataclass
+
+from meetings.models import Meeting, Participant
+
+
+class RecordingNotSupported(Exception):
+    """The backend cannot record (the built-in backend carries no media)."""
+
+
+@dataclass(frozen=True)
+class RoomInfo:
+    """A backend's room for one meeting. ``has_media`` is false for the built-in backend."""
+
+    room_name: str
+    has_media: bool
+
+
+@dataclass(frozen=True)
+class RecordingInfo:
+    """A recording the backend holds and can hand over to the portal's own storage."""
+
+    backend_ref: str
+    started_at: datetime.datetime
+    ended_at: datetime.datetime | None
+    size_bytes: int | None = None
+
+
+class ConferencingBackend(abc.ABC):
+    """Media plane of a meeting. Called by the live services, never by views directly.
+
+    Every method is idempotent: a second ``create_room`` or ``end_room`` for the same meeting
+    does no harm (two server processes may race at a meeting's start or end).
+    """
+
+    name: str = ""
+
+    @abc.abstractmethod
+    def create_room(self, *, meeting: Meeting) -> RoomInfo:
+        """Make sure the meeting has a room on the backend and return it."""
+
+    @abc.abstractmethod
+    def join_url(self, *, meeting: Meeting, participant: Participant) -> str | None:
+        """The media URL for one admitted participant (None: the backend carries no media)."""
+
+    @abc.abstractmethod
+    def end_room(self, *, meeting: Meeting) -> None:
+        """Close the room; every media session of the meeting ends."""
+
+    @abc.abstractmethod
+    def start_recording(self, *, meeting: Meeting) -> None:
+        """Start recording (only after the consent checks of the portal have passed)."""
+
+    @abc.abstractmethod
+    def stop_recording(self, *, meeting: Meeting) -> None:
+        """Stop a running recording."""
+
+    @abc.abstractmethod
+    def list_recordings(self, *, meeting: Meeting) -> list[RecordingInfo]:
+        """Recordings of the meeting that the backend still holds."""

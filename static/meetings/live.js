@@ -1,0 +1,206 @@
+// Waiting page and live room: one websocket per page; the server sends events, the page
+// sends actions. Every other script may listen to "meeting:event" on document for events it
+// handles itself (polls, recording indicator).
+(function () {
+  "use strict";
+  var root = document.getElementById("live-root");
+  if (!root) { return; }
+  var strings = JSON.parse(document.getElementById("live-strings").textContent);
+  var kind = root.dataset.kind;
+  var me = Number(root.dataset.participant);
+  var isHost = root.dataset.host === "true";
+  var url = (window.location.protocol === "https:" ? "wss://" : "ws://") +
+    window.location.host + root.dataset.socket;
+  var socket = null;
+  var finished = false;
+  var delay = 500;
+  var roster = [];
+
+  function byId(id) { return document.getElementById(id); }
+  function status(text) { var el = byId("live-status"); if (el) { el.textContent = text; } }
+  function outcome(text) {
+    var el = byId("live-outcome");
+    if (el) { el.textContent = text; el.hidden = false; }
+  }
+  function finish(text) {
+    finished = true;
+    outcome(text);
+    if (socket) { socket.close(); }
+    root.querySelectorAll("button, textarea, select").forEach(function (el) {
+      if (!el.closest("form[method='post']")) { el.disabled = true; }
+    });
+  }
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); }
+  }
+  function button(label, action, id, extraClass, personName) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    // screen readers hear whom the button acts on: "Admit Anna", not a row of "Admit"
+    b.setAttribute("aria-label", label + " " + personName);
+    b.dataset.action = action;
+    b.dataset.participant = id;
+    if (extraClass) { b.className = extraClass; }
+    return b;
+  }
+  function personItem(person, withActions) {
+    var li = document.createElement("li");
+    li.dataset.id = person.id;
+    var name = document.createElement("span");
+    name.className = "name";
+    name.textContent = person.name;
+    if (person.host) { name.textContent += " (" + strings.host + ")"; }
+    if (person.id === me) { name.textContent += " (" + strings.you + ")"; }
+    li.appendChild(name);
+    withActions.forEach(function (a) {
+      li.appendChild(button(a[0], a[1], person.id, a[2], person.name));
+    });
+    return li;
+  }
+
+  function renderRoster(people) {
+    roster = people;
+    var list = byId("roster");
+    if (!list) { return; }
+    list.replaceChildren.apply(list, people.map(function (p) {
+      var acts = isHost && p.id !== me && !p.host ? [[strings.remove, "remove", "danger"]] : [];
+      return personItem(p, acts);
+    }));
+    byId("roster-count").textContent = String(people.length);
+    var select = byId("chat-to");
+    if (select) {
+      var chosen = select.value;
+      var options = [new Option(strings.everyone, "")];
+      people.forEach(function (p) { if (p.id !== me) { options.push(new Option(p.name, String(p.id))); } });
+      select.replaceChildren.apply(select, options);
+      select.value = options.some(function (o) { return o.value === chosen; }) ? chosen : "";
+    }
+  }
+  function renderWaiting(people) {
+    var list = byId("waiting-list");
+    if (!list) { return; }
+    if (!people.length) {
+      var empty = document.createElement("li");
+      empty.className = "help";
+      empty.textContent = strings.nobody_waiting;
+      list.replaceChildren(empty);
+      return;
+    }
+    list.replaceChildren.apply(list, people.map(function (p) {
+      return personItem(p, [[strings.admit, "admit"], [strings.decline, "decline", "secondary"],
+        [strings.remove, "remove", "danger"]]);
+    }));
+  }
+  function renderLock(locked) {
+    var badge = byId("lock-state");
+    if (badge) {
+      badge.textContent = locked ? strings.locked : strings.unlocked;
+      badge.classList.toggle("badge--locked", locked);
+    }
+    var toggle = byId("toggle-lock");
+    if (toggle) {
+      toggle.dataset.locked = locked ? "true" : "false";
+      toggle.textContent = locked ? strings.unlock : strings.lock;
+    }
+  }
+  function appendChat(message) {
+    var log = byId("chat-log");
+    if (!log) { return; }
+    var li = document.createElement("li");
+    if (message.private) { li.className = "private"; }
+    var sender = document.createElement("span");
+    sender.className = "sender";
+    sender.textContent = message.sender;
+    li.appendChild(sender);
+    if (message.private) {
+      var to = document.createElement("span");
+      to.className = "to";
+      to.textContent = " → " + message.recipient + " (" + strings.private + ")";
+      li.appendChild(to);
+    }
+    li.appendChild(document.createTextNode(": "));
+    var text = document.createElement("span");
+    text.className = "text";
+    text.textContent = message.text;
+    li.appendChild(text);
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  var handlers = {
+    state: function (p) {
+      if (kind === "waiting" && p.state === "admitted") { window.location.reload(); return; }
+      if (kind === "room" && p.state !== "admitted") { window.location.reload(); return; }
+      if (p.participants) { renderRoster(p.participants); }
+      if (p.waiting) { renderWaiting(p.waiting); }
+      if (kind === "room") { renderLock(p.locked); }
+    },
+    admitted: function () { if (kind === "waiting") { window.location.reload(); } },
+    declined: function () { finish(strings.declined); },
+    removed: function () { finish(strings.removed); },
+    ended: function () { finished = true; window.location.assign(root.dataset.endedUrl); },
+    roster: function (p) { renderRoster(p.participants); },
+    waiting: function (p) { renderWaiting(p.waiting); },
+    locked: function (p) { renderLock(p.locked); },
+    chat: function (p) { appendChat(p.message); },
+    time_warning: function (p) {
+      var el = byId("time-warning");
+      if (el) { el.textContent = strings.time_warning.replace("{minutes}", p.minutes_left); el.hidden = false; }
+    },
+    error: function (p) { status(strings["error_" + p.code] || strings.error_bad_request); }
+  };
+
+  function connect() {
+    socket = new WebSocket(url);
+    socket.addEventListener("open", function () { delay = 500; status(strings.connected); });
+    socket.addEventListener("message", function (e) {
+      var data = JSON.parse(e.data);
+      var handler = handlers[data.event];
+      if (handler) { handler(data.payload || {}); }
+      document.dispatchEvent(new CustomEvent("meeting:event", { detail: data }));
+    });
+    socket.addEventListener("close", function () {
+      if (finished) { return; }
+      status(strings.reconnecting);
+      window.setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    });
+  }
+
+  root.addEventListener("click", function (e) {
+    var target = e.target.closest("button[data-action]");
+    if (target) {
+      send({ action: target.dataset.action, participant: Number(target.dataset.participant) });
+    }
+  });
+  var admitAll = byId("admit-all");
+  if (admitAll) { admitAll.addEventListener("click", function () { send({ action: "admit_all" }); }); }
+  var toggle = byId("toggle-lock");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      send({ action: toggle.dataset.locked === "true" ? "unlock" : "lock" });
+    });
+  }
+  var end = byId("end-meeting");
+  if (end) {
+    end.addEventListener("click", function () {
+      if (window.confirm(strings.confirm_end)) { send({ action: "end" }); }
+    });
+  }
+  var chatForm = byId("chat-form");
+  if (chatForm) {
+    chatForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = byId("chat-text");
+      var to = byId("chat-to").value;
+      if (!text.value.trim()) { return; }
+      send({ action: "chat", text: text.value, to: to ? Number(to) : null });
+      text.value = "";
+      text.focus();
+    });
+  }
+  // the heartbeat also lets the server check the licence's time limit without a worker
+  window.setInterval(function () { send({ action: "ping" }); }, 30000);
+  connect();
+})();

@@ -1,0 +1,77 @@
+"""Fixtures of the live-room tests: licence types, a host, meetings created directly."""
+
+import datetime
+
+import pytest
+from django.utils.timezone import now
+
+from meetings.models import Meeting
+from portal.models import LicenceType, Role, User
+
+PASSCODE = "K7M2Q9XP"
+
+
+@pytest.fixture
+def licences(db):
+    business = LicenceType.objects.create(
+        slug="business", name="Business", max_participants=300, time_limit_minutes=None
+    )
+    basic = LicenceType.objects.create(
+        slug="basic", name="Basic", max_participants=100, time_limit_minutes=40
+    )
+    staff = Role.objects.create(slug="staff", name="Staff", licence_type=business, may_host=True)
+    student = Role.objects.create(slug="student", name="Student", licence_type=basic, may_host=True)
+    return {"business": business, "basic": basic, "staff": staff, "student": student}
+
+
+@pytest.fixture
+def host(licences):
+    return User.objects.create_user(
+        "host",
+        email="host@uni.example",
+        first_name="Hanna",
+        last_name="Host",
+        role=licences["staff"],
+    )
+
+
+@pytest.fixture
+def member(licences):
+    return User.objects.create_user(
+        "member",
+        email="member@uni.example",
+        first_name="Mia",
+        last_name="Member",
+        role=licences["student"],
+    )
+
+
+@pytest.fixture
+def make_meeting(host):
+    def make(**fields) -> Meeting:
+        values = {
+            "host": host,
+            "topic": "Seminar",
+            "start": now() - datetime.timedelta(minutes=5),
+            "duration_minutes": 60,
+            "status": Meeting.Status.RUNNING,
+            "started_at": now(),
+        }
+        values.update(fields)
+        meeting = Meeting(**values)
+        meeting.set_passcode(PASSCODE)
+        meeting.save()
+        return meeting
+
+    return make
+
+
+@pytest.fixture
+def meeting(make_meeting):
+    return make_meeting()
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assertions below read the English texts; browsers send their own language."""
+    settings.LANGUAGE_CODE = "en"

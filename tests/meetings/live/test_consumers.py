@@ -1,0 +1,260 @@
+"""The meeting's websocket, driven with Channels' WebsocketCommunicator."""
+
+import datetime
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils.timezone import now
+
+from meetings import services_live
+from meetings.models import ChatMessage, Meeting, Participant
+from meetings.routing import websocket_urlpatterns
+from meetings.selectors_live import guest_session_key
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def make_guest(meeting, name, state=Participant.State.WAITING):
+    participant = Participant.objects.create(
+        meeting=meeting, display_name=name, guest_key=f"key-{name}", state=state
+    )
+    session = SessionStore()
+    session[guest_session_key(meeting)] = participant.guest_key
+    session.save()
+    return participant, session
+
+
+async def connect(meeting, *, user=None, session=None):
+    communicator = WebsocketCommunicator(
+        URLRouter(websocket_urlpatterns), f"/ws/meetings/{meeting.meeting_id}/"
+    )
+    communicator.scope["user"] = user or AnonymousUser()
+    communicator.scope["session"] = session or SessionStore()
+    connected, _ = await communicator.connect()
+    return communicator, connected
+
+
+async def receive_event(communicator, event, timeout=2):
+    """The next message of the given kind (others in between are skipped)."""
+    while True:
+        message = await communicator.receive_json_from(timeout=timeout)
+        if message["event"] == event:
+            return message["payload"]
+
+
+@pytest.fixture
+def host_in_room(meeting, host):
+    return services_live.host_enters(meeting=meeting, user=host)
+
+
+async def test_a_stranger_cannot_connect(meeting):
+    communicator, connected = await connect(meeting)
+    assert not connected
+
+
+async def test_an_unknown_meeting_refuses_the_connection(meeting, host_in_room, host):
+    communicator = WebsocketCommunicator(
+        URLRouter(websocket_urlpatterns), "/ws/meetings/10000000000/"
+    )
+    communicator.scope["user"] = host
+    communicator.scope["session"] = SessionStore()
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_a_waiting_guest_is_admitted_live(meeting, host, host_in_room):
+    guest, session = await sync_to_async(make_guest)(meeting, "Gast")
+    waiting, connected = await connect(meeting, session=session)
+    assert connected
+    assert (await receive_event(waiting, "state"))["state"] == "waiting"
+
+    console, connected = await connect(meeting, user=host)
+    assert connected
+    snapshot = await receive_event(console, "state")
+    assert [person["name"] for person in snapshot["waiting"]] == ["Gast"]
+
+    await console.send_json_to({"action": "admit", "participant": guest.pk})
+    assert await receive_event(waiting, "admitted") == {}
+    roster = await receive_event(console, "roster")
+    assert {person["name"] for person in roster["participants"]} == {"Hanna Host", "Gast"}
+    await guest.arefresh_from_db()
+    assert guest.state == Participant.State.ADMITTED
+    await waiting.disconnect()
+    await console.disconnect()
+
+
+async def test_a_waiting_guest_hears_the_decline_and_nothing_of_the_room(
+    meeting, host, host_in_room
+):
+    guest, session = await sync_to_async(make_guest)(meeting, "Gast")
+    waiting, _ = await connect(meeting, session=session)
+    await receive_event(waiting, "state")
+    console, _ = await connect(meeting, user=host)
+    await receive_event(console, "state")
+
+    await console.send_json_to({"action": "chat", "text": "room only"})
+    await receive_event(console, "chat")
+    await console.send_json_to({"action": "decline", "participant": guest.pk})
+    message = await waiting.receive_json_from(timeout=2)
+    assert message["event"] == "declined"  # the chat never reached the waiting room
+    await guest.arefresh_from_db()
+    assert guest.state == Participant.State.DECLINED
+    await console.disconnect()
+
+
+async def test_a_participant_cannot_use_host_actions(meeting, host_in_room):
+    guest, session = await sync_to_async(make_guest)(
+        meeting, "Gast", state=Participant.State.ADMITTED
+    )
+    other, _ = await sync_to_async(make_guest)(meeting, "Other")
+    room, connected = await connect(meeting, session=session)
+    assert connected
+    await receive_event(room, "state")
+    await room.send_json_to({"action": "admit", "participant": other.pk})
+    assert (await receive_event(room, "error"))["code"] == "not_allowed"
+    await room.send_json_to({"action": "end"})
+    assert (await receive_event(room, "error"))["code"] == "not_allowed"
+    await other.arefresh_from_db()
+    await meeting.arefresh_from_db()
+    assert other.state == Participant.State.WAITING
+    assert meeting.status == Meeting.Status.RUNNING
+    await room.disconnect()
+
+
+async def test_a_removed_participant_is_put_out_and_cannot_reconnect(meeting, host, host_in_room):
+    guest, session = await sync_to_async(make_guest)(
+        meeting, "Gast", state=Participant.State.ADMITTED
+    )
+    room, _ = await connect(meeting, session=session)
+    await receive_event(room, "state")
+    console, _ = await connect(meeting, user=host)
+    await receive_event(console, "state")
+
+    await console.send_json_to({"action": "remove", "participant": guest.pk})
+    assert await receive_event(room, "removed") == {}
+    assert (await room.receive_output(timeout=2))["type"] == "websocket.close"
+    await guest.arefresh_from_db()
+    assert guest.state == Participant.State.REMOVED
+
+    again, connected = await connect(meeting, session=session)
+    assert not connected
+    await console.disconnect()
+
+
+async def test_private_chat_reaches_only_sender_and_recipient(meeting, host, host_in_room):
+    alice, alice_session = await sync_to_async(make_guest)(
+        meeting, "Alice", state=Participant.State.ADMITTED
+    )
+    bob, bob_session = await sync_to_async(make_guest)(
+        meeting, "Bob", state=Participant.State.ADMITTED
+    )
+    alice_ws, _ = await connect(meeting, session=alice_session)
+    bob_ws, _ = await connect(meeting, session=bob_session)
+    console, _ = await connect(meeting, user=host)
+    for communicator in (alice_ws, bob_ws, console):
+        await receive_event(communicator, "state")
+
+    await alice_ws.send_json_to({"action": "chat", "text": "psst", "to": host_in_room.pk})
+    message = (await receive_event(console, "chat"))["message"]
+    assert message["private"] and message["text"] == "psst" and message["sender"] == "Alice"
+    assert (await receive_event(alice_ws, "chat"))["message"]["text"] == "psst"
+    await alice_ws.send_json_to({"action": "chat", "text": "hello all"})
+    assert (await receive_event(bob_ws, "chat"))["message"]["text"] == "hello all"
+    assert await ChatMessage.objects.acount() == 2
+    for communicator in (alice_ws, bob_ws, console):
+        await communicator.disconnect()
+
+
+async def test_lock_and_end_reach_everyone(meeting, host, host_in_room):
+    guest, session = await sync_to_async(make_guest)(
+        meeting, "Gast", state=Participant.State.ADMITTED
+    )
+    waiter, waiter_session = await sync_to_async(make_guest)(meeting, "Waiter")
+    room, _ = await connect(meeting, session=session)
+    waiting, _ = await connect(meeting, session=waiter_session)
+    console, _ = await connect(meeting, user=host)
+    for communicator in (room, waiting, console):
+        await receive_event(communicator, "state")
+
+    await console.send_json_to({"action": "lock"})
+    assert (await receive_event(room, "locked"))["locked"] is True
+    await meeting.arefresh_from_db()
+    assert meeting.locked
+
+    await console.send_json_to({"action": "end"})
+    for communicator in (room, waiting, console):
+        assert (await receive_event(communicator, "ended"))["by_time_limit"] is False
+    await meeting.arefresh_from_db()
+    assert meeting.status == Meeting.Status.ENDED
+    assert not await Participant.objects.filter(meeting=meeting).aexists()
+
+
+async def test_events_of_other_features_are_forwarded_to_the_room(meeting, host, host_in_room):
+    from meetings.live import broadcast_to_meeting
+
+    guest, session = await sync_to_async(make_guest)(
+        meeting, "Gast", state=Participant.State.ADMITTED
+    )
+    room, _ = await connect(meeting, session=session)
+    await receive_event(room, "state")
+    await sync_to_async(broadcast_to_meeting)(meeting.pk, "poll.opened", poll=7)
+    assert await receive_event(room, "poll.opened") == {"poll": 7}
+    await sync_to_async(broadcast_to_meeting)(
+        meeting.pk, "consent.asked", participant_ids=[guest.pk], request=3
+    )
+    assert await receive_event(room, "consent.asked") == {"request": 3}
+    await room.disconnect()
+
+
+async def test_bad_messages_get_an_error_and_change_nothing(meeting, host, host_in_room):
+    console, _ = await connect(meeting, user=host)
+    await receive_event(console, "state")
+    await console.send_json_to({"nothing": 1})
+    assert (await receive_event(console, "error"))["code"] == "bad_request"
+    await console.send_json_to({"action": "remove", "participant": "abc"})
+    assert (await receive_event(console, "error"))["code"] == "bad_request"
+    await console.send_json_to({"action": "fly"})
+    assert (await receive_event(console, "error"))["code"] == "bad_request"
+    await meeting.arefresh_from_db()
+    assert meeting.status == Meeting.Status.RUNNING
+    await console.disconnect()
+
+
+async def test_the_heartbeat_warns_before_a_basic_licences_time_limit(make_meeting, member):
+    meeting = await sync_to_async(make_meeting)(
+        host=member, started_at=now() - datetime.timedelta(minutes=37)
+    )
+    guest, session = await sync_to_async(make_guest)(
+        meeting, "Gast", state=Participant.State.ADMITTED
+    )
+    room, _ = await connect(meeting, session=session)
+    # connecting already checks the limit; the warning comes once
+    assert (await receive_event(room, "time_warning"))["minutes_left"] == 3
+    await room.send_json_to({"action": "ping"})
+    assert await room.receive_nothing(timeout=0.5)
+    await meeting.arefresh_from_db()
+    assert meeting.status == Meeting.Status.RUNNING
+    await room.disconnect()
+
+
+async def test_the_heartbeat_ends_the_meeting_at_the_time_limit(make_meeting, member):
+    meeting = await sync_to_async(make_meeting)(
+        host=member, started_at=now() - datetime.timedelta(minutes=39, seconds=59)
+    )
+    guest, session = await sync_to_async(make_guest)(
+        meeting, "Gast", state=Participant.State.ADMITTED
+    )
+    room, connected = await connect(meeting, session=session)
+    assert connected
+    await receive_event(room, "state")
+    await sync_to_async(Meeting.objects.filter(pk=meeting.pk).update)(
+        started_at=now() - datetime.timedelta(minutes=41)
+    )
+    await room.send_json_to({"action": "ping"})
+    assert (await receive_event(room, "ended"))["by_time_limit"] is True
+    await meeting.arefresh_from_db()
+    assert meeting.status == Meeting.Status.ENDED
