@@ -37,6 +37,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # WhiteNoise warns about a missing STATIC_ROOT on every request; tests serve static files
+    # through the finders, so an empty directory is all it needs.
+    os.makedirs(settings.STATIC_ROOT, exist_ok=True)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)")
     skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL (CI does)")
