@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = _("Recording consent")
+
+    def ready(self) -> None:
+        from consent.gate import ConsentRecordingGate
+        from meetings.recording_gate import register_recording_gate
+
+        register_recording_gate(ConsentRecordingGate())

@@ -1,5 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
+
+from meetings.urls_recording import urlpatterns as recording_urlpatterns
 
 app_name = "meetings"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern | URLResolver] = [*recording_urlpatterns]

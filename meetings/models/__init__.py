@@ -7,5 +7,6 @@
 
 from meetings.models.meeting import Meeting
 from meetings.models.participant import Participant
+from meetings.models.recording import Recording, RecordingSession
 
-__all__ = ["Meeting", "Participant"]
+__all__ = ["Meeting", "Participant", "Recording", "RecordingSession"]
