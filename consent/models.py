@@ -56,17 +56,15 @@ class ConsentText(models.Model):
     def __str__(self) -> str:
         return f"v{self.version} {self.title_en}"
 
-    @property
-    def is_published(self) -> bool:
-        return self.published_at is not None
-
-    @property
-    def title(self) -> str:
-        return self.title_de if (get_language() or "").startswith("de") else self.title_en
-
-    @property
-    def body(self) -> str:
-        return self.body_de if (get_language() or "").startswith("de") else self.body_en
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        if self.pk is not None:
+            stored = ConsentText.objects.filter(pk=self.pk, published_at__isnull=False)
+            if stored.exists():
+                raise ValidationError(_("A published consent text cannot be changed."))
+        if not self.version:
+            last = ConsentText.objects.aggregate(models.Max("version"))["version__max"] or 0
+            self.version = last + 1
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return f"/consent/text/{self.version}/"
@@ -81,20 +79,22 @@ class ConsentText(models.Model):
                 {"audience": _("An audience is named only for consent to publication.")}
             )
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        if self.pk is not None:
-            stored = ConsentText.objects.filter(pk=self.pk, published_at__isnull=False)
-            if stored.exists():
-                raise ValidationError(_("A published consent text cannot be changed."))
-        if not self.version:
-            last = ConsentText.objects.aggregate(models.Max("version"))["version__max"] or 0
-            self.version = last + 1
-        super().save(*args, **kwargs)
-
     def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         if self.is_published:
             raise ValidationError(_("A published consent text cannot be deleted."))
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def title(self) -> str:
+        return self.title_de if (get_language() or "").startswith("de") else self.title_en
+
+    @property
+    def body(self) -> str:
+        return self.body_de if (get_language() or "").startswith("de") else self.body_en
 
     def publish(self) -> None:
         """Publish this version: from now on it is immutable and offered for new decisions."""
@@ -228,6 +228,9 @@ class RecordingConsentBasis(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "decision"], name="one_basis_per_decision"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} ← {self.decision_id}"
 
 
 class RecordingConsentRecord(Recording):
