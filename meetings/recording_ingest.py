@@ -95,7 +95,7 @@ class HashingStream(File):
         self.digest = hashlib.sha256()
         self.bytes_read = 0
         self._head = self._read_chunk()
-        _, looks_right = ALLOWED_CONTENT_TYPES[content_type]
+        looks_right = ALLOWED_CONTENT_TYPES[content_type][1]
         if not self._head or not looks_right(self._head[:64]):
             raise RecordingFileRejected(
                 str(
