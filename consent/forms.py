@@ -10,6 +10,12 @@ class DecisionForm(forms.Form):
         choices=[("give", _("I consent")), ("refuse", _("I refuse"))],
     )
     method = forms.ChoiceField(
-        choices=ConsentDecision.Method.choices, initial="web", widget=forms.HiddenInput
+        choices=ConsentDecision.Method.choices,
+        initial="web",
+        required=False,
+        widget=forms.HiddenInput,
     )
     for_series = forms.BooleanField(label=_("for the whole lecture series"), required=False)
+
+    def clean_method(self) -> str:
+        return self.cleaned_data.get("method") or ConsentDecision.Method.WEB_FORM

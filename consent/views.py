@@ -44,7 +44,10 @@ def meeting_consent(request: HttpRequest, meeting_id: str) -> HttpResponse:
         messages.error(request, _("No consent text has been published yet."))
         return render(request, "consent/meeting.html", {"meeting": meeting}, status=503)
     has_series = bool(series_key_for(meeting))
-    form = DecisionForm(request.POST or None, initial={"method": request.GET.get("via", "web")})
+    form = DecisionForm(
+        request.POST if request.method == "POST" else None,
+        initial={"method": request.GET.get("via", "web")},
+    )
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -32,7 +31,10 @@ def make_meeting(host: User, **extra) -> Meeting:
 def admit(meeting: Meeting, user: User | None = None, name: str = "", **extra) -> Participant:
     extra.setdefault("state", "admitted")
     return Participant.objects.create(
-        meeting=meeting, user=user, display_name=name or (user.username if user else "Guest"), **extra
+        meeting=meeting,
+        user=user,
+        display_name=name or (user.username if user else "Guest"),
+        **extra,
     )
 
 
@@ -49,7 +51,9 @@ def published_text(scope: str = Scope.STORAGE, audience: str = "") -> ConsentTex
     return text
 
 
-def decide(participant: Participant, text: ConsentText, given: bool = True, **extra) -> ConsentDecision:
+def decide(
+    participant: Participant, text: ConsentText, given: bool = True, **extra
+) -> ConsentDecision:
     meeting = participant.meeting
     return ConsentDecision.objects.create(
         subject_ref=subject_of_participant(participant),

@@ -65,7 +65,9 @@ def test_the_start_button_refuses_and_names_those_without_consent(client, meetin
 
     response = client.post(console_url(meeting, "start"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
 
-    assert "Recording cannot start: not everyone has consented (Ben B.)." in response.content.decode()
+    assert (
+        "Recording cannot start: not everyone has consented (Ben B.)." in response.content.decode()
+    )
     assert not RecordingSession.objects.filter(meeting=meeting).exists()
 
 
@@ -110,7 +112,9 @@ def test_ask_again_reaches_the_room(client, meeting, monkeypatch):
     published_text()
     client.force_login(meeting.host)
 
-    response = client.post(console_url(meeting, "ask-again"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        console_url(meeting, "ask-again"), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert "asked again" in response.content.decode()
     assert sent == [(meeting.pk, "consent.requested", {"participants": [ben.pk]})]

@@ -85,7 +85,9 @@ def test_it_starts_when_everyone_admitted_consented_and_keeps_the_evidence(meeti
 
     session.refresh_from_db()
     assert session.is_running
-    assert list(RecordingConsentBasis.objects.filter(session=session).values_list("decision", flat=True)) == [decision.pk]
+    assert list(
+        RecordingConsentBasis.objects.filter(session=session).values_list("decision", flat=True)
+    ) == [decision.pk]
 
 
 def test_it_does_not_start_twice(meeting):
