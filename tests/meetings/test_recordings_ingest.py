@@ -76,8 +76,10 @@ def test_it_refuses_a_file_of_the_wrong_type(client, session, recordings_storage
 
 
 def test_it_refuses_a_file_whose_content_does_not_match_its_type(
-    client, session, recordings_storage
-):  # noqa: F811
+    client,
+    session,
+    recordings_storage,  # noqa: F811
+):
     client.force_login(session.meeting.host)
     response = upload(client, session, "fake.mp4", b"MZ\x90\x00 an executable" * 10, "video/mp4")
     assert response.status_code == 400
