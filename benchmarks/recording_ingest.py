@@ -169,7 +169,8 @@ def main() -> None:
             f"upload: {size_mib} MiB streamed in {elapsed:.1f} s = {size_mib / elapsed:.0f} MiB/s"
         )
         print(
-            f"server RSS before: {before['VmRSS'] / 1024:.1f} MiB, high-water mark before: {before['VmHWM'] / 1024:.1f} MiB"
+            f"server RSS before: {before['VmRSS'] / 1024:.1f} MiB, "
+            f"high-water mark before: {before['VmHWM'] / 1024:.1f} MiB"
         )
         print(f"server RSS peak during upload (sampled every 50 ms): {peak_rss / 1024:.1f} MiB")
         print(f"server high-water mark after: {after['VmHWM'] / 1024:.1f} MiB")

@@ -199,3 +199,16 @@ def test_deleting_a_recording_twice_is_harmless(setup):
     delete_recording(recording)
     delete_recording(recording)
     assert not Recording.objects.filter(pk=recording.pk).exists()
+
+
+def test_a_recording_delivered_after_the_withdrawal_is_scheduled_from_the_withdrawal(setup):
+    from consent.services import withdraw_consent
+
+    _anna, decision, recording = setup
+    withdrawn = now() - datetime.timedelta(days=2)
+    withdraw_consent(decision=decision, when=withdrawn)
+
+    late = make_recording(recording.meeting, session=recording.session)
+
+    late.refresh_from_db()
+    assert late.deletion_due_at == withdrawn + datetime.timedelta(days=7)
