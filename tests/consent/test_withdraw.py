@@ -180,7 +180,7 @@ def test_the_purge_deletes_it_once_due_and_not_before(setup, recordings_storage)
     withdrawn = now() - datetime.timedelta(days=7, seconds=-60)
     withdraw_consent(decision=decision, when=withdrawn)
 
-    assert purge_withdrawn_recordings_task.delay().get() == 0  # one minute early
+    assert purge_withdrawn_recordings_task.apply().get() == 0  # one minute early
     assert Recording.objects.filter(pk=recording.pk).exists()
 
     Recording.objects.filter(pk=recording.pk).update(deletion_due_at=now())
