@@ -1,4 +1,11 @@
-"""The indicator's websocket: who may listen, and what it forwards."""
+"""The indicator's websocket: who may listen, and what it forwards.
+
+The coroutines run in a thread of their own: a browser test earlier in the same worker leaves
+Playwright's event loop in the main thread.
+"""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -11,6 +18,15 @@ from meetings.routing_recording import websocket_urlpatterns
 from tests.recording_helpers import admit, make_meeting, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def in_own_loop(coroutine_function):
+    def test(*args, **kwargs):
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            executor.submit(asyncio.run, coroutine_function(*args, **kwargs)).result(timeout=30)
+
+    test.__name__ = coroutine_function.__name__
+    return test
 
 
 @sync_to_async
@@ -32,6 +48,7 @@ def connect(meeting, user):
     return communicator
 
 
+@in_own_loop
 async def test_a_participant_hears_start_and_stop():
     meeting, anna, _stranger = await setup()
     communicator = connect(meeting, anna)
@@ -52,6 +69,7 @@ async def test_a_participant_hears_start_and_stop():
     await communicator.disconnect()
 
 
+@in_own_loop
 async def test_it_tells_a_late_listener_that_recording_runs():
     meeting, anna, _stranger = await setup(running=True)
     communicator = connect(meeting, anna)
@@ -60,6 +78,7 @@ async def test_it_tells_a_late_listener_that_recording_runs():
     await communicator.disconnect()
 
 
+@in_own_loop
 async def test_it_refuses_a_stranger():
     meeting, _anna, stranger = await setup()
     communicator = connect(meeting, stranger)
@@ -68,6 +87,7 @@ async def test_it_refuses_a_stranger():
     assert code == 4404
 
 
+@in_own_loop
 async def test_it_refuses_an_anonymous_visitor_without_guest_session():
     from django.contrib.auth.models import AnonymousUser
 

@@ -36,6 +36,9 @@ def asgi_server():
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true", "STATIC_MANIFEST": "false"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # host and participant reach this one process: its in-process channel layer suffices and
+    # keeps parallel test workers (whose meetings share primary keys) from hearing each other
+    env.pop("REDIS_URL", None)
     process = subprocess.Popen(
         [
             sys.executable,
