@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis
 from consent.selectors import subject_of_participant
 from meetings.live import broadcast_to_meeting
-from meetings.models import Meeting, Participant, Recording
+from meetings.models import Participant, Recording
 from meetings.recording_gate import series_key_for
 from meetings.recording_services import running_session, schedule_recording_deletion
 
@@ -133,13 +133,3 @@ def _inform_host(recording: Recording) -> None:
         subject = _("A recording will be deleted: consent was withdrawn")
         body = render_to_string("consent/mail/recording_deletion_scheduled.txt", context)
     send_mail(subject, body, None, [host.email])
-
-
-def ask_again(*, meeting: Meeting, participants: list[Participant]) -> int:
-    """Ask participants without consent once more (a live prompt in their room)."""
-    ids = [p.pk for p in participants]
-    if ids:
-        transaction.on_commit(
-            lambda: broadcast_to_meeting(meeting.pk, "consent.requested", participants=ids)
-        )
-    return len(ids)
