@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ConsentConfig(AppConfig):
     name = "consent"
     verbose_name = _("Recording consent")
+
+    def ready(self) -> None:
+        from consent import signals  # noqa: F401 - connects the receivers
+        from consent.gate import ConsentRecordingGate
+        from meetings.recording_gate import register_recording_gate
+
+        register_recording_gate(ConsentRecordingGate())

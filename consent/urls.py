@@ -1,5 +1,12 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from consent import views
 
 app_name = "consent"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.my_consents, name="mine"),
+    path("decisions/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("meetings/<str:meeting_id>/", views.meeting_consent, name="meeting"),
+    path("text/<int:version>/", views.consent_text, name="text"),
+]

@@ -10,7 +10,9 @@ class MeetingsConfig(AppConfig):
         from meetings import routing as live_routing
         from meetings import tasks_live  # noqa: F401 (registers the live room's Celery tasks)
         from meetings.polls.routing import websocket_urlpatterns as poll_routes
+        from meetings.routing_recording import websocket_urlpatterns as recording_routes
         from portal.routing import register_websocket_routes
 
         register_websocket_routes(live_routing.websocket_urlpatterns)
         register_websocket_routes(poll_routes)
+        register_websocket_routes(recording_routes)

@@ -2,6 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from meetings import views_live
 from meetings.scheduling import views as scheduling
+from meetings.urls_recording import urlpatterns as recording_urlpatterns
 
 app_name = "meetings"
 
@@ -26,4 +27,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("live/<str:meeting_id>/", views_live.live_room, name="live_room"),
     path("live/<str:meeting_id>/start/", views_live.live_start, name="live_start"),
     path("live/<str:meeting_id>/leave/", views_live.live_leave, name="live_leave"),
+    # recordings and their consent gate (issue 6)
+    *recording_urlpatterns,
 ]

@@ -254,6 +254,18 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads stream to a temporary file
 RECORDING_MAX_UPLOAD_BYTES = env.int("RECORDING_MAX_UPLOAD_BYTES", default=8 * 1024**3)
+# policy row "deleted 7 days after a required consent is revoked"
+RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS = env.int(
+    "RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS", default=7
+)
+# Bearer token(s) of the conferencing backends that deliver recordings to the ingest API;
+# empty means the API refuses every delivery.
+RECORDING_INGEST_TOKENS = env.list("RECORDING_INGEST_TOKENS", default=[])
+# Key of the pseudonymous subject references in consent evidence; keep it stable for good.
+CONSENT_SUBJECT_KEY = env.str(
+    "CONSENT_SUBJECT_KEY",
+    default=hashlib.sha256(b"consent-subject:" + SECRET_KEY.encode()).hexdigest(),
+)
 
 # --- secrets at rest ------------------------------------------------------------------------
 # Passcodes are stored encrypted (the host must be able to read and send them): a Fernet key

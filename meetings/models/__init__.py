@@ -11,6 +11,7 @@ from meetings.models.meeting import Meeting
 from meetings.models.participant import Participant
 from meetings.models.permissions import MeetingGroupObjectPermission, MeetingUserObjectPermission
 from meetings.models.policy import MeetingPolicy
+from meetings.models.recording import Recording, RecordingSession
 from meetings.models.polls import (
     FreeTextAnswer,
     NamedBallot,
@@ -40,4 +41,6 @@ __all__ = [
     "Poll",
     "PollReceipt",
     "Question",
+    "Recording",
+    "RecordingSession",
 ]

@@ -1,0 +1,88 @@
+"""Read queries of the consent app shared by pages, the gate and the admin."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis, subject_reference
+from meetings.models import Meeting, Participant, Recording
+from meetings.recording_gate import series_key_for
+from meetings.selectors_live import guest_session_key
+
+# The join flow keeps a guest's key per meeting in the session under this name:
+# {"<meeting pk>": "<guest_key>"}.
+
+
+def current_consent_text() -> ConsentText | None:
+    """The newest published declaration of consent, offered for new decisions."""
+    return ConsentText.objects.filter(published_at__isnull=False).order_by("-version").first()
+
+
+def subject_of_participant(participant: Participant) -> str:
+    return subject_reference(
+        user_id=participant.user_id,
+        meeting_pk=participant.meeting_id,
+        guest_key=participant.guest_key,
+    )
+
+
+def participant_for_request(*, request: HttpRequest, meeting: Meeting) -> Participant | None:
+    """The requesting person's participant row in ``meeting`` (member or guest), if any."""
+    active = [Participant.State.WAITING, Participant.State.ADMITTED]
+    if request.user.is_authenticated:
+        return Participant.objects.filter(
+            meeting=meeting, user=request.user, state__in=active
+        ).first()
+    guest_key = request.session.get(guest_session_key(meeting))
+    if not guest_key:
+        return None
+    return Participant.objects.filter(
+        meeting=meeting, user__isnull=True, guest_key=guest_key, state__in=active
+    ).first()
+
+
+def decisions_for_meeting(*, meeting: Meeting, subject_refs: list[str]) -> QuerySet:
+    scope = Q(meeting=meeting)
+    series_key = series_key_for(meeting)
+    if series_key:
+        scope |= Q(series_key=series_key)
+    return (
+        ConsentDecision.objects.filter(scope, subject_ref__in=subject_refs)
+        .select_related("text")
+        .order_by("subject_ref", "-decided_at", "-pk")
+    )
+
+
+def latest_decisions(*, meeting: Meeting, subject_refs: list[str]) -> dict[str, ConsentDecision]:
+    """The latest decision of each subject for the meeting or its series (one query)."""
+    latest: dict[str, ConsentDecision] = {}
+    for decision in decisions_for_meeting(meeting=meeting, subject_refs=subject_refs):
+        latest.setdefault(decision.subject_ref, decision)
+    return latest
+
+
+def consent_of_participants(
+    *, meeting: Meeting, participants: list[Participant]
+) -> dict[int, ConsentDecision | None]:
+    """Each participant's effective decision (``None`` when undecided), in one query."""
+    refs = {p.pk: subject_of_participant(p) for p in participants}
+    latest = latest_decisions(meeting=meeting, subject_refs=list(refs.values()))
+    return {pk: latest.get(ref) for pk, ref in refs.items()}
+
+
+def decisions_of_user(user: AbstractBaseUser) -> QuerySet:
+    """The person's own decisions, newest first, for "my consents"."""
+    return (
+        ConsentDecision.objects.filter(user=user)
+        .select_related("text", "meeting")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def consent_record_of(recording: Recording) -> QuerySet:
+    """The decisions a recording rests on (its consent record), for the admin and export."""
+    return (
+        RecordingConsentBasis.objects.filter(session_id=recording.session_id)
+        .select_related("decision", "decision__text")
+        .order_by("added_at", "pk")
+    )

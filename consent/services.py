@@ -1,0 +1,135 @@
+"""Services of the consent app: giving, refusing and withdrawing consent to recording.
+
+Policy rows (DESIGN.md): "a recording is made only with the express consent of the
+participants concerned, announced in advance" and "deleted 7 days after a required consent
+is revoked".
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.timezone import now
+from django.utils.translation import gettext as _
+
+from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis
+from consent.selectors import subject_of_participant
+from meetings.live import broadcast_to_meeting
+from meetings.models import Participant, Recording
+from meetings.recording_gate import series_key_for
+from meetings.recording_services import running_session, schedule_recording_deletion
+
+logger = logging.getLogger(__name__)
+
+
+class ConsentRefused(Exception):
+    """The request cannot be honoured; ``message`` is shown to the person (translated)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def record_decision(
+    *,
+    participant: Participant,
+    text: ConsentText,
+    given: bool,
+    method: str,
+    for_series: bool = False,
+) -> ConsentDecision:
+    """Keep a participant's decision (given or refused) as evidence.
+
+    The decision refers to the published ``text`` version and copies its scope; a series
+    decision covers every meeting of the meeting's lecture series.
+    """
+    if not text.is_published:
+        raise ConsentRefused(_("This consent text is not published."))
+    meeting = participant.meeting
+    series_key = series_key_for(meeting) if for_series else ""
+    if for_series and not series_key:
+        raise ConsentRefused(_("This meeting does not belong to a lecture series."))
+    decision = ConsentDecision.objects.create(
+        subject_ref=subject_of_participant(participant),
+        user_id=participant.user_id,
+        meeting=None if series_key else meeting,
+        meeting_ref="" if series_key else meeting.meeting_id,
+        series_key=series_key,
+        text=text,
+        scope=text.scope,
+        audience=text.audience,
+        given=given,
+        method=method,
+    )
+    transaction.on_commit(
+        lambda: broadcast_to_meeting(
+            meeting.pk, "consent.changed", participant=participant.pk, given=given
+        )
+    )
+    logger.info("consent decision %s recorded for meeting %s", decision.pk, meeting.pk)
+    return decision
+
+
+def withdraw_consent(
+    *, decision: ConsentDecision, when: datetime.datetime | None = None
+) -> list[Recording]:
+    """Withdraw a given consent; schedule every stored recording resting on it for deletion.
+
+    Deletion is due exactly ``RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS`` after the withdrawal
+    (policy row "deleted 7 days after a required consent is revoked"); the host is informed
+    by mail and on the recording page and cannot undo it. Withdrawing twice changes nothing
+    (``ConsentRefused``).
+    """
+    when = when or now()
+    with transaction.atomic():
+        updated = ConsentDecision.objects.filter(
+            pk=decision.pk, given=True, withdrawn_at__isnull=True
+        ).update(withdrawn_at=when)
+        if not updated:
+            raise ConsentRefused(_("This consent has already been withdrawn."))
+        decision.refresh_from_db()
+        due_at = when + datetime.timedelta(days=settings.RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS)
+        session_ids = RecordingConsentBasis.objects.filter(decision=decision).values("session_id")
+        recordings = list(
+            Recording.objects.filter(session_id__in=session_ids).select_related("meeting__host")
+        )
+        scheduled = [
+            recording
+            for recording in recordings
+            if schedule_recording_deletion(
+                recording=recording,
+                due_at=due_at,
+                reason="consent withdrawn",
+            )
+        ]
+        for recording in scheduled:
+            transaction.on_commit(lambda recording=recording: _inform_host(recording))
+        if decision.meeting_id and running_session(meeting=decision.meeting) is not None:
+            meeting_pk = decision.meeting_id
+            transaction.on_commit(lambda: broadcast_to_meeting(meeting_pk, "consent.withdrawn"))
+    logger.info(
+        "consent decision %s withdrawn; %s recordings scheduled for deletion",
+        decision.pk,
+        len(scheduled),
+    )
+    return scheduled
+
+
+def _inform_host(recording: Recording) -> None:
+    host = recording.meeting.host
+    if not host.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "recording": recording,
+            "meeting": recording.meeting,
+            "url": f"{settings.PORTAL_BASE_URL}{recording.get_absolute_url()}",
+            "days": settings.RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS,
+        }
+        subject = _("A recording will be deleted: consent was withdrawn")
+        body = render_to_string("consent/mail/recording_deletion_scheduled.txt", context)
+    send_mail(subject, body, None, [host.email])

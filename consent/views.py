@@ -1,0 +1,112 @@
+"""Consent pages: give or refuse for a meeting, "my consents" with one-click withdrawal,
+and the published consent texts. Thin: authorise, call a service, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from consent.forms import DecisionForm
+from consent.models import ConsentDecision, ConsentText
+from consent.selectors import (
+    current_consent_text,
+    decisions_of_user,
+    latest_decisions,
+    participant_for_request,
+    subject_of_participant,
+)
+from consent.services import ConsentRefused, record_decision, withdraw_consent
+from meetings.models import Meeting
+from meetings.recording_gate import series_key_for
+
+
+@require_GET
+def consent_text(request: HttpRequest, version: int) -> HttpResponse:
+    """A published declaration of consent (linked from announcements; holds no personal data)."""
+    text = get_object_or_404(ConsentText, version=version, published_at__isnull=False)
+    return render(request, "consent/text.html", {"text": text})
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_consent(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """Give or refuse consent to the recording of a meeting one is waiting in or admitted to.
+
+    Members after SSO, guests by their display name and the meeting (their session).
+    """
+    meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
+    participant = participant_for_request(request=request, meeting=meeting)
+    if participant is None:
+        raise Http404
+    text = current_consent_text()
+    if text is None:
+        messages.error(request, _("No consent text has been published yet."))
+        return render(request, "consent/meeting.html", {"meeting": meeting}, status=503)
+    has_series = bool(series_key_for(meeting))
+    form = DecisionForm(
+        request.POST if request.method == "POST" else None,
+        initial={"method": request.GET.get("via", "web")},
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                record_decision(
+                    participant=participant,
+                    text=text,
+                    given=form.cleaned_data["decision"] == "give",
+                    method=form.cleaned_data["method"],
+                    for_series=has_series and form.cleaned_data["for_series"],
+                )
+            except ConsentRefused as refusal:
+                messages.error(request, refusal.message)
+            else:
+                if form.cleaned_data["decision"] == "give":
+                    messages.success(request, _("Thank you: you consented to the recording."))
+                else:
+                    messages.success(request, _("You refused consent to the recording."))
+                return redirect("consent:meeting", meeting_id=meeting.meeting_id)
+        else:
+            messages.error(request, _("Please choose to give or to refuse consent."))
+    ref = subject_of_participant(participant)
+    current = latest_decisions(meeting=meeting, subject_refs=[ref]).get(ref)
+    return render(
+        request,
+        "consent/meeting.html",
+        {
+            "meeting": meeting,
+            "text": text,
+            "form": form,
+            "current": current,
+            "has_series": has_series,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def my_consents(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "consent/my_consents.html", {"decisions": decisions_of_user(request.user)}
+    )
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """One-click withdrawal (POST with CSRF); a replayed withdrawal changes nothing."""
+    decision = get_object_or_404(ConsentDecision, pk=pk, user=request.user, given=True)
+    try:
+        scheduled = withdraw_consent(decision=decision)
+    except ConsentRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if scheduled:
+            messages.success(
+                request,
+                _("Your consent was withdrawn. Recordings that rest on it will be deleted."),
+            )
+        else:
+            messages.success(request, _("Your consent was withdrawn."))
+    return redirect("consent:mine")
