@@ -14,9 +14,7 @@ def guest_session_key(meeting: Meeting) -> str:
 
 def is_meeting_host(user: AbstractBaseUser | AnonymousUser | None, meeting: Meeting) -> bool:
     """The meeting's host, or a co-host holding ``meetings.host_meeting`` on this meeting."""
-    if user is None or not user.is_authenticated:
-        return False
-    return meeting.host_id == user.pk or user.has_perm("meetings.host_meeting", meeting)
+    return meeting.is_hosted_by(user)
 
 
 def participant_for(

@@ -123,6 +123,13 @@ class Meeting(models.Model):
     def passcode_matches(self, candidate: str) -> bool:
         return passcodes.passcode_matches(self.passcode_encrypted, candidate)
 
+    def is_hosted_by(self, user: object) -> bool:
+        """The host, or a co-host/alternative host holding the django-guardian object
+        permission ``meetings.host_meeting`` on this meeting (policy: host controls)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        return self.host_id == user.pk or user.has_perm("meetings.host_meeting", self)
+
     def get_join_path(self) -> str:
         """The join page of this meeting (no passcode: paths end up in access logs)."""
         return f"/meetings/join/{self.meeting_id}/"
