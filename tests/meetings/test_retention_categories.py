@@ -150,6 +150,7 @@ def test_each_default_rule_deletes_exactly_at_the_end_of_its_period(
     assert report.done == 2
     remaining = set(type(before).objects.values_list("pk", flat=True))
     assert remaining == {before.pk}
+    assert exactly.pk not in remaining and after.pk not in remaining
 
 
 def test_a_polls_results_go_with_the_poll():
@@ -186,9 +187,7 @@ def test_a_meeting_nobody_ended_counts_as_ended_a_day_after_its_scheduled_end():
     stuck = ended_meeting(None, status=Meeting.Status.RUNNING)
     Meeting.objects.filter(pk=stuck.pk).update(ends_at=NOW - UNENDED_MEETING_GRACE)
     overrunning = ended_meeting(None, status=Meeting.Status.RUNNING)
-    Meeting.objects.filter(pk=overrunning.pk).update(
-        ends_at=NOW - UNENDED_MEETING_GRACE + SECOND
-    )
+    Meeting.objects.filter(pk=overrunning.pk).update(ends_at=NOW - UNENDED_MEETING_GRACE + SECOND)
     never_held = ended_meeting(None, status=Meeting.Status.SCHEDULED)
     Meeting.objects.filter(pk=never_held.pk).update(
         ends_at=NOW - UNENDED_MEETING_GRACE - datetime.timedelta(days=30)
