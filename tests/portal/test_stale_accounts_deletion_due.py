@@ -9,6 +9,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django_celery_beat.models import PeriodicTask
 
 import portal.tasks  # noqa: F401 (registers the tasks with the Celery app)
@@ -47,7 +48,8 @@ def test_the_left_rule_counts_from_the_deletion_date_with_a_default_of_zero_days
     rule = RetentionRule.objects.get(category="stale_accounts", counts_from="account_left")
 
     assert (rule.period_amount, rule.period_unit, rule.action) == (0, "days", "anonymise")
-    assert "deletion date" in str(RetentionRule.Event.ACCOUNT_LEFT.label)
+    with translation.override("en"):
+        assert "deletion date" in str(RetentionRule.Event.ACCOUNT_LEFT.label)
 
 
 def test_a_deprovisioned_account_goes_once_its_deletion_date_has_passed(settings):
