@@ -16,3 +16,6 @@ class MeetingsConfig(AppConfig):
         register_websocket_routes(live_routing.websocket_urlpatterns)
         register_websocket_routes(poll_routes)
         register_websocket_routes(recording_routes)
+
+        # the data categories of chat, reports, attendance, polls and invitations
+        import meetings.retention_categories  # noqa: F401

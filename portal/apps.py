@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,6 +10,11 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         # Register the portal's data categories with the retention engine (stale accounts).
         from portal import retention_categories  # noqa: F401
+
+        # the nightly deprovisioning (editable in the admin's "Periodic tasks")
+        from portal.schedule import ensure_nightly_tasks
+
+        post_migrate.connect(ensure_nightly_tasks, sender=self, dispatch_uid="portal-nightly")
 
         # role and licence at every login; data minimisation of the IdP's attributes
         from portal.sso import receivers  # noqa: F401

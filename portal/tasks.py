@@ -6,12 +6,16 @@ from portal.services import deprovision_stale_accounts
 from portal.sso.replay import forget_expired
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    name="portal.tasks.deprovision_stale_accounts_task", acks_late=True, reject_on_worker_lost=True
+)
 def deprovision_stale_accounts_task() -> int:
     """Idempotent: accounts already queued for deletion are skipped on a rerun."""
     return deprovision_stale_accounts()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    name="portal.tasks.forget_expired_assertions_task", acks_late=True, reject_on_worker_lost=True
+)
 def forget_expired_assertions_task() -> int:
     return forget_expired()

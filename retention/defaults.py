@@ -11,12 +11,26 @@ import importlib
 from django.db import router
 
 DEFAULTS_MIGRATION = "retention.migrations.0002_default_rules"
+#: Later migrations that add default rules (``ADDED_RULES``) or change a default period
+#: (``CHANGED_PERIODS``), applied in this order on top of ``DEFAULTS_MIGRATION``.
+AMENDING_MIGRATIONS = ["retention.migrations.0003_invitations_rule_account_deletion_date"]
 
 
 def default_rules() -> list[tuple]:
     """(category, counts from, amount, unit, institution maximum, action) of the policy table,
-    from the migration that installed them (one source)."""
-    return list(importlib.import_module(DEFAULTS_MIGRATION).DEFAULT_RULES)
+    from the migrations that installed them (one source)."""
+    rules = list(importlib.import_module(DEFAULTS_MIGRATION).DEFAULT_RULES)
+    for name in AMENDING_MIGRATIONS:
+        module = importlib.import_module(name)
+        changed = getattr(module, "CHANGED_PERIODS", {})
+        rules = [
+            (category, event, changed[(category, event)][1], *rest)
+            if (category, event) in changed
+            else (category, event, amount, *rest)
+            for category, event, amount, *rest in rules
+        ]
+        rules.extend(getattr(module, "ADDED_RULES", []))
+    return rules
 
 
 def install_default_rules_if_none(using: str = "default", **_kwargs: object) -> int:

@@ -38,7 +38,10 @@ class RetentionRule(models.Model):
         )
         CONSENT_WITHDRAWN = "consent_withdrawn", _("withdrawal of a required consent")
         NEED_ENDED = "need_ended", _("end of the need (period set by the host)")
-        ACCOUNT_LEFT = "account_left", _("leaving the institution (account deactivated)")
+        ACCOUNT_LEFT = (
+            "account_left",
+            _("the account's deletion date (set when the person leaves)"),
+        )
         ACCOUNT_INACTIVE = "account_inactive", _("last login")
 
     class Action(models.TextChoices):

@@ -60,7 +60,7 @@ def test_a_rule_with_an_event_its_category_does_not_know_is_refused(admin_client
     assert response.status_code == 200
     assert b"cannot count its period from this event" in response.content
     rule.refresh_from_db()
-    assert (rule.counts_from, rule.period_amount) == ("account_left", 30)
+    assert (rule.counts_from, rule.period_amount) == ("account_left", 0)
 
 
 def test_a_hold_records_who_ordered_it(admin_client, admin_user):

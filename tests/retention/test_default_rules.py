@@ -34,7 +34,8 @@ def test_the_defaults_follow_the_policy_table(db):
     assert rules[("attendance", "meeting_ended")] == (relativedelta(), "delete", None)
     assert rules[("attendance", "meeting_ended_attendance_required")][0] == relativedelta(months=6)
     assert rules[("poll_results", "meeting_ended")] == (relativedelta(months=1), "delete", None)
-    assert rules[("stale_accounts", "account_left")][1] == "anonymise"
+    assert rules[("stale_accounts", "account_left")] == (relativedelta(), "anonymise", None)
+    assert rules[("invitations", "meeting_ended")] == (relativedelta(days=30), "delete", None)
     assert rules[("stale_accounts", "account_inactive")] == (
         relativedelta(days=365),
         "anonymise",
@@ -113,32 +114,33 @@ def test_attendance_of_a_meeting_that_requires_it_stays_for_the_admins_period(
     assert not AuditEvent.objects.filter(pk__in=[exactly.pk, not_required_just_ended.pk]).exists()
 
 
-def _user(username: str, *, last_login: datetime.datetime, is_active: bool = True) -> User:
+def _user(username: str, **moments: datetime.datetime) -> User:
     user = User.objects.create_user(
         username=username,
         email=f"{username}@uni.example",
         first_name="Erika",
         last_name="Mustermann",
-        is_active=is_active,
     )
-    User.objects.filter(pk=user.pk).update(last_login=last_login, date_joined=last_login)
+    User.objects.filter(pk=user.pk).update(**moments)
     return user
 
 
 @pytest.mark.parametrize(
-    ("counts_from", "period", "is_active"),
+    ("counts_from", "period", "moment"),
     [
-        ("account_left", relativedelta(days=30), False),
-        ("account_inactive", relativedelta(days=365), True),
+        # the account's deletion date (set by deprovisioning), default period 0 days
+        ("account_left", relativedelta(), "deletion_due_at"),
+        ("account_inactive", relativedelta(days=365), "last_login"),
     ],
 )
 def test_a_stale_account_is_anonymised_exactly_at_the_end_of_its_period(
-    db, counts_from, period, is_active
+    db, counts_from, period, moment
 ):
     end = NOW - period
-    before = _user("before", last_login=end + SECOND, is_active=is_active)
-    exactly = _user("exactly", last_login=end, is_active=is_active)
-    after = _user("after", last_login=end - SECOND, is_active=is_active)
+    recent = {"last_login": NOW, "date_joined": NOW}
+    before = _user("before", **{**recent, moment: end + SECOND})
+    exactly = _user("exactly", **{**recent, moment: end})
+    after = _user("after", **{**recent, moment: end - SECOND})
 
     services.purge_category(identifier="stale_accounts", at=NOW)
 
@@ -156,8 +158,10 @@ def test_an_emptied_rule_table_gets_the_defaults_again_after_migrate(db):
 
     RetentionRule.objects.all().delete()
 
-    assert install_default_rules_if_none() == 9
-    assert RetentionRule.objects.count() == 9
+    assert install_default_rules_if_none() == 10
+    assert RetentionRule.objects.count() == 10
+    assert RetentionRule.objects.get(category="invitations").period_amount == 30
+    assert RetentionRule.objects.get(counts_from="account_left").period_amount == 0
     assert install_default_rules_if_none() == 0  # never on top of existing rules
 
 

@@ -48,7 +48,7 @@ def test_the_task_runs_the_purge(db):
     from retention.tasks import purge_category
 
     user = User.objects.create_user(username="gone", email="gone@uni.example", is_active=False)
-    User.objects.filter(pk=user.pk).update(last_login=now() - datetime.timedelta(days=40))
+    User.objects.filter(pk=user.pk).update(deletion_due_at=now() - datetime.timedelta(days=1))
 
     result = purge_category.apply(args=["stale_accounts"])
 
@@ -82,7 +82,7 @@ def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
         defaults={"period_amount": 30, "action": "anonymise"},
     )
     user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
-    User.objects.filter(pk=user.pk).update(last_login=now() - datetime.timedelta(days=40))
+    User.objects.filter(pk=user.pk).update(deletion_due_at=now() - datetime.timedelta(days=1))
     nightly = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
     database = connection.settings_dict
     env = {
@@ -160,7 +160,7 @@ def test_beat_sends_the_scheduled_task_from_its_database_row_to_a_worker(tmp_pat
         defaults={"period_amount": 30, "action": "anonymise"},
     )
     user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
-    User.objects.filter(pk=user.pk).update(last_login=now() - datetime.timedelta(days=40))
+    User.objects.filter(pk=user.pk).update(deletion_due_at=now() - datetime.timedelta(days=1))
     queue = f"retention-beat-test-{os.getpid()}"
     # as an admin would edit it: every second instead of nightly, on this test's own queue
     nightly = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))

@@ -73,7 +73,7 @@ def test_a_failing_category_is_reported_and_the_others_still_run(chat, monkeypat
     monkeypatch.setattr(AuditBackedCategory, "expired", broken)
     make_item(created_at=OLD)
     user = User.objects.create_user(username="left", is_active=False)
-    User.objects.filter(pk=user.pk).update(last_login=OLD - datetime.timedelta(days=30))
+    User.objects.filter(pk=user.pk).update(deletion_due_at=OLD)
     err = StringIO()
 
     with pytest.raises(CommandError, match="Failed: chat"):
