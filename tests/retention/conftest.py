@@ -79,11 +79,16 @@ class FileBackedCategory(AuditBackedCategory):
 
 @pytest.fixture
 def register_category() -> Iterator:
-    """Register a test category under an identifier for one test."""
+    """Register a test category under an identifier for one test (in place of the app's own
+    category of that identifier, restored afterwards)."""
     added: list[str] = []
+    replaced: dict[str, RetentionCategory] = {}
 
     def register(identifier: str, base: type[RetentionCategory] = AuditBackedCategory, **attrs):
         category_class = type(f"Test_{identifier}", (base,), {"identifier": identifier, **attrs})
+        if identifier in registry and identifier not in added:
+            replaced[identifier] = registry.get(identifier)
+            registry.unregister(identifier)
         registry.register(category_class)
         added.append(identifier)
         return registry.get(identifier)
@@ -91,6 +96,8 @@ def register_category() -> Iterator:
     yield register
     for identifier in added:
         registry.unregister(identifier)
+    for identifier, category in replaced.items():
+        registry.register(type(category))
 
 
 def make_item(
