@@ -96,7 +96,7 @@ def register_category() -> Iterator:
     yield register
     for identifier in added:
         registry.unregister(identifier)
-    for identifier, category in replaced.items():
+    for category in replaced.values():
         registry.register(type(category))
 
 
