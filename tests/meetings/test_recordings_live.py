@@ -1,7 +1,8 @@
 """The live recording indicator in a real browser against a real ASGI server.
 
 The server runs in its own process (uvicorn) on a free loopback port against the test
-database (PostgreSQL, or SQLite's test database file). Host and participant click in two browser contexts.
+database (PostgreSQL, or SQLite's test database file). Host and participant click in two
+browser contexts.
 """
 
 import pytest
