@@ -70,3 +70,46 @@ def test_the_room_shows_the_recording_live_and_asks_again(new_page, server):
 
     host_room.get_by_role("button", name="Stop recording").click()
     expect(indicator).to_have_text("Not recording.", timeout=15000)
+
+
+def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, server):
+    from meetings.models import Meeting, Participant, RecordingSession
+    from tests.meetings.live.conftest import PASSCODE
+
+    host = make_user("host")
+    meeting = make_meeting(host, authenticated_only=False, waiting_room=True)
+    meeting.set_passcode(PASSCODE)
+    meeting.save()
+    services_live.host_enters(meeting=meeting, user=host)
+    published_text()
+    RecordingSession.objects.create(meeting=meeting, started_by=host)
+    host_room = logged_in_page(new_page, server, host)
+    host_room.goto(f"{server.url}/meetings/live/{meeting.meeting_id}/")
+    expect(host_room.locator("#live-status")).to_have_text("Connected: updates arrive live.")
+
+    guest = new_page()
+    guest.goto(f"{server.url}/meetings/join/{meeting.meeting_id}/#passcode={PASSCODE}")
+    guest.fill("#id_display_name", "Gina")
+    guest.click("button:text('Join')")
+    expect(guest.locator("#live-status")).to_have_text("Connected: updates arrive live.")
+    # the waiting page states the planned recording's consent at once, and why one waits
+    expect(guest.locator("#recording-held")).to_be_visible()
+
+    host_room.click("#admit-all")
+
+    expect(host_room.locator("#admission-held")).to_have_text(
+        "Waiting for consent to the recording: Gina", timeout=15000
+    )
+    assert Participant.objects.get(display_name="Gina").state == Participant.State.WAITING
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.RUNNING
+
+    # one click to the consent page, one to consent; then the host admits
+    guest.click("#recording-held-link")
+    guest.get_by_role("button", name="I consent").click()
+    expect(guest.locator("#consent-current")).to_contain_text("You have consented.")
+    guest.goto(f"{server.url}/meetings/live/{meeting.meeting_id}/")
+    expect(guest.locator("#live-status")).to_have_text("Connected: updates arrive live.")
+    host_room.click("#admit-all")
+    expect(guest.locator("#room-recording")).to_have_text(
+        "Recording: this meeting is being recorded.", timeout=15000
+    )
