@@ -176,3 +176,23 @@ def test_a_meeting_outside_the_series_is_not_covered(client, series_meetings):
     lone = make_meeting(first.host)
     in_lone = admit(lone, anna)
     assert consent_of_participants(meeting=lone, participants=[in_lone])[in_lone.pk] is None
+
+
+# who hears about decisions -----------------------------------------------------------------------
+def test_only_the_hosts_hear_who_decided(monkeypatch, django_capture_on_commit_callbacks):
+    from consent import services
+    from meetings.live import AUDIENCE_HOSTS, groups_for
+
+    sent = []
+    monkeypatch.setattr(
+        services, "broadcast_to_meeting", lambda pk, event, **payload: sent.append((pk, payload))
+    )
+    meeting = make_meeting(make_user("host"))
+    anna = admit(meeting, make_user("anna"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_decision(participant=anna, text=published_text(), given=False, method="web")
+
+    ((meeting_pk, payload),) = sent
+    assert payload["audience"] == AUDIENCE_HOSTS
+    assert groups_for(meeting_pk, payload) == [f"meeting-{meeting.pk}-hosts"]
