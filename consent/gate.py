@@ -1,7 +1,11 @@
 """The consent app's answer to meetings' question "may this recording start?"."""
 
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
 from consent.models import RecordingConsentBasis
-from consent.selectors import consent_of_participants
+from consent.selectors import consent_of_participants, current_consent_text
 from meetings.models import Meeting, Participant, RecordingSession
 
 
@@ -29,4 +33,27 @@ class ConsentRecordingGate:
                 if states[p.pk] is not None and states[p.pk].is_effective_consent
             ],
             ignore_conflicts=True,
+        )
+
+    def consent_url(self, *, meeting: Meeting) -> str:
+        return reverse("consent:meeting", kwargs={"meeting_id": meeting.meeting_id})
+
+    def announcement(self, *, meeting: Meeting, absolute: bool = False) -> str:
+        """The announcement block (``consent/includes/recording_announcement.html``), or its
+        text version for mails and calendar files (``absolute`` links)."""
+        if not getattr(meeting, "recording_announced", False):
+            return ""
+        template = (
+            "consent/includes/recording_announcement.txt"
+            if absolute
+            else "consent/includes/recording_announcement.html"
+        )
+        return render_to_string(
+            template,
+            {
+                "meeting": meeting,
+                "announced": True,
+                "text": current_consent_text(),
+                "base_url": settings.PORTAL_BASE_URL if absolute else "",
+            },
         )

@@ -5,8 +5,9 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis, subject_reference
-from meetings.models import Meeting, Participant, Recording
+from meetings.models import Invitation, Meeting, Participant, Recording
 from meetings.recording_gate import series_key_for
+from meetings.recording_services import user_hosts_meeting
 from meetings.selectors_live import guest_session_key
 
 # The join flow keeps a guest's key per meeting in the session under this name:
@@ -27,18 +28,45 @@ def subject_of_participant(participant: Participant) -> str:
 
 
 def participant_for_request(*, request: HttpRequest, meeting: Meeting) -> Participant | None:
-    """The requesting person's participant row in ``meeting`` (member or guest), if any."""
+    """The requesting person's participant row in ``meeting`` (member or guest), if any.
+
+    Before the meeting, a logged-in person who was invited (an ``Invitation`` to their
+    address) or who hosts it (host, co-host) may decide as well: they get an unsaved
+    participant that names them for the decision (issue 6: "before or during the meeting").
+    Anybody else gets ``None`` (a 404).
+    """
     active = [Participant.State.WAITING, Participant.State.ADMITTED]
     if request.user.is_authenticated:
-        return Participant.objects.filter(
+        participant = Participant.objects.filter(
             meeting=meeting, user=request.user, state__in=active
         ).first()
+        if participant is None and _invited_or_hosting(user=request.user, meeting=meeting):
+            participant = Participant(
+                meeting=meeting, user=request.user, display_name=request.user.shown_name
+            )
+        return participant
     guest_key = request.session.get(guest_session_key(meeting))
     if not guest_key:
         return None
     return Participant.objects.filter(
         meeting=meeting, user__isnull=True, guest_key=guest_key, state__in=active
     ).first()
+
+
+def _invited_or_hosting(*, user: AbstractBaseUser, meeting: Meeting) -> bool:
+    if meeting.status == Meeting.Status.ENDED:
+        return False
+    if user_hosts_meeting(user=user, meeting=meeting):
+        return True
+    email = (getattr(user, "email", "") or "").strip()
+    if not email:
+        return False
+    invitations = Invitation.objects.filter(email__iexact=email)
+    scope = Q(meeting=meeting)
+    if meeting.series_id:
+        # a "whole series" invitation sent from one occurrence covers every occurrence
+        scope |= Q(whole_series=True, meeting__series_id=meeting.series_id)
+    return invitations.filter(scope).exists()
 
 
 def decisions_for_meeting(*, meeting: Meeting, subject_refs: list[str]) -> QuerySet:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis
 from consent.selectors import subject_of_participant
-from meetings.live import broadcast_to_meeting
+from meetings.live import AUDIENCE_HOSTS, broadcast_to_meeting
 from meetings.models import Participant, Recording
 from meetings.recording_gate import series_key_for
 from meetings.recording_services import running_session, schedule_recording_deletion
@@ -65,9 +65,15 @@ def record_decision(
         given=given,
         method=method,
     )
+    # hosts only: the room's browsers receive every room event, and nobody but the hosts
+    # should learn who gave or refused consent
     transaction.on_commit(
         lambda: broadcast_to_meeting(
-            meeting.pk, "consent.changed", participant=participant.pk, given=given
+            meeting.pk,
+            "consent.changed",
+            audience=AUDIENCE_HOSTS,
+            participant=participant.pk,
+            given=given,
         )
     )
     logger.info("consent decision %s recorded for meeting %s", decision.pk, meeting.pk)
@@ -110,7 +116,11 @@ def withdraw_consent(
             transaction.on_commit(lambda recording=recording: _inform_host(recording))
         if decision.meeting_id and running_session(meeting=decision.meeting) is not None:
             meeting_pk = decision.meeting_id
-            transaction.on_commit(lambda: broadcast_to_meeting(meeting_pk, "consent.withdrawn"))
+            transaction.on_commit(
+                lambda: broadcast_to_meeting(
+                    meeting_pk, "consent.withdrawn", audience=AUDIENCE_HOSTS
+                )
+            )
     logger.info(
         "consent decision %s withdrawn; %s recordings scheduled for deletion",
         decision.pk,

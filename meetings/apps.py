@@ -7,8 +7,11 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
+        from meetings import (
+            retention_categories_recordings,  # noqa: F401
+            tasks_live,  # noqa: F401 (registers the live room's Celery tasks)
+        )
         from meetings import routing as live_routing
-        from meetings import tasks_live  # noqa: F401 (registers the live room's Celery tasks)
         from meetings.polls.routing import websocket_urlpatterns as poll_routes
         from meetings.routing_recording import websocket_urlpatterns as recording_routes
         from portal.routing import register_websocket_routes

@@ -66,3 +66,24 @@ def participants_without_consent(
 def record_consent_basis(*, session: RecordingSession, participants: list[Participant]) -> None:
     for gate in _gates:
         gate.record_consent_basis(session=session, participants=participants)
+
+
+def consent_url(*, meeting: Meeting) -> str:
+    """Where a participant gives or refuses consent for ``meeting`` ("" without a gate that
+    offers such a page). Lets the live room link the consent page without importing it."""
+    for gate in _gates:
+        url_of = getattr(gate, "consent_url", None)
+        if url_of is not None:
+            return url_of(meeting=meeting)
+    return ""
+
+
+def announcement(*, meeting: Meeting, absolute: bool = False) -> str:
+    """The announcement of a planned recording as HTML (pages) or text (``absolute``: mails),
+    rendered by the gates that offer one; "" when nothing is announced."""
+    parts = []
+    for gate in _gates:
+        render = getattr(gate, "announcement", None)
+        if render is not None:
+            parts.append(render(meeting=meeting, absolute=absolute))
+    return "".join(parts)

@@ -14,6 +14,7 @@ from typing import BinaryIO
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.timezone import now
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
@@ -222,29 +223,58 @@ def schedule_recording_deletion(
     return changed
 
 
+def mark_recordings_for_deletion(pks: list[int]) -> None:
+    """Step 1 of a deletion: nobody is offered the files any more (lists and downloads hide
+    recordings under deletion)."""
+    Recording.objects.filter(pk__in=pks).update(purging=True)
+
+
+def delete_recording_files(pks: list[int]) -> None:
+    """Step 2: delete the files; a file already gone counts as deleted, a storage that cannot
+    be reached raises (and the rows stay for the next run)."""
+    for recording in Recording.objects.filter(pk__in=pks).only("pk", "file"):
+        if recording.file.name:
+            recording.file.storage.delete(recording.file.name)  # no error when already gone
+
+
+def delete_recording_rows(pks: list[int]) -> int:
+    """Step 3: the rows and the object permissions granted on them; returns how many rows."""
+    content_type = ContentType.objects.get_for_model(Recording)
+    with transaction.atomic():
+        # guardian links permissions generically: remove them so that no grant outlives it
+        UserObjectPermission.objects.filter(
+            content_type=content_type, object_pk__in=[str(pk) for pk in pks]
+        ).delete()
+        deleted, _per_model = Recording.objects.filter(pk__in=pks).delete()
+    return deleted
+
+
 def delete_recording(recording: Recording) -> None:
     """Delete a recording for good: mark it, delete the file, its permissions and the row.
 
     Idempotent: a rerun after a crash finishes the work; an already deleted one is a no-op.
     """
-    Recording.objects.filter(pk=recording.pk).update(purging=True)
-    if recording.file.name:
-        recording.file.storage.delete(recording.file.name)  # no error when already gone
-    content_type = ContentType.objects.get_for_model(Recording)
-    with transaction.atomic():
-        # guardian links permissions generically: remove them so that no grant outlives it
-        UserObjectPermission.objects.filter(
-            content_type=content_type, object_pk=str(recording.pk)
-        ).delete()
-        Recording.objects.filter(pk=recording.pk).delete()
+    mark_recordings_for_deletion([recording.pk])
+    delete_recording_files([recording.pk])
+    delete_recording_rows([recording.pk])
     logger.info("recording %s deleted", recording.pk)
+
+
+def recordings_due_for_deletion(*, until: datetime.datetime) -> QuerySet:
+    """Recordings whose deletion date (set when a required consent was withdrawn: policy row
+    "deleted 7 days after a required consent is revoked") has passed at ``until``.
+
+    The one definition used by the retention category ``recordings`` (rule "withdrawal of a
+    required consent") and by ``manage.py purge_withdrawn_recordings``, so they never disagree.
+    """
+    return Recording.objects.filter(deletion_due_at__lte=until)
 
 
 def purge_withdrawn_recordings(*, until: datetime.datetime | None = None) -> int:
     """Delete every recording whose deletion date has passed; returns how many."""
     until = until or now()
     deleted = 0
-    for recording in Recording.objects.filter(deletion_due_at__lte=until).order_by("pk"):
+    for recording in recordings_due_for_deletion(until=until).order_by("pk"):
         delete_recording(recording)
         deleted += 1
     return deleted

@@ -17,9 +17,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.timezone import now
 
-from meetings import live, selectors_live
+from meetings import live, recording_gate, selectors_live
 from meetings.backends import get_backend
 from meetings.models import AttendanceRecord, ChatMessage, Meeting, MeetingReport, Participant
+from meetings.recording_services import may_admit_during_recording, running_session
 from portal.selectors import licence_type_for
 
 logger = logging.getLogger(__name__)
@@ -185,7 +186,13 @@ def join_meeting(
         newly_admitted = False
         if not participant.is_admitted:
             participant.requested_at = now()
-            if hosting or not meeting.waiting_room:
+            if hosting or (
+                not meeting.waiting_room
+                and (
+                    running_session(meeting=meeting) is None
+                    or may_admit_during_recording(participant)
+                )
+            ):
                 participant.state = Participant.State.ADMITTED
                 participant.admitted_at = participant.admitted_at or now()
                 newly_admitted = True
@@ -266,6 +273,8 @@ def admit_participants(*, actor: Participant, participant_pks: list[int] | None 
     _require_host(actor)
     meeting = actor.meeting
     with transaction.atomic():
+        # serialised with the start of a recording (which locks the meeting row too)
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         waiting = Participant.objects.select_for_update().filter(
             meeting_id=meeting.pk, state=Participant.State.WAITING
         )
@@ -275,6 +284,13 @@ def admit_participants(*, actor: Participant, participant_pks: list[int] | None 
         if not ids:
             return 0
         admitted = list(Participant.objects.filter(pk__in=ids).select_related("user"))
+        if running_session(meeting=meeting) is not None:
+            admitted, held = _split_by_recording_consent(meeting, admitted)
+            if held:
+                _announce_held(meeting, held)
+            ids = [p.pk for p in admitted]
+            if not ids:
+                return 0
         Participant.objects.filter(pk__in=ids).update(
             state=Participant.State.ADMITTED, admitted_at=now()
         )
@@ -283,6 +299,36 @@ def admit_participants(*, actor: Participant, participant_pks: list[int] | None 
         _announce_roster(meeting.pk)
     logger.info("admitted meeting=%s count=%d", meeting.pk, len(ids))
     return len(ids)
+
+
+def _split_by_recording_consent(
+    meeting: Meeting, participants: list[Participant]
+) -> tuple[list[Participant], list[Participant]]:
+    """While a recording runs, only participants who consented may enter; the others stay in
+    the waiting room (policy row: "a recording is made only with the express consent of the
+    participants concerned")."""
+    admitted, held = [], []
+    for participant in participants:
+        participant.meeting = meeting
+        (admitted if may_admit_during_recording(participant) else held).append(participant)
+    return admitted, held
+
+
+def _announce_held(meeting: Meeting, held: list[Participant]) -> None:
+    """Tell the held participants why they wait (with the consent page) and the hosts who."""
+    _on_commit_broadcast(
+        meeting.pk,
+        "recording.held",
+        participant_ids=[p.pk for p in held],
+        consent_url=recording_gate.consent_url(meeting=meeting),
+    )
+    _on_commit_broadcast(
+        meeting.pk,
+        "admission_held",
+        audience=live.AUDIENCE_HOSTS,
+        held=[{"id": p.pk, "name": p.display_name} for p in held],
+    )
+    logger.info("admission held while recording meeting=%s count=%d", meeting.pk, len(held))
 
 
 def decline_participant(*, actor: Participant, participant_pk: object) -> bool:

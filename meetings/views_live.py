@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meetings import join_limits, passcodes, selectors_live, services_live
+from meetings import join_limits, passcodes, recording_gate, selectors_live, services_live
 from meetings.backends import get_backend
 from meetings.forms_live import JoinForm, normalise_meeting_id
 from meetings.models import Meeting, Participant
+from meetings.recording_services import running_session
 from meetings.services_live import JoinRefused
 
 # A token that never decrypts: a missing meeting costs the same passcode check as a real one.
@@ -120,10 +121,12 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
     else:
         initial = {} if guest else {"display_name": request.user.shown_name}
         form = JoinForm(initial=initial, guest=guest, fixed_meeting_id=fixed)
+    # the link names the meeting: its recording announcement is shown before anyone enters
+    linked = Meeting.objects.filter(meeting_id=fixed).first() if fixed else None
     return render(
         request,
         "meetings/live/join.html",
-        {"form": form, "fixed_meeting_id": fixed, "guest": guest},
+        {"form": form, "fixed_meeting_id": fixed, "guest": guest, "meeting": linked},
     )
 
 
@@ -162,6 +165,9 @@ def _live_strings() -> dict[str, str]:
         "time_warning": _("The meeting ends in {minutes} minutes (licence time limit)."),
         "error_not_allowed": _("You may not do that."),
         "error_bad_request": _("That did not work. Please check your input."),
+        "recording_on": _("Recording: this meeting is being recorded."),
+        "recording_off": _("Not recording."),
+        "held": _("Waiting for consent to the recording: {names}"),
     }
 
 
@@ -183,7 +189,21 @@ def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
         return _refused(request, JoinRefused.REMOVED)
     if participant.state in (Participant.State.DECLINED, Participant.State.LEFT):
         return render(request, "meetings/live/outside.html", context)
+    session = running_session(meeting=meeting)
+    context["recording_running"] = session is not None
+    context["consent_url"] = recording_gate.consent_url(meeting=meeting)
     if participant.is_waiting:
+        # while a recording runs, someone without consent waits until they consent
+        context["held_for_recording"] = (
+            session is not None
+            and not participant.is_host
+            and (
+                recording_gate.participants_without_consent(
+                    meeting=meeting, participants=[participant]
+                )
+                != []
+            )
+        )
         return render(request, "meetings/live/waiting.html", context)
     backend = get_backend()
     context.update(

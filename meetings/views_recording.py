@@ -125,7 +125,7 @@ def ask_again_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
     context = _console_context(meeting)
     ids = [p.pk for p in context["missing"]]
     if ids:
-        broadcast_to_meeting(meeting.pk, "consent.requested", participants=ids)
+        broadcast_to_meeting(meeting.pk, "consent.requested", participant_ids=ids)
         messages.success(request, _("The participants without consent were asked again."))
     else:
         messages.info(request, _("Everyone admitted has consented."))

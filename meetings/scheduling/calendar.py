@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from meetings import recording_gate
 from meetings.models import Meeting, MeetingSeries
 
 
@@ -44,6 +45,8 @@ def _description(meeting: Meeting) -> str:
     ]
     if meeting.description:
         lines += ["", meeting.description]
+    if meeting.recording_announced:
+        lines += ["", recording_gate.announcement(meeting=meeting, absolute=True).strip()]
     return "\n".join(lines)
 
 

@@ -128,6 +128,14 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  function renderRecording(running) {
+    var el = byId("room-recording");
+    if (!el) { return; }
+    el.dataset.running = running ? "true" : "false";
+    el.classList.toggle("badge--recording", running);
+    el.textContent = running ? strings.recording_on : strings.recording_off;
+  }
+
   var handlers = {
     state: function (p) {
       if (kind === "waiting" && p.state === "admitted") { window.location.reload(); return; }
@@ -147,6 +155,24 @@
     time_warning: function (p) {
       var el = byId("time-warning");
       if (el) { el.textContent = strings.time_warning.replace("{minutes}", p.minutes_left); el.hidden = false; }
+    },
+    "recording.started": function () { renderRecording(true); },
+    "recording.stopped": function () { renderRecording(false); },
+    // the host asked again for consent (only the participants it targets receive it)
+    "consent.requested": function () { var el = byId("consent-prompt"); if (el) { el.hidden = false; } },
+    // this participant waits because a recording runs and they have not consented
+    "recording.held": function (p) {
+      var el = byId("recording-held");
+      if (!el) { return; }
+      if (p.consent_url) { byId("recording-held-link").href = p.consent_url + "?via=meeting"; }
+      el.hidden = false;
+    },
+    // host: who was kept in the waiting room by "admit" during a recording
+    admission_held: function (p) {
+      var el = byId("admission-held");
+      if (!el) { return; }
+      el.textContent = strings.held.replace("{names}", p.held.map(function (h) { return h.name; }).join(", "));
+      el.hidden = false;
     },
     error: function (p) { status(strings["error_" + p.code] || strings.error_bad_request); }
   };

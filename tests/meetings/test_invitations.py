@@ -162,3 +162,30 @@ def test_the_host_downloads_the_calendar_file_of_the_series(host_client, host):
     assert uids.pop().startswith(f"series-{first.series_id}@")
     joins = {str(event.get("url")) for event in events if "RECURRENCE-ID" in event}
     assert joins == {m.join_url() for m in first.series.occurrences.all()}
+
+
+def test_an_announced_recording_is_stated_in_the_mail_and_the_calendar_file(
+    host_client, meeting, mailoutbox, settings
+):
+    from tests.recording_helpers import published_text
+
+    settings.PORTAL_BASE_URL = "https://meet.uni.example"
+    text = published_text()
+    meeting.recording_announced = True
+    meeting.save()
+
+    invite(host_client, meeting, "a@uni.example")
+
+    mail = mailoutbox[0]
+    consent_link = f"https://meet.uni.example/consent/meetings/{meeting.meeting_id}/"
+    assert "This meeting is planned to be recorded" in mail.body
+    assert consent_link in mail.body
+    assert f"https://meet.uni.example/consent/text/{text.version}/" in mail.body
+    event = Calendar.from_ical(mail.attachments[0][1]).walk("VEVENT")[0]
+    assert "This meeting is planned to be recorded" in str(event["DESCRIPTION"])
+    assert consent_link in str(event["DESCRIPTION"])
+
+
+def test_an_unannounced_meeting_says_nothing_about_recording(host_client, meeting, mailoutbox):
+    invite(host_client, meeting, "a@uni.example")
+    assert "recorded" not in mailoutbox[0].body

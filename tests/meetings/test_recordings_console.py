@@ -117,7 +117,7 @@ def test_ask_again_reaches_the_room(client, meeting, monkeypatch):
     )
 
     assert "asked again" in response.content.decode()
-    assert sent == [(meeting.pk, "consent.requested", {"participants": [ben.pk]})]
+    assert sent == [(meeting.pk, "consent.requested", {"participant_ids": [ben.pk]})]
 
 
 @pytest.mark.parametrize("action", ["", "start", "stop", "ask-again"])

@@ -1,73 +1,27 @@
 """The live recording indicator in a real browser against a real ASGI server.
 
 The server runs in its own process (uvicorn) on a free loopback port against the test
-database, so the test needs PostgreSQL (an in-memory SQLite test database is invisible to
-another process). Host and participant click in two browser contexts.
+database (PostgreSQL, or SQLite's test database file). Host and participant click in two
+browser contexts.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from django.db import connection
 from django.test import Client
 
+from tests.meetings.live.asgi_server import start_asgi_server
 from tests.recording_helpers import admit, decide, make_meeting, make_user, published_text
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-PROJECT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def asgi_server():
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true", "STATIC_MANIFEST": "false"}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def asgi_server(transactional_db, settings):
     # host and participant reach this one process: its in-process channel layer suffices and
     # keeps parallel test workers (whose meetings share primary keys) from hearing each other
-    env.pop("REDIS_URL", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "portal.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=PROJECT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the ASGI server did not start")
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    settings.REDIS_URL = ""
+    running = start_asgi_server()
+    yield running.url
+    running.stop()
 
 
 def logged_in_page(new_page, base_url, user):
