@@ -44,9 +44,7 @@ class RecordingNotAllowed(Exception):
 # permissions ---------------------------------------------------------------------------------
 def user_hosts_meeting(*, user: AbstractBaseUser, meeting: Meeting) -> bool:
     """Host or co-host (guardian permission ``meetings.host_meeting`` on the meeting)."""
-    if not user.is_authenticated:
-        return False
-    return meeting.host_id == user.pk or user.has_perm("meetings.host_meeting", meeting)
+    return meeting.is_hosted_by(user)
 
 
 def user_may_view_recording(*, user: AbstractBaseUser, recording: Recording) -> bool:
