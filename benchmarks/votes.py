@@ -5,8 +5,8 @@ a running meeting with one poll (a single-choice and a multiple-choice question)
 admitted guests with their own sessions, then lets CLIENTS concurrent HTTP clients (threads with
 keep-alive connections) post every voter's vote through the real vote endpoint
 (``/meetings/<meeting_id>/polls/<pk>/vote/``, CSRF and session included). Prints votes per
-second, the latency percentiles, and the ratio to a trivial request (``/healthz``) on the same server, then
-checks that the tallies and receipts are exact and removes what it created.
+second, the latency percentiles, and the ratio to a trivial request (``/healthz``) on the same
+server, then checks that the tallies and receipts are exact and removes what it created.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_polls \
         uv run python benchmarks/votes.py [VOTERS] [CLIENTS]
