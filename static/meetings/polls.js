@@ -6,11 +6,12 @@
 (function () {
   "use strict";
   var panel = document.getElementById("poll-panel");
-  if (!panel || !window.htmx) { return; }
+  if (!panel) { return; }
   var consoleBox = document.getElementById("poll-console");
   var states = 0;
 
   function reload() {
+    if (!window.htmx) { return; }  // htmx loads deferred; until then the page is fresh anyway
     window.htmx.ajax("GET", panel.dataset.panelUrl, { target: panel, swap: "innerHTML" });
     if (consoleBox) {
       window.htmx.ajax("GET", consoleBox.dataset.consoleUrl, { target: consoleBox, swap: "innerHTML" });
