@@ -4,9 +4,9 @@ Starts one uvicorn process (``portal.asgi``, psycopg's pool on) on a free loopba
 a running meeting with one poll (a single-choice and a multiple-choice question) and VOTERS
 admitted guests with their own sessions, then lets CLIENTS concurrent HTTP clients (threads with
 keep-alive connections) post every voter's vote through the real vote endpoint
-(``/meetings/<pk>/polls/<pk>/vote/``, CSRF and session included). Prints votes per second, the
-latency percentiles, and the ratio to a trivial request (``/healthz``) on the same server, then
-checks that the tallies and receipts are exact and removes what it created.
+(``/meetings/<meeting_id>/polls/<pk>/vote/``, CSRF and session included). Prints votes per
+second, the latency percentiles, and the ratio to a trivial request (``/healthz``) on the same
+server, then checks that the tallies and receipts are exact and removes what it created.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_polls \
         uv run python benchmarks/votes.py [VOTERS] [CLIENTS]
@@ -143,7 +143,7 @@ def main() -> None:
     )
     secret = _get_new_csrf_string()
     token = _mask_cipher_secret(secret)
-    path = f"/meetings/{meeting.pk}/polls/{poll.pk}/vote/"
+    path = f"/meetings/{meeting.meeting_id}/polls/{poll.pk}/vote/"
     port = free_port()
     server = start_server(port)
     try:

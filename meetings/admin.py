@@ -1,11 +1,13 @@
 from django.contrib import admin
 
 from meetings.admin_artefacts import register_artefacts
+from meetings.admin_polls import register_polls
 from meetings.admin_scheduling import register_scheduling
 from meetings.models import Recording, RecordingSession
 
 register_scheduling(admin.site)
 register_artefacts(admin.site)
+register_polls(admin.site)
 
 
 @admin.register(RecordingSession)

@@ -12,12 +12,11 @@ class MeetingsConfig(AppConfig):
             tasks_live,  # noqa: F401 (registers the live room's Celery tasks)
         )
         from meetings import routing as live_routing
-        from meetings.polls.routing import websocket_urlpatterns as poll_routes
+        from meetings.polls import tasks as poll_tasks  # noqa: F401 (registers the polls' tasks)
         from meetings.routing_recording import websocket_urlpatterns as recording_routes
         from portal.routing import register_websocket_routes
 
         register_websocket_routes(live_routing.websocket_urlpatterns)
-        register_websocket_routes(poll_routes)
         register_websocket_routes(recording_routes)
 
         # the data categories of chat, reports, attendance, polls and invitations

@@ -19,7 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(MEETING + r"invite/$", scheduling.invite, name="invite"),
     re_path(MEETING + r"calendar\.ics$", scheduling.calendar_file, name="calendar"),
     # polls (issue 7)
-    path("<int:meeting_pk>/polls/", include("meetings.polls.urls")),
+    re_path(MEETING + r"polls/", include("meetings.polls.urls")),
     # join flow and live room (issue 5)
     path("join/", views_live.join, name="join"),
     path("join/<str:meeting_id>/", views_live.join, name="join_meeting"),

@@ -160,3 +160,21 @@ def polls_of_ended_meetings_before(cutoff: datetime.datetime) -> QuerySet[Poll]:
     return Poll.objects.filter(
         meeting__status=Meeting.Status.ENDED, meeting__ended_at__lt=cutoff
     ).order_by("pk")
+
+
+# --- the live room ----------------------------------------------------------------------------
+
+
+def host_polls(*, meeting: Meeting) -> QuerySet[Poll]:
+    """All polls of the meeting for the host's console in the room (launch, close, results)."""
+    return meeting.polls.order_by("pk")
+
+
+def room_panel_context(*, meeting: Meeting, participant: Participant | None) -> dict:
+    """What the room's poll panel shows a participant: the open polls and links to results."""
+    return {
+        "meeting": meeting,
+        "participant": participant,
+        "room_polls": polls_in_room(meeting=meeting, participant=participant),
+        "closed_polls": closed_polls(meeting=meeting),
+    }

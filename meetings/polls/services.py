@@ -171,7 +171,7 @@ def close_poll(*, poll: Poll) -> None:
         voters = _reshuffle_ballots(poll)
         meeting_pk, poll_pk = poll.meeting_id, poll.pk
         transaction.on_commit(lambda: _announce(meeting_pk, "poll.closed", poll_pk))
-        transaction.on_commit(_vacuum_ballot_tables)
+        transaction.on_commit(_schedule_vacuum)
     logger.info("poll %s closed with %d votes", poll_pk, voters)
 
 
@@ -219,16 +219,33 @@ def _reshuffle_ballots(poll: Poll) -> int:
     return len(participant_ids)
 
 
-def _vacuum_ballot_tables() -> None:
-    """Prune dead row versions (the old order and counter history) after a close."""
+def _schedule_vacuum() -> None:
+    """After the close's commit: the vacuum runs in a Celery task, not in the host's request
+    (inline where ``CELERY_TASK_ALWAYS_EAGER`` is on). A broker that cannot be reached loses
+    only this pruning: PostgreSQL's autovacuum prunes the same rows later."""
+    from meetings.polls.tasks import vacuum_ballot_tables as task  # tasks import this module
+
+    try:
+        task.delay()
+    except Exception:
+        logger.warning("could not queue the vacuum of the ballot tables", exc_info=True)
+
+
+def vacuum_ballot_tables() -> bool:
+    """Prune dead row versions (the old order and counter history) after a close, so that the
+    reshuffled ballots leave no trace of the order of voting in the table files (policy row
+    "polls"; see ``meetings/models/polls.py``). Idempotent; True when it ran (PostgreSQL
+    outside a transaction), False elsewhere."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
+        return False
     try:
         with connection.cursor() as cursor:
             for model in (PollReceipt, FreeTextAnswer, OptionTally):
                 cursor.execute(f'VACUUM "{model._meta.db_table}"')
     except DatabaseError:
         logger.warning("vacuum of the ballot tables after a poll close failed", exc_info=True)
+        return False
+    return True
 
 
 # --- voting -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.manage, name="manage"),
     path("room/", views.room, name="room"),
     path("panel/", views.panel, name="panel"),
+    path("console/", views.console, name="console"),
     path("<int:poll_pk>/", views.edit, name="edit"),
     path(
         "<int:poll_pk>/questions/<int:question_pk>/delete/",

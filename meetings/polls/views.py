@@ -21,16 +21,16 @@ from meetings.polls.forms import PollForm, QuestionForm
 MAX_VOTE_FIELDS = 200
 
 
-def _hosted_meeting(request: HttpRequest, meeting_pk: int) -> Meeting:
-    meeting = get_object_or_404(Meeting, pk=meeting_pk)
+def _hosted_meeting(request: HttpRequest, meeting_id: str) -> Meeting:
+    meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
     if not selectors.user_hosts_meeting(request.user, meeting):
         raise Http404
     return meeting
 
 
-def _room_access(request: HttpRequest, meeting_pk: int) -> tuple[Meeting, Participant | None]:
+def _room_access(request: HttpRequest, meeting_id: str) -> tuple[Meeting, Participant | None]:
     """The meeting and the caller's admitted participant row; hosts may look on without one."""
-    meeting = get_object_or_404(Meeting, pk=meeting_pk)
+    meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
     participant = selectors.eligible_voter(
         meeting=meeting, user=request.user, session=request.session
     )
@@ -43,8 +43,8 @@ def _room_access(request: HttpRequest, meeting_pk: int) -> tuple[Meeting, Partic
 
 
 @require_http_methods(["GET", "POST"])
-def manage(request: HttpRequest, meeting_pk: int) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_pk)
+def manage(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    meeting = _hosted_meeting(request, meeting_id)
     form = PollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -53,7 +53,7 @@ def manage(request: HttpRequest, meeting_pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The poll was created. Now add its questions."))
-            return redirect("meetings:polls:edit", meeting_pk=meeting.pk, poll_pk=poll.pk)
+            return redirect("meetings:polls:edit", meeting_id=meeting.meeting_id, poll_pk=poll.pk)
     polls = meeting.polls.all()
     return render(
         request,
@@ -64,8 +64,8 @@ def manage(request: HttpRequest, meeting_pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_pk)
+def edit(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
+    meeting = _hosted_meeting(request, meeting_id)
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -83,7 +83,7 @@ def edit(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The question was added."))
-            return redirect("meetings:polls:edit", meeting_pk=meeting.pk, poll_pk=poll.pk)
+            return redirect("meetings:polls:edit", meeting_id=meeting.meeting_id, poll_pk=poll.pk)
     return render(
         request,
         "meetings/polls/edit.html",
@@ -99,9 +99,9 @@ def edit(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
 
 @require_POST
 def delete_question(
-    request: HttpRequest, meeting_pk: int, poll_pk: int, question_pk: int
+    request: HttpRequest, meeting_id: str, poll_pk: int, question_pk: int
 ) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_pk)
+    meeting = _hosted_meeting(request, meeting_id)
     question = get_object_or_404(Question, pk=question_pk, poll__pk=poll_pk, poll__meeting=meeting)
     try:
         services.delete_question(question=question)
@@ -109,40 +109,67 @@ def delete_question(
         messages.error(request, str(error))
     else:
         messages.success(request, _("The question was removed."))
-    return redirect("meetings:polls:edit", meeting_pk=meeting.pk, poll_pk=poll_pk)
+    return redirect("meetings:polls:edit", meeting_id=meeting.meeting_id, poll_pk=poll_pk)
 
 
 @require_POST
-def launch(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_pk)
+def launch(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
+    meeting = _hosted_meeting(request, meeting_id)
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     try:
         services.launch_poll(poll=poll)
     except services.PollError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The poll is open; participants see it now."))
-    return redirect("meetings:polls:manage", meeting_pk=meeting.pk)
+        return _after_host_action(request, meeting, error=str(error))
+    return _after_host_action(
+        request, meeting, done=_("The poll is open; participants see it now.")
+    )
 
 
 @require_POST
-def close(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_pk)
+def close(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
+    meeting = _hosted_meeting(request, meeting_id)
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     try:
         services.close_poll(poll=poll)
     except services.PollError as error:
-        messages.error(request, str(error))
+        return _after_host_action(request, meeting, error=str(error))
+    return _after_host_action(request, meeting, done=_("The poll is closed."))
+
+
+def _after_host_action(
+    request: HttpRequest, meeting: Meeting, *, done: str = "", error: str = ""
+) -> HttpResponse:
+    """From the room's host console (htmx): the console again, with the refusal if any.
+    From the manage page (a plain form): back there with a message."""
+    if request.htmx:
+        return _console(request, meeting, error=error)
+    if error:
+        messages.error(request, error)
     else:
-        messages.success(request, _("The poll is closed."))
-    return redirect("meetings:polls:manage", meeting_pk=meeting.pk)
+        messages.success(request, done)
+    return redirect("meetings:polls:manage", meeting_id=meeting.meeting_id)
 
 
 @require_GET
-def export(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
+def console(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """The host's poll controls in the room, reloaded when a poll event arrives."""
+    return _console(request, _hosted_meeting(request, meeting_id))
+
+
+def _console(request: HttpRequest, meeting: Meeting, *, error: str = "") -> HttpResponse:
+    context = {
+        "meeting": meeting,
+        "host_polls": selectors.host_polls(meeting=meeting),
+        "console_error": error,
+    }
+    return render(request, "meetings/polls/_console.html", context)
+
+
+@require_GET
+def export(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
     """Results as CSV: totals (and free-text answers above the minimum count); names only in
     a named poll."""
-    meeting = _hosted_meeting(request, meeting_pk)
+    meeting = _hosted_meeting(request, meeting_id)
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     if not poll.results_visible:
         raise Http404
@@ -179,8 +206,8 @@ def _safe(value: str) -> str:
 
 
 @require_GET
-def results(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
-    meeting, participant = _room_access(request, meeting_pk)
+def results(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
+    meeting, participant = _room_access(request, meeting_id)
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     if not poll.results_visible:
         raise Http404
@@ -196,32 +223,26 @@ def results(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse
 
 
 @require_GET
-def room(request: HttpRequest, meeting_pk: int) -> HttpResponse:
-    """The polls of the room: open polls appear at launch and disappear at close (live through
-    the meeting's websocket, see ``static/meetings/polls.js``)."""
-    meeting, participant = _room_access(request, meeting_pk)
-    return render(request, "meetings/polls/room.html", _panel_context(meeting, participant))
+def room(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """Old address of the poll panel: polls now live in the meeting's live room."""
+    meeting, _participant = _room_access(request, meeting_id)
+    return redirect("meetings:live_room", meeting_id=meeting.meeting_id)
 
 
 @require_GET
-def panel(request: HttpRequest, meeting_pk: int) -> HttpResponse:
-    meeting, participant = _room_access(request, meeting_pk)
+def panel(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    meeting, participant = _room_access(request, meeting_id)
     return render(request, "meetings/polls/_panel.html", _panel_context(meeting, participant))
 
 
 def _panel_context(meeting: Meeting, participant: Participant | None) -> dict:
-    return {
-        "meeting": meeting,
-        "participant": participant,
-        "room_polls": selectors.polls_in_room(meeting=meeting, participant=participant),
-        "closed_polls": selectors.closed_polls(meeting=meeting),
-    }
+    return selectors.room_panel_context(meeting=meeting, participant=participant)
 
 
 @require_GET
-def card(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
+def card(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
     """One poll's card in the room, reloaded every few seconds while it shows live totals."""
-    meeting, participant = _room_access(request, meeting_pk)
+    meeting, participant = _room_access(request, meeting_id)
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     room_poll = next(
         (
@@ -239,8 +260,8 @@ def card(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
 
 
 @require_POST
-def vote(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
-    meeting = get_object_or_404(Meeting, pk=meeting_pk)
+def vote(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
     participant = selectors.eligible_voter(
         meeting=meeting, user=request.user, session=request.session
     )
@@ -285,7 +306,7 @@ def vote(request: HttpRequest, meeting_pk: int, poll_pk: int) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, _("Thank you, your vote was counted."))
-    return redirect(reverse("meetings:polls:room", kwargs={"meeting_pk": meeting.pk}))
+    return redirect(reverse("meetings:live_room", kwargs={"meeting_id": meeting.meeting_id}))
 
 
 def _answers(request: HttpRequest) -> dict[int, list[str]]:

@@ -1,36 +1,30 @@
-// The room's poll panel: a poll appears at launch and disappears at close.
-// Listens on the meeting's poll events (ws/polls/<meeting>/) and reloads the panel through
-// htmx; reconnects with a growing pause. Small on purpose: the room consumer can take it over.
+// The live room's poll panel and the host's poll controls: a poll appears at launch and
+// disappears at close. No websocket of its own: live.js re-emits every event of the room's
+// socket as a "meeting:event" DOM event; on a poll event the panel (and, for hosts, the
+// console) is fetched again through htmx. A fresh "state" event (the room socket reconnected)
+// catches up on what happened while disconnected.
 (function () {
   "use strict";
   var panel = document.getElementById("poll-panel");
-  if (!panel || !window.WebSocket) { return; }
-  var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-  var url = scheme + window.location.host + panel.dataset.socketPath;
-  var pause = 1000;
-  var connectedBefore = false;
+  if (!panel) { return; }
+  var consoleBox = document.getElementById("poll-console");
+  var states = 0;
 
   function reload() {
+    if (!window.htmx) { return; }  // htmx loads deferred; until then the page is fresh anyway
     window.htmx.ajax("GET", panel.dataset.panelUrl, { target: panel, swap: "innerHTML" });
+    if (consoleBox) {
+      window.htmx.ajax("GET", consoleBox.dataset.consoleUrl, { target: consoleBox, swap: "innerHTML" });
+    }
   }
 
-  function connect() {
-    var socket = new WebSocket(url);
-    socket.onopen = function () {
-      pause = 1000;
-      panel.dataset.live = "connected";
-      if (connectedBefore) { reload(); }  // catch up on what happened while disconnected
-      connectedBefore = true;
-    };
-    socket.onmessage = function (message) {
-      var data = JSON.parse(message.data);
-      if (data.event && data.event.indexOf("poll.") === 0) { reload(); }
-    };
-    socket.onclose = function () {
-      panel.dataset.live = "disconnected";
-      window.setTimeout(connect, pause);
-      pause = Math.min(pause * 2, 30000);
-    };
-  }
-  connect();
+  document.addEventListener("meeting:event", function (e) {
+    var name = (e.detail && e.detail.event) || "";
+    if (name === "poll.launched" || name === "poll.closed" || name === "poll.results") {
+      reload();
+    } else if (name === "state") {
+      states += 1;
+      if (states > 1) { reload(); }
+    }
+  });
 })();

@@ -192,13 +192,17 @@ def test_a_voting_run_logs_no_voter_and_no_choice(client, caplog):
             f"q{question_id(poll, 2)}": f"secret remark {index}",
         }
         assert (
-            client.post(f"/meetings/{poll.meeting.pk}/polls/{poll.pk}/vote/", data).status_code
+            client.post(
+                f"/meetings/{poll.meeting.meeting_id}/polls/{poll.pk}/vote/", data
+            ).status_code
             == 302
         )
-        client.post(f"/meetings/{poll.meeting.pk}/polls/{poll.pk}/vote/", data)  # refused twice
+        client.post(
+            f"/meetings/{poll.meeting.meeting_id}/polls/{poll.pk}/vote/", data
+        )  # refused twice
     client.force_login(poll.meeting.host)
-    client.post(f"/meetings/{poll.meeting.pk}/polls/{poll.pk}/close/")
-    client.get(f"/meetings/{poll.meeting.pk}/polls/{poll.pk}/results.csv")
+    client.post(f"/meetings/{poll.meeting.meeting_id}/polls/{poll.pk}/close/")
+    client.get(f"/meetings/{poll.meeting.meeting_id}/polls/{poll.pk}/results.csv")
     assert caplog.records, "the run is logged at all (poll ids and counts)"
     for secret in secrets_in_play:
         assert secret not in caplog.text, secret

@@ -24,7 +24,7 @@ def url(name: str, poll: Poll | None = None, meeting=None, **kwargs) -> str:
     meeting = meeting or poll.meeting
     if poll is not None:
         kwargs["poll_pk"] = poll.pk
-    return reverse(f"meetings:polls:{name}", kwargs={"meeting_pk": meeting.pk, **kwargs})
+    return reverse(f"meetings:polls:{name}", kwargs={"meeting_id": meeting.meeting_id, **kwargs})
 
 
 def vote_data(poll: Poll, single: int = 0, multiple=(0,), text: str = "") -> dict:
@@ -185,10 +185,14 @@ def test_it_explains_why_a_poll_cannot_be_launched(client):
 # --- voting ----------------------------------------------------------------------------------
 
 
-def test_an_admitted_participant_sees_an_open_poll_with_its_kind(client):
+def test_an_admitted_participant_sees_an_open_poll_with_its_kind_in_the_live_room(client):
     poll = make_poll(make_meeting(), kind="named")
     client.force_login(admit(poll.meeting).user)
-    body = client.get(url("room", meeting=poll.meeting), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    room = reverse("meetings:live_room", kwargs={"meeting_id": poll.meeting.meeting_id})
+    body = client.get(room, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="poll-panel"' in body
+    assert "meetings/polls.js" in body
+    assert 'id="poll-console"' not in body  # the host's controls are for hosts only
     assert "Budget 2027" in body
     assert "Named poll: the host will see who voted what." in body
     assert f'name="q{question_id(poll, 0)}"' in body
@@ -378,3 +382,72 @@ def test_a_broken_channel_layer_does_not_fail_the_launch(client, monkeypatch):
     assert client.post(url("launch", poll)).status_code == 302
     poll.refresh_from_db()
     assert poll.status == Poll.Status.OPEN
+
+
+# --- the live room ---------------------------------------------------------------------------
+
+
+def test_the_old_poll_room_address_leads_to_the_live_room(client):
+    poll = make_poll(make_meeting())
+    client.force_login(admit(poll.meeting).user)
+    response = client.get(url("room", meeting=poll.meeting))
+    assert response.status_code == 302
+    assert response.url == reverse(
+        "meetings:live_room", kwargs={"meeting_id": poll.meeting.meeting_id}
+    )
+
+
+def test_poll_addresses_use_the_public_meeting_id_not_the_sequential_key(client):
+    poll = make_poll(make_meeting())
+    client.force_login(poll.meeting.host)
+    assert url("manage", meeting=poll.meeting).startswith(f"/meetings/{poll.meeting.meeting_id}/")
+    assert client.get(f"/meetings/{poll.meeting.pk}/polls/").status_code == 404
+    assert client.get(url("manage", meeting=poll.meeting)).status_code == 200
+
+
+def test_the_host_console_of_the_room_launches_and_closes_a_poll(client):
+    meeting = make_meeting()
+    admit(meeting, meeting.host, is_host=True)
+    poll = make_poll(meeting, launch=False)
+    client.force_login(meeting.host)
+    room = reverse("meetings:live_room", kwargs={"meeting_id": meeting.meeting_id})
+    body = client.get(room, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="poll-console"' in body
+    assert "Launch “Budget 2027”" in body
+
+    response = client.post(url("launch", poll), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Close “Budget 2027”" in response.content.decode()
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.OPEN
+
+    response = client.post(url("close", poll), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Results of “Budget 2027”" in response.content.decode()
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.CLOSED
+
+
+def test_the_host_console_shows_a_refusal_and_changes_nothing(client):
+    meeting = make_meeting()
+    poll = make_poll(meeting)
+    poll_closed = make_poll(meeting)
+    services.close_poll(poll=poll_closed)
+    client.force_login(meeting.host)
+    response = client.post(
+        url("close", poll_closed), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert "Only an open poll can be closed." in response.content.decode()
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.OPEN
+
+
+def test_only_hosts_load_the_console(client):
+    poll = make_poll(make_meeting())
+    client.force_login(admit(poll.meeting).user)
+    assert client.get(url("console", meeting=poll.meeting)).status_code == 404
+    assert client.post(url("console", meeting=poll.meeting)).status_code == 405
+    client.force_login(poll.meeting.host)
+    response = client.get(url("console", meeting=poll.meeting), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Close “Budget 2027”" in response.content.decode()

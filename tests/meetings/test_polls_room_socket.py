@@ -1,4 +1,5 @@
-"""The poll panel's websocket forwards the meeting's poll events to admitted participants.
+"""The room's websocket delivers the meeting's poll events to admitted participants (the room's
+poll panel has no socket of its own: ``static/meetings/polls.js`` listens to the room's).
 
 Each test runs its coroutine in a thread of its own: Playwright's sync API (the session's
 ``browser`` fixture) keeps an event loop registered in the main thread once a browser test ran
@@ -12,15 +13,14 @@ import threading
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 
-from meetings.live import meeting_group
+from meetings.models import Participant
 from meetings.polls import services
-from meetings.polls.routing import websocket_urlpatterns
+from meetings.routing import websocket_urlpatterns
 from meetings.selectors_live import guest_session_key
 from tests.meetings.poll_helpers import admit, admit_guest, make_meeting, make_poll, make_user
 
@@ -54,11 +54,21 @@ def in_own_event_loop(test):
     return run
 
 
-def communicator(meeting_pk: int, user=None, session=None) -> WebsocketCommunicator:
-    connection = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/polls/{meeting_pk}/")
+def communicator(meeting, user=None, session=None) -> WebsocketCommunicator:
+    connection = WebsocketCommunicator(
+        URLRouter(websocket_urlpatterns), f"/ws/meetings/{meeting.meeting_id}/"
+    )
     connection.scope["user"] = user or AnonymousUser()
     connection.scope["session"] = session or {}
     return connection
+
+
+async def connected(socket: WebsocketCommunicator) -> WebsocketCommunicator:
+    """Connect and take the room's first event (its state) off the socket."""
+    ok, _ = await socket.connect(timeout=10)
+    assert ok
+    assert (await socket.receive_json_from(timeout=10))["event"] == "state"
+    return socket
 
 
 @database_sync_to_async
@@ -71,9 +81,7 @@ def a_prepared_poll():
 @in_own_event_loop
 async def test_a_participant_hears_the_launch_and_the_close():
     poll, participant = await a_prepared_poll()
-    socket = communicator(poll.meeting_id, participant.user)
-    connected, _ = await socket.connect(timeout=10)
-    assert connected
+    socket = await connected(communicator(poll.meeting, participant.user))
     await database_sync_to_async(services.launch_poll)(poll=poll)
     assert await socket.receive_json_from(timeout=10) == {
         "event": "poll.launched",
@@ -88,34 +96,36 @@ async def test_a_participant_hears_the_launch_and_the_close():
 
 
 @in_own_event_loop
-async def test_a_guest_listens_with_the_guest_key_of_the_session():
+async def test_an_admitted_guest_hears_the_launch_through_the_guest_key_of_the_session():
     poll, _ = await a_prepared_poll()
     await database_sync_to_async(admit_guest)(poll.meeting, "gk-1")
-    socket = communicator(poll.meeting_id, session={guest_session_key(poll.meeting): "gk-1"})
-    connected, _ = await socket.connect(timeout=10)
-    assert connected
-    await socket.disconnect()
-
-
-@in_own_event_loop
-async def test_it_forwards_no_other_room_events():
-    poll, participant = await a_prepared_poll()
-    socket = communicator(poll.meeting_id, participant.user)
-    await socket.connect(timeout=10)
-    await get_channel_layer().group_send(
-        meeting_group(poll.meeting_id),
-        {"type": "room.event", "event": "chat.message", "payload": {"text": "hello"}},
+    socket = await connected(
+        communicator(poll.meeting, session={guest_session_key(poll.meeting): "gk-1"})
     )
-    assert await socket.receive_nothing(timeout=0.3)
+    await database_sync_to_async(services.launch_poll)(poll=poll)
+    assert (await socket.receive_json_from(timeout=10))["event"] == "poll.launched"
     await socket.disconnect()
 
 
 @in_own_event_loop
-async def test_it_refuses_people_not_admitted():
+async def test_someone_in_the_waiting_room_hears_no_poll():
+    poll, _ = await a_prepared_poll()
+    waiting = await database_sync_to_async(admit)(poll.meeting)
+    await database_sync_to_async(Participant.objects.filter(pk=waiting.pk).update)(
+        state=Participant.State.WAITING
+    )
+    socket = await connected(communicator(poll.meeting, waiting.user))
+    await database_sync_to_async(services.launch_poll)(poll=poll)
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()
+
+
+@in_own_event_loop
+async def test_the_room_refuses_people_who_are_not_participants():
     poll, _ = await a_prepared_poll()
     stranger = await database_sync_to_async(make_user)()
     for user, session in ((stranger, {}), (None, {guest_session_key(poll.meeting): "unknown"})):
-        socket = communicator(poll.meeting_id, user, session)
-        connected, _ = await socket.connect(timeout=10)
-        assert not connected
+        socket = communicator(poll.meeting, user, session)
+        ok, _ = await socket.connect(timeout=10)
+        assert not ok
         await socket.disconnect()  # let the consumer stop listening on the channel layer
