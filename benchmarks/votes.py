@@ -84,6 +84,7 @@ def setup_poll():
 
     from meetings.models import Meeting, Participant
     from meetings.polls import services
+    from meetings.selectors_live import guest_session_key
     from portal.models import User
 
     host, _ = User.objects.get_or_create(username="benchmark-votes-host")
@@ -117,7 +118,7 @@ def setup_poll():
     sessions = []
     for i in range(VOTERS):
         session = SessionStore()
-        session["guest_key"] = f"bench-{i}"
+        session[guest_session_key(meeting)] = f"bench-{i}"
         session.create()
         sessions.append(session.session_key)
     return meeting, poll, single, multiple, sessions
