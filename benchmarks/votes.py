@@ -17,7 +17,6 @@ by ``TIME_LIMIT`` seconds of voting.
 
 import http.client
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.asgi_process import start_uvicorn  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 VOTERS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
@@ -34,48 +36,16 @@ CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 32
 TIME_LIMIT = 90.0
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_POOL": "true",
-        "DATABASE_POOL_MAX": str(min(CLIENTS, 40)),
-        "LOG_LEVEL": "WARNING",
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "portal.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
+def start_server() -> tuple[int, subprocess.Popen]:
+    return start_uvicorn(
+        env={
+            "DATABASE_POOL": "true",
+            "DATABASE_POOL_MAX": str(min(CLIENTS, 40)),
+            "LOG_LEVEL": "WARNING",
+            "ALLOWED_HOSTS": "127.0.0.1",
+        },
+        extra_args=["--workers", "1"],
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 def setup_poll():
@@ -145,8 +115,7 @@ def main() -> None:
     secret = _get_new_csrf_string()
     token = _mask_cipher_secret(secret)
     path = f"/meetings/{meeting.meeting_id}/polls/{poll.pk}/vote/"
-    port = free_port()
-    server = start_server(port)
+    port, server = start_server()
     try:
         # trivial requests for the ratio
         def get_healthz(count: int, out: list) -> None:

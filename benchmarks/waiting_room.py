@@ -28,7 +28,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -60,44 +59,13 @@ from websockets.asyncio.client import connect  # noqa: E402
 from meetings import services_live  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
 from portal.models import LicenceType, Role, User  # noqa: E402
+from tests.asgi_process import start_uvicorn  # noqa: E402
 
 PASSCODE = "BENCH234"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server() -> tuple[int, subprocess.Popen]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "portal.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=BASE_DIR,
-        env={**os.environ, "DEBUG": "true"},
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return port, process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the ASGI server did not start")
+    return start_uvicorn(env={"DEBUG": "true"}, timeout=60)
 
 
 def setup_host() -> User:

@@ -4,23 +4,12 @@ Django's live server speaks no websockets, so tests start the real ASGI applicat
 loopback port against the test database (its name or file is passed in ``DATABASE_URL``).
 """
 
-import os
-import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
-BASE_DIR = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.asgi_process import start_uvicorn
 
 
 def database_url_for_subprocess() -> str:
@@ -53,42 +42,16 @@ class AsgiServer:
 
 
 def start_asgi_server(timeout: float = 30) -> AsgiServer:
-    """Start uvicorn on a free port and wait until it answers (servers take ~4 s)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for_subprocess(),
-        "REDIS_URL": settings.REDIS_URL,
-        "DEBUG": "true",
-        "STATIC_MANIFEST": "false",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "portal.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=BASE_DIR,
-        env=env,
+    """Start uvicorn on a free port against the test database and wait until it answers."""
+    port, process = start_uvicorn(
+        env={
+            "DATABASE_URL": database_url_for_subprocess(),
+            "REDIS_URL": settings.REDIS_URL,
+            "DEBUG": "true",
+            "STATIC_MANIFEST": "false",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        },
+        timeout=timeout,
     )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the ASGI server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return AsgiServer(port, process)
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the ASGI server did not start in time")
+    return AsgiServer(port, process)

@@ -1,0 +1,64 @@
+"""Start the portal's ASGI application in a uvicorn subprocess on a free loopback port.
+
+Shared by the browser and multi-process tests (``tests/meetings/live/asgi_server.py``) and the
+benchmarks that measure a real server process; it imports no Django, so a benchmark can use it
+before or after setting Django up. Servers take about 4 s to start: the port is polled.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_uvicorn(
+    *,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+    extra_args: Sequence[str] = (),
+    timeout: float = 30,
+) -> tuple[int, subprocess.Popen]:
+    """Run ``portal.asgi:application`` with ``env`` added to this process's environment;
+    return the port and the process once the port answers (RuntimeError otherwise)."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "portal.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            *extra_args,
+        ],
+        cwd=PROJECT_DIR,
+        env={**os.environ, **(env or {})},
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the ASGI server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return port, process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    process.wait()
+    raise RuntimeError("the ASGI server did not start in time")
