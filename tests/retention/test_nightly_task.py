@@ -1,5 +1,6 @@
 """The nightly task: its beat schedule, and a run through a real Celery worker on Redis."""
 
+import contextlib
 import datetime
 import json
 import os
@@ -7,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,22 +70,10 @@ def _wait_until_ready(worker: subprocess.Popen, log: Path, timeout: float = 60) 
     raise AssertionError(f"the worker did not start in time:\n{log.read_text()}")
 
 
-@pytest.mark.postgres
-@pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
-def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
-    from portal.celery import app
-    from retention.models import RetentionRule
-
-    # an earlier transactional test may have flushed the default rules
-    RetentionRule.objects.get_or_create(
-        category="stale_accounts",
-        counts_from="account_left",
-        defaults={"period_amount": 30, "action": "anonymise"},
-    )
-    user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
-    User.objects.filter(pk=user.pk).update(deletion_due_at=now() - datetime.timedelta(days=1))
-    nightly = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
+@contextlib.contextmanager
+def celery_worker(log: Path, queue: str, *extra_args: str) -> Iterator[subprocess.Popen]:
+    """A real ``celery -A portal worker`` on the test database and Redis, for one queue;
+    stopped (SIGTERM, then kill) when the block ends."""
     database = connection.settings_dict
     env = {
         **os.environ,
@@ -94,8 +84,6 @@ def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
-    queue = f"retention-test-{os.getpid()}"
-    log = tmp_path / "worker.log"
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -104,6 +92,7 @@ def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
             "-A",
             "portal",
             "worker",
+            *extra_args,
             "--pool",
             "solo",
             "--queues",
@@ -119,6 +108,42 @@ def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
+        yield worker
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+@pytest.fixture
+def left_account(transactional_db) -> User:
+    """An account whose deletion date has passed, under the default "left" rule (an earlier
+    transactional test may have flushed the default rules)."""
+    from retention.models import RetentionRule
+
+    RetentionRule.objects.get_or_create(
+        category="stale_accounts",
+        counts_from="account_left",
+        defaults={"period_amount": 30, "action": "anonymise"},
+    )
+    user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
+    User.objects.filter(pk=user.pk).update(deletion_due_at=now() - datetime.timedelta(days=1))
+    return user
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path, left_account):
+    from portal.celery import app
+
+    user = left_account
+    nightly = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
+    queue = f"retention-test-{os.getpid()}"
+    log = tmp_path / "worker.log"
+    with celery_worker(log, queue) as worker:
         # the same task and arguments that beat sends at night, on the real broker
         _wait_until_ready(worker, log)
         result = app.send_task(nightly.task, kwargs=json.loads(nightly.kwargs), queue=queue)
@@ -127,12 +152,6 @@ def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
         except Exception as exc:
             broker = app.connection().as_uri()
             raise AssertionError(f"task {result.id} via {broker}:\n{log.read_text()}") from exc
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
     assert outcome["status"] == "succeeded", log.read_text()
     assert outcome["done"] == 1
@@ -149,18 +168,10 @@ def test_the_nightly_task_runs_through_a_real_worker_on_redis(tmp_path):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_beat_sends_the_scheduled_task_from_its_database_row_to_a_worker(tmp_path):
+def test_beat_sends_the_scheduled_task_from_its_database_row_to_a_worker(tmp_path, left_account):
     from django_celery_beat.models import IntervalSchedule
 
-    from retention.models import RetentionRule
-
-    RetentionRule.objects.get_or_create(
-        category="stale_accounts",
-        counts_from="account_left",
-        defaults={"period_amount": 30, "action": "anonymise"},
-    )
-    user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
-    User.objects.filter(pk=user.pk).update(deletion_due_at=now() - datetime.timedelta(days=1))
+    user = left_account
     queue = f"retention-beat-test-{os.getpid()}"
     # as an admin would edit it: every second instead of nightly, on this test's own queue
     nightly = PeriodicTask.objects.get(name=periodic_task_name("stale_accounts"))
@@ -168,56 +179,14 @@ def test_beat_sends_the_scheduled_task_from_its_database_row_to_a_worker(tmp_pat
     nightly.interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.SECONDS)
     nightly.queue = queue
     nightly.save()
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-            f"{database['NAME']}"
-        ),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-B",
-            "--scheduler",
-            "django",
-            "--schedule",
-            str(tmp_path / "beat-schedule"),
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    beat = ("-B", "--scheduler", "django", "--schedule", str(tmp_path / "beat-schedule"))
+    with celery_worker(log, queue, *beat):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if PurgeRun.objects.filter(status=PurgeRun.Status.SUCCEEDED).exists():
                 break
             time.sleep(0.5)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
     run = PurgeRun.objects.filter(status=PurgeRun.Status.SUCCEEDED).first()
     assert run is not None, log.read_text()
