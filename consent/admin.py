@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.exports import consent_record_rows, export_csv, export_json
 from consent.models import ConsentDecision, ConsentText, RecordingConsentRecord
+from retention.admin import ReadOnlyAdmin
 
 
 @admin.register(ConsentText)
@@ -49,7 +50,7 @@ class ConsentTextAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentDecision)
-class ConsentDecisionAdmin(admin.ModelAdmin):
+class ConsentDecisionAdmin(ReadOnlyAdmin):
     """Evidence: readable by admins, never editable."""
 
     list_display = (
@@ -65,18 +66,9 @@ class ConsentDecisionAdmin(admin.ModelAdmin):
     list_filter = ("given", "method", "scope")
     search_fields = ("meeting_ref", "subject_ref")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
-        return False
-
 
 @admin.register(RecordingConsentRecord)
-class RecordingConsentRecordAdmin(admin.ModelAdmin):
+class RecordingConsentRecordAdmin(ReadOnlyAdmin):
     """The consent record of each recording, with CSV/JSON export for the data-protection
     officer."""
 
@@ -93,15 +85,6 @@ class RecordingConsentRecordAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
     actions = ["export_as_csv", "export_as_json"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
-        return False
 
     @admin.display(description=_("consents it rests on"))
     def consent_record(self, obj: RecordingConsentRecord) -> str:

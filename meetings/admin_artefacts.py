@@ -6,23 +6,10 @@ The chat list never shows message texts; a message's page does, for an admin who
 """
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AttendanceRecord, ChatMessage, MeetingReport
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """View only: no adding, changing or deleting (the retention engine deletes)."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from retention.admin import ReadOnlyAdmin
 
 
 class ChatMessageAdmin(ReadOnlyAdmin):

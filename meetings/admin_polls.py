@@ -11,8 +11,8 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from meetings.admin_artefacts import ReadOnlyAdmin
 from meetings.models import Poll
+from retention.admin import ReadOnlyAdmin
 
 
 class PollAdmin(ReadOnlyAdmin):

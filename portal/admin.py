@@ -12,6 +12,7 @@ from portal.models import (
 )
 from portal.sso.admin import assign_licence_action, revoke_licence_action
 from portal.sso.admin import register as register_sso_admin
+from retention.admin import ReadOnlyAdmin
 
 
 @admin.register(User)
@@ -51,20 +52,11 @@ class AffiliationRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
+    # The audit trail is evidence: nobody edits or deletes it through the admin.
     list_display = ("created_at", "action", "actor", "target_type", "target_id")
     list_filter = ("action", "target_type")
     date_hierarchy = "created_at"
-
-    # The audit trail is evidence: nobody edits or deletes it through the admin.
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 register_sso_admin(admin.site)  # identity providers, licence assignments, pools with shortfall

@@ -16,7 +16,8 @@ ITEM_KEY = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z0-9_]+:[A-Za-z0-9_-]+$")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence is never edited or deleted through the admin."""
+    """View only: evidence and personal data are never added, edited or deleted through the
+    admin (the retention engine deletes). Every app's read-only admins derive from this."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -23,6 +23,7 @@ from portal.sso.idp import (
     parse_idp_metadata,
     register_idp,
 )
+from retention.admin import ReadOnlyAdmin
 
 
 class IdentityProviderForm(forms.ModelForm):
@@ -219,7 +220,8 @@ def revoke_licence_action(modeladmin, request, queryset):  # noqa: ANN001, ANN20
     return _licence_action(modeladmin, request, queryset, revoke=True)
 
 
-class LicenceAssignmentAdmin(admin.ModelAdmin):
+class LicenceAssignmentAdmin(ReadOnlyAdmin):
+    # Changes go through the user actions so that each one is audited with a reason.
     list_display = (
         "user",
         "licence_type",
@@ -231,16 +233,6 @@ class LicenceAssignmentAdmin(admin.ModelAdmin):
     list_filter = ("licence_type", "in_pool", "source")
     search_fields = ("user__username", "user__email")
     readonly_fields = [f.name for f in LicenceAssignment._meta.fields]
-
-    # Changes go through the user actions so that each one is audited with a reason.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 class LicencePoolAdmin(admin.ModelAdmin):
