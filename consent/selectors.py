@@ -7,7 +7,6 @@ from django.http import HttpRequest
 from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis, subject_reference
 from meetings.models import Invitation, Meeting, Participant, Recording
 from meetings.recording_gate import series_key_for
-from meetings.recording_services import user_hosts_meeting
 from meetings.selectors_live import guest_session_key
 
 # The join flow keeps a guest's key per meeting in the session under this name:
@@ -56,7 +55,7 @@ def participant_for_request(*, request: HttpRequest, meeting: Meeting) -> Partic
 def _invited_or_hosting(*, user: AbstractBaseUser, meeting: Meeting) -> bool:
     if meeting.status == Meeting.Status.ENDED:
         return False
-    if user_hosts_meeting(user=user, meeting=meeting):
+    if meeting.is_hosted_by(user):
         return True
     email = (getattr(user, "email", "") or "").strip()
     if not email:

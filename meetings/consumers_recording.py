@@ -9,7 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from meetings.live import meeting_group
 from meetings.models import Meeting, Participant
-from meetings.recording_services import running_session, user_hosts_meeting
+from meetings.recording_services import running_session
 from meetings.selectors_live import guest_session_key
 
 
@@ -21,7 +21,7 @@ def _may_follow(scope: dict, meeting_pk: int) -> tuple[bool, bool]:
     user = scope.get("user")
     allowed = False
     if user is not None and user.is_authenticated:
-        allowed = user_hosts_meeting(user=user, meeting=meeting) or (
+        allowed = meeting.is_hosted_by(user) or (
             Participant.objects.filter(
                 meeting=meeting,
                 user=user,

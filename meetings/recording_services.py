@@ -42,16 +42,11 @@ class RecordingNotAllowed(Exception):
 
 
 # permissions ---------------------------------------------------------------------------------
-def user_hosts_meeting(*, user: AbstractBaseUser, meeting: Meeting) -> bool:
-    """Host or co-host (guardian permission ``meetings.host_meeting`` on the meeting)."""
-    return meeting.is_hosted_by(user)
-
-
 def user_may_view_recording(*, user: AbstractBaseUser, recording: Recording) -> bool:
     """Host, co-hosts and the viewers the host named; nobody else (they get a 404)."""
     if not user.is_authenticated:
         return False
-    return user_hosts_meeting(user=user, meeting=recording.meeting) or user.has_perm(
+    return recording.meeting.is_hosted_by(user) or user.has_perm(
         "meetings.view_recording_file", recording
     )
 

@@ -12,11 +12,6 @@ def guest_session_key(meeting: Meeting) -> str:
     return f"meetings.guest.{meeting.pk}"
 
 
-def is_meeting_host(user: AbstractBaseUser | AnonymousUser | None, meeting: Meeting) -> bool:
-    """The meeting's host, or a co-host holding ``meetings.host_meeting`` on this meeting."""
-    return meeting.is_hosted_by(user)
-
-
 def participant_for(
     *, meeting: Meeting, user: AbstractBaseUser | AnonymousUser | None, guest_key: str | None
 ) -> Participant | None:

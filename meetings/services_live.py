@@ -136,7 +136,7 @@ def join_meeting(
     rate limits (DESIGN.md, security baseline).
     """
     authenticated = user is not None and user.is_authenticated
-    hosting = selectors_live.is_meeting_host(user, meeting)
+    hosting = meeting.is_hosted_by(user)
     display_name = " ".join(display_name.split())[:150]
 
     if meeting.status == Meeting.Status.ENDED:
@@ -229,7 +229,7 @@ def start_meeting(*, meeting: Meeting) -> bool:
 
 def host_enters(*, meeting: Meeting, user: AbstractBaseUser) -> Participant:
     """The host or a co-host opens the room from the meeting page: admitted at once, the
-    meeting starts if it has not. The caller has checked :func:`is_meeting_host`."""
+    meeting starts if it has not. The caller has checked :meth:`Meeting.is_hosted_by`."""
     if meeting.status == Meeting.Status.ENDED:
         raise JoinRefused(JoinRefused.ENDED)
     with transaction.atomic():

@@ -222,7 +222,7 @@ def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
 def live_start(request: HttpRequest, meeting_id: str) -> HttpResponse:
     """The host or a co-host opens the room (and so starts the meeting)."""
     meeting = get_object_or_404(Meeting.objects.select_related("host"), meeting_id=meeting_id)
-    if not selectors_live.is_meeting_host(request.user, meeting):
+    if not meeting.is_hosted_by(request.user):
         raise Http404
     try:
         services_live.host_enters(meeting=meeting, user=request.user)

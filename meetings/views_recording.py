@@ -31,7 +31,6 @@ from meetings.recording_services import (
     start_recording,
     stop_recording,
     store_recording,
-    user_hosts_meeting,
     user_may_view_recording,
 )
 from meetings.selectors_live import guest_session_key
@@ -41,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 def _hosted_meeting(request: HttpRequest, meeting_id: str) -> Meeting:
     meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
-    if not user_hosts_meeting(user=request.user, meeting=meeting):
+    if not meeting.is_hosted_by(request.user):
         raise Http404
     return meeting
 
@@ -148,7 +147,7 @@ def recording_status(request: HttpRequest, meeting_id: str) -> HttpResponse:
 def user_may_follow_meeting(request: HttpRequest, meeting: Meeting) -> bool:
     user = request.user
     if user.is_authenticated:
-        if user_hosts_meeting(user=user, meeting=meeting):
+        if meeting.is_hosted_by(user):
             return True
         return Participant.objects.filter(
             meeting=meeting,
@@ -201,7 +200,7 @@ def meeting_recordings(request: HttpRequest, meeting_id: str) -> HttpResponse:
 @require_GET
 def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
     recording = _visible_recording(request, pk)
-    is_host = user_hosts_meeting(user=request.user, meeting=recording.meeting)
+    is_host = recording.meeting.is_hosted_by(request.user)
     viewers = []
     if is_host:
         from guardian.shortcuts import get_users_with_perms
@@ -246,7 +245,7 @@ def recording_download(request: HttpRequest, pk: int) -> FileResponse:
 def recording_viewers(request: HttpRequest, pk: int) -> HttpResponse:
     """The host names (or removes) viewers of a recording."""
     recording = _visible_recording(request, pk)
-    if not user_hosts_meeting(user=request.user, meeting=recording.meeting):
+    if not recording.meeting.is_hosted_by(request.user):
         raise Http404
     form = RecordingViewerForm(request.POST)
     if not form.is_valid():

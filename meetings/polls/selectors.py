@@ -10,13 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from meetings.models import FreeTextAnswer, Meeting, NamedBallot, Participant, Poll, PollReceipt
-from meetings.selectors_live import guest_session_key, is_meeting_host, participant_for
-
-
-def user_hosts_meeting(user: AbstractBaseUser | AnonymousUser, meeting: Meeting) -> bool:
-    """The meeting's host, or whoever holds the object permission ``host_meeting`` on it
-    (co-hosts and alternative hosts, granted through django-guardian)."""
-    return is_meeting_host(user, meeting)
+from meetings.selectors_live import guest_session_key, participant_for
 
 
 def participant_of(

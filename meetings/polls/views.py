@@ -23,7 +23,7 @@ MAX_VOTE_FIELDS = 200
 
 def _hosted_meeting(request: HttpRequest, meeting_id: str) -> Meeting:
     meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
-    if not selectors.user_hosts_meeting(request.user, meeting):
+    if not meeting.is_hosted_by(request.user):
         raise Http404
     return meeting
 
@@ -34,7 +34,7 @@ def _room_access(request: HttpRequest, meeting_id: str) -> tuple[Meeting, Partic
     participant = selectors.eligible_voter(
         meeting=meeting, user=request.user, session=request.session
     )
-    if participant is None and not selectors.user_hosts_meeting(request.user, meeting):
+    if participant is None and not meeting.is_hosted_by(request.user):
         raise Http404
     return meeting, participant
 
@@ -211,7 +211,7 @@ def results(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     if not poll.results_visible:
         raise Http404
-    is_host = selectors.user_hosts_meeting(request.user, meeting)
+    is_host = meeting.is_hosted_by(request.user)
     context = {
         "meeting": meeting,
         "poll": poll,
