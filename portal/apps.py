@@ -16,5 +16,6 @@ class PortalConfig(AppConfig):
 
         post_migrate.connect(ensure_nightly_tasks, sender=self, dispatch_uid="portal-nightly")
 
-        # role and licence at every login; data minimisation of the IdP's attributes
-        from portal.sso import receivers  # noqa: F401
+        # role and licence at every login; data minimisation of the IdP's attributes; the IdPs'
+        # endpoints in the content security policy follow their registrations
+        from portal.sso import csp, receivers  # noqa: F401

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "portal.sso.csp.IdPFormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.sso.middleware.TermsAcceptanceMiddleware",
@@ -306,7 +307,9 @@ if not DEBUG:
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Strict Content-Security-Policy: everything comes from the portal itself, inline scripts
-# only with the per-request nonce.
+# only with the per-request nonce. ``form-action`` is extended per response with exactly the
+# registered IdPs' SSO and logout endpoints (portal/sso/csp.py), so that the redirect to the
+# IdP after the login and logout buttons' POST is allowed.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
