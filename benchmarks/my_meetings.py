@@ -45,7 +45,7 @@ def populate(host, others, member, count: int, id_offset: int) -> None:
     from django.contrib.auth.models import Permission
     from django.utils.timezone import now
 
-    from meetings.models import Meeting, MeetingSeries, MeetingUserObjectPermission
+    from meetings.scheduling.models import Meeting, MeetingSeries, MeetingUserObjectPermission
     from meetings.scheduling.services import HOST_PERMISSION
 
     moment = now()
@@ -117,8 +117,8 @@ def measure(client: Client, path: str) -> tuple[float, float, int]:
 def main() -> None:
     from django.core.management import call_command
 
-    from meetings.models import Meeting
-    from portal.models import Role, User
+    from meetings.scheduling.models import Meeting
+    from portal.identity.models import Role, User
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)

@@ -103,7 +103,7 @@ def main() -> None:
                 "-c",
                 "import datetime\n"
                 "from django.utils.timezone import now\n"
-                "from portal.models import User\n"
+                "from portal.identity.models import User\n"
                 "from meetings.models import Meeting, RecordingSession\n"
                 "host = User.objects.create_user('bench-host-' + str(now().timestamp()))\n"
                 "meeting = Meeting.objects.create(host=host, topic='Benchmark', start=now(),"

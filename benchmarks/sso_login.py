@@ -67,8 +67,8 @@ def instrument() -> None:
     from onelogin.saml2.response import OneLogin_Saml2_Response
     from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
-    from portal import services
-    from portal.sso import adapters, replay
+    from portal.identity import services
+    from portal.identity.sso import adapters, replay
 
     OneLogin_Saml2_Response.is_valid = timed(
         "python3-saml is_valid", OneLogin_Saml2_Response.is_valid
@@ -85,12 +85,12 @@ def instrument() -> None:
     # the login receiver is connected by reference: reconnect a timed one under the same uid
     from allauth.account.signals import user_logged_in
 
-    from portal.sso import receivers
+    from portal.identity.sso import receivers
 
-    user_logged_in.disconnect(dispatch_uid="portal.sso.assign_on_login")
+    user_logged_in.disconnect(dispatch_uid="portal.identity.sso.assign_on_login")
     user_logged_in.connect(
         timed("ours: login receiver (profile, role, licence)", receivers.assign_on_login),
-        dispatch_uid="portal.sso.assign_on_login",
+        dispatch_uid="portal.identity.sso.assign_on_login",
         weak=False,
     )
 
@@ -117,10 +117,10 @@ def run(count: int) -> None:
     from django.db import connection
     from django.test import Client
 
-    from portal.demo import DemoPerson
-    from portal.models import LicencePool, TermsVersion
-    from portal.sso import dev_idp
-    from portal.sso.idp import register_idp, sp_entity_id, sp_metadata_xml
+    from portal.identity.demo import DemoPerson
+    from portal.identity.models import LicencePool, TermsVersion
+    from portal.identity.sso import dev_idp
+    from portal.identity.sso.idp import register_idp, sp_entity_id, sp_metadata_xml
 
     call_command("demo_data", verbosity=0)
     TermsVersion.objects.all().delete()  # land on the logged-in page, not the terms page

@@ -52,10 +52,11 @@ def setup_poll():
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils.timezone import now
 
-    from meetings.models import Meeting, Participant
+    from meetings.live.models import Participant
+    from meetings.live.selectors import guest_session_key
     from meetings.polls import services
-    from meetings.selectors_live import guest_session_key
-    from portal.models import User
+    from meetings.scheduling.models import Meeting
+    from portal.identity.models import User
 
     host, _ = User.objects.get_or_create(username="benchmark-votes-host")
     meeting = Meeting.objects.create(
@@ -179,7 +180,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    from meetings.models import OptionTally, PollReceipt
+    from meetings.polls.models import OptionTally, PollReceipt
 
     votes = len(latencies) - len(failures)
     receipts = PollReceipt.objects.filter(poll=poll).count()

@@ -56,9 +56,9 @@ from django.test import Client  # noqa: E402
 from django.utils.timezone import now  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
-from meetings import services_live  # noqa: E402
-from meetings.models import Meeting  # noqa: E402
-from portal.models import LicenceType, Role, User  # noqa: E402
+from meetings.live import services as services_live  # noqa: E402
+from meetings.scheduling.models import Meeting  # noqa: E402
+from portal.identity.models import LicenceType, Role, User  # noqa: E402
 from tests.asgi_process import start_uvicorn  # noqa: E402
 
 PASSCODE = "BENCH234"

@@ -9,6 +9,6 @@ class ConsentConfig(AppConfig):
     def ready(self) -> None:
         from consent import signals  # noqa: F401 - connects the receivers
         from consent.gate import ConsentRecordingGate
-        from meetings.recording_gate import register_recording_gate
+        from meetings.recordings.gate import register_recording_gate
 
         register_recording_gate(ConsentRecordingGate())

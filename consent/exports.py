@@ -9,7 +9,7 @@ import io
 import json
 
 from consent.selectors import consent_record_of
-from meetings.models import Recording
+from meetings.recordings.models import Recording
 
 FIELDS = [
     "recording",

@@ -6,7 +6,9 @@ from django.urls import reverse
 
 from consent.models import RecordingConsentBasis
 from consent.selectors import consent_of_participants, current_consent_text
-from meetings.models import Meeting, Participant, RecordingSession
+from meetings.live.models import Participant
+from meetings.recordings.models import RecordingSession
+from meetings.scheduling.models import Meeting
 
 
 class ConsentRecordingGate:

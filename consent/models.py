@@ -16,7 +16,7 @@ from django.utils.timezone import now
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import Recording
+from meetings.recordings.models import Recording
 
 
 class Scope(models.TextChoices):

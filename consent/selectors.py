@@ -5,9 +5,11 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis, subject_reference
-from meetings.models import Invitation, Meeting, Participant, Recording
-from meetings.recording_gate import series_key_for
-from meetings.selectors_live import guest_session_key
+from meetings.live.models import Participant
+from meetings.live.selectors import guest_session_key
+from meetings.recordings.gate import series_key_for
+from meetings.recordings.models import Recording
+from meetings.scheduling.models import Invitation, Meeting
 
 # The join flow keeps a guest's key per meeting in the session under this name:
 # {"<meeting pk>": "<guest_key>"}.

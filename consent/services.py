@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 
 from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis
 from consent.selectors import subject_of_participant
-from meetings.live import AUDIENCE_HOSTS, broadcast_to_meeting
-from meetings.models import Participant, Recording
-from meetings.recording_gate import series_key_for
-from meetings.recording_services import running_session, schedule_recording_deletion
+from meetings.live.broadcast import AUDIENCE_HOSTS, broadcast_to_meeting
+from meetings.live.models import Participant
+from meetings.recordings.gate import series_key_for
+from meetings.recordings.models import Recording
+from meetings.recordings.services import running_session, schedule_recording_deletion
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from consent.models import RecordingConsentBasis
-from meetings.models import Recording
-from meetings.recording_services import schedule_recording_deletion
+from meetings.recordings.models import Recording
+from meetings.recordings.services import schedule_recording_deletion
 
 
 @receiver(post_save, sender=Recording, dispatch_uid="consent_recording_stored")

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from meetings.recording_services import purge_withdrawn_recordings
+from meetings.recordings.services import purge_withdrawn_recordings
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -18,8 +18,8 @@ from consent.selectors import (
     subject_of_participant,
 )
 from consent.services import ConsentRefused, record_decision, withdraw_consent
-from meetings.models import Meeting
-from meetings.recording_gate import series_key_for
+from meetings.recordings.gate import series_key_for
+from meetings.scheduling.models import Meeting
 
 
 @require_GET

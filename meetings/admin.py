@@ -1,49 +1,6 @@
-from django.contrib import admin
+"""The meetings app's admin: each feature registers its own models."""
 
-from meetings.admin_artefacts import register_artefacts
-from meetings.admin_polls import register_polls
-from meetings.admin_scheduling import register_scheduling
-from meetings.models import Recording, RecordingSession
-
-register_scheduling(admin.site)
-register_artefacts(admin.site)
-register_polls(admin.site)
-
-
-@admin.register(RecordingSession)
-class RecordingSessionAdmin(admin.ModelAdmin):
-    list_display = ("pk", "meeting", "started_at", "stopped_at")
-    list_select_related = ("meeting",)
-    readonly_fields = ("meeting", "started_at", "stopped_at", "started_by")
-
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
-        return False
-
-
-@admin.register(Recording)
-class RecordingAdmin(admin.ModelAdmin):
-    """Recordings are read-only here: a deletion date once set is never cleared."""
-
-    list_display = ("pk", "meeting", "created_at", "size", "state", "deletion_due_at")
-    list_filter = ("state", "source")
-    list_select_related = ("meeting",)
-    readonly_fields = (
-        "meeting",
-        "session",
-        "file",
-        "size",
-        "sha256",
-        "content_type",
-        "source",
-        "uploaded_by",
-        "created_at",
-        "state",
-        "deletion_due_at",
-        "deletion_reason",
-    )
-
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
+from meetings.live import admin as live_admin  # noqa: F401
+from meetings.polls import admin as polls_admin  # noqa: F401
+from meetings.recordings import admin as recordings_admin  # noqa: F401
+from meetings.scheduling import admin as scheduling_admin  # noqa: F401

@@ -1,23 +1,35 @@
+"""The meetings app, made of one subpackage per feature (see docs/ARCHITECTURE.md).
+
+Each feature keeps its own models, services, views, urls, consumers, tasks, admin, retention
+categories, templates and static files. This module only wires them into Django.
+"""
+
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+#: The features, in the order their models are imported (a model's foreign keys name models of
+#: the features before it).
+FEATURES = ("scheduling", "live", "recordings", "polls")
 
 
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = _("Meetings")
 
+    def import_models(self) -> None:
+        """Import every feature's models: Django looks only for ``meetings.models``.
+
+        The app label stays "meetings" for all of them (tables, permissions and admin URLs).
+        """
+        self.models = self.apps.all_models[self.label]
+        modules = [import_module(f"meetings.{feature}.models") for feature in FEATURES]
+        self.models_module = modules[0]
+
     def ready(self) -> None:
-        from meetings import (
-            retention_categories_recordings,  # noqa: F401
-            tasks_live,  # noqa: F401 (registers the live room's Celery tasks)
-        )
-        from meetings import routing as live_routing
-        from meetings.polls import tasks as poll_tasks  # noqa: F401 (registers the polls' tasks)
-        from meetings.routing_recording import websocket_urlpatterns as recording_routes
-        from portal.routing import register_websocket_routes
-
-        register_websocket_routes(live_routing.websocket_urlpatterns)
-        register_websocket_routes(recording_routes)
-
-        # the data categories of chat, reports, attendance, polls and invitations
-        import meetings.retention_categories  # noqa: F401
+        # Celery tasks and retention categories register themselves when imported.
+        for feature in FEATURES:
+            import_module(f"meetings.{feature}.retention")
+        import_module("meetings.live.tasks")
+        import_module("meetings.polls.tasks")

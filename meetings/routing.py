@@ -1,7 +1,6 @@
-from django.urls import path
+"""The meetings app's websocket routes: each feature's own."""
 
-from meetings.consumers import MeetingConsumer
+from meetings.live.routing import websocket_urlpatterns as live_routes
+from meetings.recordings.routing import websocket_urlpatterns as recording_routes
 
-websocket_urlpatterns = [
-    path("ws/meetings/<str:meeting_id>/", MeetingConsumer.as_asgi(), name="meeting-socket"),
-]
+websocket_urlpatterns = [*live_routes, *recording_routes]

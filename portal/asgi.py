@@ -1,6 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
-Apps contribute websocket routes through ``portal.routing.websocket_urlpatterns``.
+Websocket routes of every app come from ``portal.routing``.
 """
 
 import os

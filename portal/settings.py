@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "csp",
     # our apps, from the bottom of the dependency chain up: consent → meetings → portal → retention
     "retention",
-    "portal",
+    "portal.identity",
     "meetings",
     "consent",
 ]
@@ -73,20 +73,31 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "portal.sso.csp.IdPFormActionMiddleware",
+    "portal.identity.sso.csp.IdPFormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "portal.sso.middleware.TermsAcceptanceMiddleware",
+    "portal.identity.sso.middleware.TermsAcceptanceMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"
 
+# The features inside the meetings app keep their own templates and static files
+# (meetings/<feature>/templates/, meetings/<feature>/static/), found beside the apps' own.
+MEETINGS_FEATURE_DIRS = sorted(path for path in (BASE_DIR / "meetings").iterdir() if path.is_dir())
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [
+            BASE_DIR / "templates",
+            *(
+                path / "templates"
+                for path in MEETINGS_FEATURE_DIRS
+                if (path / "templates").is_dir()
+            ),
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -94,8 +105,13 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.portal",
+                "portal.identity.context_processors.portal",
             ],
+            # template tag libraries of the features (a feature has no app of its own)
+            "libraries": {
+                "polls_room": "meetings.polls.templatetags",
+                "recording_tags": "meetings.recordings.templatetags",
+            },
         },
     },
 ]
@@ -188,8 +204,8 @@ SITE_ID = 1
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_ADAPTER = "portal.sso.adapters.PortalAccountAdapter"
-ACCOUNT_FORMS = {"login": "portal.sso.forms.LocalLoginForm"}
+ACCOUNT_ADAPTER = "portal.identity.sso.adapters.PortalAccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.identity.sso.forms.LocalLoginForm"}
 # Local login: break-glass admins (created by command) and, if enabled, external guests.
 # Members come by SSO; an address of the institution's domains never logs in locally.
 LOCAL_GUEST_ACCOUNTS = env.bool("LOCAL_GUEST_ACCOUNTS", default=False)
@@ -199,7 +215,7 @@ ACCOUNT_SIGNUP_FIELDS = (
     if LOCAL_GUEST_ACCOUNTS
     else ["username*", "password1*", "password2*"]
 )
-SOCIALACCOUNT_ADAPTER = "portal.sso.adapters.PortalSocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "portal.identity.sso.adapters.PortalSocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_AUTO_SIGNUP = True
@@ -229,7 +245,10 @@ USE_TZ = True
 # --- static files and storage ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    *(path / "static" for path in MEETINGS_FEATURE_DIRS if (path / "static").is_dir()),
+]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 # Recordings never get a public URL: downloads go through a permission-checked view. No URL
 # route serves this prefix (only Django's test live server would).
@@ -308,8 +327,8 @@ if not DEBUG:
 
 # Strict Content-Security-Policy: everything comes from the portal itself, inline scripts
 # only with the per-request nonce. ``form-action`` is extended per response with exactly the
-# registered IdPs' SSO and logout endpoints (portal/sso/csp.py), so that the redirect to the
-# IdP after the login and logout buttons' POST is allowed.
+# registered IdPs' SSO and logout endpoints (portal/identity/sso/csp.py), so that the redirect
+# to the IdP after the login and logout buttons' POST is allowed.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -121,7 +121,7 @@ def demo_institution(db, settings):
     """The demo institution of ``manage.py demo_data`` (roles, licence types, pools, admin)."""
     from django.core.management import call_command
 
-    from portal.models import Institution
+    from portal.identity.models import Institution
 
     debug, settings.DEBUG = settings.DEBUG, True  # the command refuses a known password otherwise
     call_command("demo_data", verbosity=0)

@@ -12,9 +12,10 @@ from django.test import Client
 from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
 
-from meetings.models import Meeting, MeetingPolicy, Participant
-from tests.meetings.poll_helpers import make_poll
-from tests.recording_helpers import (
+from meetings.live.models import Participant
+from meetings.scheduling.models import Meeting, MeetingPolicy
+from tests.meetings.polls.helpers import make_poll
+from tests.meetings.recordings.helpers import (
     make_meeting,
     make_recording,
     make_user,

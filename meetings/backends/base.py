@@ -4,7 +4,8 @@ import abc
 import datetime
 from dataclasses import dataclass
 
-from meetings.models import Meeting, Participant
+from meetings.live.models import Participant
+from meetings.scheduling.models import Meeting
 
 
 class RecordingNotSupported(Exception):

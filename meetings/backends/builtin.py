@@ -11,7 +11,8 @@ from meetings.backends.base import (
     RecordingNotSupported,
     RoomInfo,
 )
-from meetings.models import Meeting, Participant
+from meetings.live.models import Participant
+from meetings.scheduling.models import Meeting
 
 
 class BuiltinBackend(ConferencingBackend):

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import meetings.models.recording
+import meetings.recordings.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('token', models.CharField(editable=False, max_length=32, unique=True)),
-                ('file', models.FileField(help_text='Personal data. Voices and images of the participants.', max_length=255, storage=meetings.models.recording.recordings_storage, upload_to=meetings.models.recording.recording_upload_to, verbose_name='file')),
+                ('file', models.FileField(help_text='Personal data. Voices and images of the participants.', max_length=255, storage=meetings.recordings.models.recordings_storage, upload_to=meetings.recordings.models.recording_upload_to, verbose_name='file')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size in bytes')),
                 ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 checksum')),
                 ('content_type', models.CharField(max_length=64, verbose_name='content type')),

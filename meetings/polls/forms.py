@@ -1,8 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import Poll, Question
-from meetings.models.polls import FREE_TEXT_MAX_LENGTH
+from meetings.polls.models import FREE_TEXT_MAX_LENGTH, Poll, Question
 
 
 class PollForm(forms.ModelForm):

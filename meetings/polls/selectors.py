@@ -9,8 +9,10 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from meetings.models import FreeTextAnswer, Meeting, NamedBallot, Participant, Poll, PollReceipt
-from meetings.selectors_live import guest_session_key, participant_for
+from meetings.live.models import Participant
+from meetings.live.selectors import guest_session_key, participant_for
+from meetings.polls.models import FreeTextAnswer, NamedBallot, Poll, PollReceipt
+from meetings.scheduling.models import Meeting
 
 
 def participant_of(

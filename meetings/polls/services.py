@@ -16,19 +16,19 @@ from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from meetings.live import broadcast_to_meeting
-from meetings.models import (
+from meetings.live.broadcast import broadcast_to_meeting
+from meetings.live.models import Participant
+from meetings.polls.models import (
+    FREE_TEXT_MAX_LENGTH,
     FreeTextAnswer,
-    Meeting,
     NamedBallot,
     Option,
     OptionTally,
-    Participant,
     Poll,
     PollReceipt,
     Question,
 )
-from meetings.models.polls import FREE_TEXT_MAX_LENGTH
+from meetings.scheduling.models import Meeting
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meetings.models import Meeting, Participant, Poll, Question
+from meetings.live.models import Participant
 from meetings.polls import selectors, services
 from meetings.polls.forms import PollForm, QuestionForm
+from meetings.polls.models import Poll, Question
+from meetings.scheduling.models import Meeting
 
 MAX_VOTE_FIELDS = 200
 

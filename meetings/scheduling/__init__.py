@@ -1,0 +1,1 @@
+"""Scheduling: meetings and series, passcodes, the meeting policy, invitations, calendar files."""

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from meetings import recording_gate
-from meetings.models import Meeting, MeetingSeries
+from meetings.recordings import gate as recording_gate
+from meetings.scheduling.models import Meeting, MeetingSeries
 
 
 def zone(name: str) -> ZoneInfo:

@@ -14,12 +14,11 @@ from django.core.validators import validate_email
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
-from meetings import recurrence
-from meetings.models import Meeting, MeetingPolicy, MeetingSeries
-from meetings.models.policy import SECURITY_SETTINGS
-from meetings.scheduling import services
-from portal.models import User
-from portal.selectors import licence_type_for
+from meetings.scheduling import recurrence, services
+from meetings.scheduling.models import Meeting, MeetingPolicy, MeetingSeries
+from meetings.scheduling.models.policy import SECURITY_SETTINGS
+from portal.identity.models import User
+from portal.identity.selectors import licence_type_for
 
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -315,7 +314,7 @@ class MeetingForm(forms.Form):
 
     @classmethod
     def initial_for(cls, meeting: Meeting) -> dict:
-        from meetings.models import MeetingUserObjectPermission
+        from meetings.scheduling.models import MeetingUserObjectPermission
 
         grants = MeetingUserObjectPermission.objects.filter(content_object=meeting).values_list(
             "user_id", "permission__codename"

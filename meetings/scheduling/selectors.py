@@ -5,8 +5,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.timezone import now
 
-from meetings.models import Meeting, MeetingUserObjectPermission
-from portal.models import User
+from meetings.scheduling.models import Meeting, MeetingUserObjectPermission
+from portal.identity.models import User
 
 PAGE_SIZE = 20
 

@@ -16,17 +16,16 @@ from django.template.loader import render_to_string
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
-from meetings import recurrence
-from meetings.models import (
+from meetings.scheduling import calendar, recurrence
+from meetings.scheduling.models import (
     Invitation,
     Meeting,
     MeetingPolicy,
     MeetingSeries,
     MeetingUserObjectPermission,
 )
-from meetings.scheduling import calendar
-from portal.models import Institution, User
-from portal.selectors import licence_type_for
+from portal.identity.models import Institution, User
+from portal.identity.selectors import licence_type_for
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +198,7 @@ def schedule_meeting(
     if passcode:
         validate_host_passcode(passcode=passcode, meeting_id=None, policy=policy)
     else:
-        from meetings import passcodes
+        from meetings.scheduling import passcodes
 
         passcode = passcodes.generate_passcode()
     if rule is None:

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meetings.models import Meeting, MeetingPolicy
-from meetings.models.policy import SECURITY_SETTINGS
 from meetings.scheduling import calendar, selectors, services
 from meetings.scheduling.forms import InvitationForm, MeetingForm
-from portal.selectors import licence_type_for
+from meetings.scheduling.models import Meeting, MeetingPolicy
+from meetings.scheduling.models.policy import SECURITY_SETTINGS
+from portal.identity.selectors import licence_type_for
 
 
 def _form_error(form: MeetingForm, error: ValidationError) -> None:

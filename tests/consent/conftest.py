@@ -1,6 +1,6 @@
 import pytest
 
-from tests.recording_helpers import recordings_storage  # noqa: F401
+from tests.meetings.recordings.helpers import recordings_storage  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from consent.models import RecordingConsentBasis
-from tests.recording_helpers import (
+from tests.meetings.recordings.helpers import (
     admit,
     decide,
     make_meeting,

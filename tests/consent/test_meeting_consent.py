@@ -3,8 +3,8 @@
 import pytest
 
 from consent.models import ConsentDecision
-from meetings.selectors_live import guest_session_key
-from tests.recording_helpers import admit, make_meeting, make_user, published_text
+from meetings.live.selectors import guest_session_key
+from tests.meetings.recordings.helpers import admit, make_meeting, make_user, published_text
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,17 @@ from django.utils.timezone import now
 
 from consent.models import ConsentDecision
 from consent.selectors import consent_of_participants
-from meetings.models import Invitation, Meeting, MeetingSeries, Participant
-from meetings.recording_services import start_recording
-from meetings.selectors_live import guest_session_key
-from tests.recording_helpers import admit, grant_cohost, make_meeting, make_user, published_text
+from meetings.live.models import Participant
+from meetings.live.selectors import guest_session_key
+from meetings.recordings.services import start_recording
+from meetings.scheduling.models import Invitation, Meeting, MeetingSeries
+from tests.meetings.recordings.helpers import (
+    admit,
+    grant_cohost,
+    make_meeting,
+    make_user,
+    published_text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +188,7 @@ def test_a_meeting_outside_the_series_is_not_covered(client, series_meetings):
 # who hears about decisions -----------------------------------------------------------------------
 def test_only_the_hosts_hear_who_decided(monkeypatch, django_capture_on_commit_callbacks):
     from consent import services
-    from meetings.live import AUDIENCE_HOSTS, groups_for
+    from meetings.live.broadcast import AUDIENCE_HOSTS, groups_for
 
     sent = []
     monkeypatch.setattr(

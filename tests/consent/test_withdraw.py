@@ -8,9 +8,9 @@ from django.test import Client
 from django.utils.timezone import now
 
 from consent.models import RecordingConsentBasis
-from meetings.models import Recording
-from meetings.recording_services import schedule_recording_deletion
-from tests.recording_helpers import (
+from meetings.recordings.models import Recording
+from meetings.recordings.services import schedule_recording_deletion
+from tests.meetings.recordings.helpers import (
     admit,
     decide,
     make_meeting,
@@ -193,7 +193,7 @@ def test_the_purge_deletes_it_once_due_and_not_before(setup, recordings_storage)
 
 
 def test_deleting_a_recording_twice_is_harmless(setup):
-    from meetings.recording_services import delete_recording
+    from meetings.recordings.services import delete_recording
 
     _anna, _decision, recording = setup
     delete_recording(recording)

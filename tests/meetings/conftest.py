@@ -7,7 +7,7 @@ import pytest
 from django.utils.timezone import now
 
 from meetings.scheduling import services
-from portal.models import Role, User
+from portal.identity.models import Role, User
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from portal.models import Role, User
+from portal.identity.models import Role, User
 
 
 @pytest.mark.django_db

@@ -12,7 +12,9 @@ CATALOGUES = [path for path in CATALOGUES if ".venv" not in path.parts]
 
 
 def test_there_is_a_german_catalogue_for_the_project_and_each_app():
-    expected = [ROOT / "locale"] + [ROOT / app / "locale" for app in ("portal",)]
+    expected = [ROOT / "locale"] + [
+        ROOT / app / "locale" for app in ("portal/identity", "meetings", "consent", "retention")
+    ]
     for locale_dir in expected:
         assert locale_dir / "de" / "LC_MESSAGES" / "django.po" in CATALOGUES
 

@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 
-from portal.models import AuditEvent
+from portal.identity.models import AuditEvent
 from retention.models import RetentionRule
 from retention.registry import EqualsAny, RetentionCategory, registry
 

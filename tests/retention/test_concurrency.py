@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from portal.models import AuditEvent
+from portal.identity.models import AuditEvent
 from retention import services
 from retention.models import DeletionLogEntry, PurgeRun, RetentionRule
 from retention.registry import registry

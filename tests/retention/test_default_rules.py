@@ -5,7 +5,7 @@ import datetime
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from portal.models import AuditEvent, User
+from portal.identity.models import AuditEvent, User
 from retention import services
 from retention.models import RetentionRule
 from tests.retention.conftest import NOW, make_item

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.files.storage import FileSystemStorage
 
-from portal.models import AuditEvent
+from portal.identity.models import AuditEvent
 from retention import services
 from retention.models import DeletionLogEntry, PurgeRun
 from tests.retention.conftest import NOW, FileBackedCategory, make_file_item, make_item

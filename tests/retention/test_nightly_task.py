@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils.timezone import now
 from django_celery_beat.models import PeriodicTask
 
-from portal.models import User
+from portal.identity.models import User
 from retention import services
 from retention.models import DeletionLogEntry, PurgeRun
 from retention.schedule import ensure_nightly_tasks, periodic_task_name

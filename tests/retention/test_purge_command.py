@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from portal.models import AuditEvent, User
+from portal.identity.models import AuditEvent, User
 from retention.models import DeletionLogEntry, PurgeRun
 from tests.retention.conftest import make_item
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from portal.models import AuditEvent, User
+from portal.identity.models import AuditEvent, User
 from retention import services
 from retention.models import DeletionLogEntry, LegalHold, PurgeRun
 from tests.retention.conftest import NOW, AuditBackedCategory, make_item

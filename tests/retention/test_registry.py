@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.db.models import F
 
-from portal.models import AuditEvent
+from portal.identity.models import AuditEvent
 from retention.registry import CategoryRegistry, EqualsAny, RetentionCategory, registry
 from tests.retention.conftest import NOW, AuditBackedCategory, make_item
 

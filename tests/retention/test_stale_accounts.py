@@ -5,7 +5,7 @@ import datetime
 import pytest
 from allauth.account.models import EmailAddress
 
-from portal.models import AuditEvent, User
+from portal.identity.models import AuditEvent, User
 from retention import services
 from retention.models import LegalHold, RetentionRule
 from tests.retention.conftest import NOW

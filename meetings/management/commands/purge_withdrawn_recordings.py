@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from meetings.recording_services import purge_withdrawn_recordings
+from meetings.recordings.services import purge_withdrawn_recordings
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils.timezone import now
 
-from meetings.models import Meeting
-from portal.models import LicenceType, Role, User
+from meetings.scheduling.models import Meeting
+from portal.identity.models import LicenceType, Role, User
 
 PASSCODE = "K7M2Q9XP"
 

@@ -10,10 +10,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils.timezone import now
 
-from meetings import services_live
-from meetings.models import ChatMessage, Meeting, Participant
+from meetings.live import services as services_live
+from meetings.live.models import ChatMessage, Participant
+from meetings.live.selectors import guest_session_key
 from meetings.routing import websocket_urlpatterns
-from meetings.selectors_live import guest_session_key
+from meetings.scheduling.models import Meeting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -194,7 +195,7 @@ async def test_lock_and_end_reach_everyone(meeting, host, host_in_room):
 
 
 async def test_events_of_other_features_are_forwarded_to_the_room(meeting, host, host_in_room):
-    from meetings.live import broadcast_to_meeting
+    from meetings.live.broadcast import broadcast_to_meeting
 
     guest, session = await sync_to_async(make_guest)(
         meeting, "Gast", state=Participant.State.ADMITTED

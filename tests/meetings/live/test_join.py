@@ -4,8 +4,9 @@ import pytest
 from django.test import Client, override_settings
 from guardian.shortcuts import assign_perm
 
-from meetings.models import Meeting, Participant
-from meetings.selectors_live import guest_session_key
+from meetings.live.models import Participant
+from meetings.live.selectors import guest_session_key
+from meetings.scheduling.models import Meeting
 from tests.meetings.live.conftest import PASSCODE
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from meetings.models import Meeting, MeetingReport, Participant
+from meetings.live.models import MeetingReport, Participant
+from meetings.scheduling.models import Meeting
 from tests.meetings.live.asgi_server import start_asgi_server
 from tests.meetings.live.conftest import PASSCODE
 

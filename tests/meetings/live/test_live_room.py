@@ -3,9 +3,10 @@
 import pytest
 from guardian.shortcuts import assign_perm
 
-from meetings import services_live
-from meetings.models import ChatMessage, Meeting, Participant
-from meetings.selectors_live import guest_session_key
+from meetings.live import services as services_live
+from meetings.live.models import ChatMessage, Participant
+from meetings.live.selectors import guest_session_key
+from meetings.scheduling.models import Meeting
 from tests.meetings.live.conftest import PASSCODE
 
 pytestmark = pytest.mark.django_db

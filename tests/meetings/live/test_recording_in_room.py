@@ -4,10 +4,12 @@ import pytest
 from django.urls import reverse
 from django.utils.timezone import now
 
-from meetings import live, services_live
-from meetings.models import Participant, RecordingSession
-from meetings.selectors_live import guest_session_key
-from tests.recording_helpers import decide, published_text
+from meetings.live import broadcast as live
+from meetings.live import services as services_live
+from meetings.live.models import Participant
+from meetings.live.selectors import guest_session_key
+from meetings.recordings.models import RecordingSession
+from tests.meetings.recordings.helpers import decide, published_text
 
 pytestmark = pytest.mark.django_db
 

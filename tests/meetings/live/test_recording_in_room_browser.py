@@ -5,9 +5,9 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from meetings import services_live
+from meetings.live import services as services_live
 from tests.meetings.live.asgi_server import start_asgi_server
-from tests.recording_helpers import admit, decide, make_meeting, make_user, published_text
+from tests.meetings.recordings.helpers import admit, decide, make_meeting, make_user, published_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +73,9 @@ def test_the_room_shows_the_recording_live_and_asks_again(new_page, server):
 
 
 def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, server):
-    from meetings.models import Meeting, Participant, RecordingSession
+    from meetings.live.models import Participant
+    from meetings.recordings.models import RecordingSession
+    from meetings.scheduling.models import Meeting
     from tests.meetings.live.conftest import PASSCODE
 
     host = make_user("host")

@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from websockets.asyncio.client import connect
 
-from meetings.models import Meeting, Participant
+from meetings.live.models import Participant
+from meetings.scheduling.models import Meeting
 from tests.meetings.live.asgi_server import start_asgi_server
 from tests.meetings.live.conftest import PASSCODE
 

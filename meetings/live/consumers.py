@@ -1,0 +1,167 @@
+"""The meeting's websocket: thin, as in venueless' live consumers.
+
+Each connection identifies its participant from the session (account or guest key), joins the
+channel-layer groups that participant may hear (see :mod:`meetings.live.broadcast`), forwards room
+events to the browser and turns the browser's actions into calls of
+:mod:`meetings.live.services`. Nothing about the meeting is kept here beyond which participant
+this connection belongs to; the database holds the state.
+"""
+
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from meetings.live import broadcast as live
+from meetings.live import selectors as selectors_live
+from meetings.live import services as services_live
+from meetings.live.models import Participant
+from meetings.scheduling.models import Meeting
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NOT_ALLOWED = 4403
+
+
+class MeetingConsumer(AsyncJsonWebsocketConsumer):
+    participant_pk: int | None = None
+    meeting_pk: int | None = None
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        found = await database_sync_to_async(self._identify)()
+        if found is None:
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        participant, snapshot = found
+        self.participant_pk, self.meeting_pk = participant.pk, participant.meeting_id
+        for group in self._groups_for(participant):
+            await self._join(group)
+        await self.accept()
+        await self.send_json({"event": "state", "payload": snapshot})
+        # checked once this browser hears the room, so that a warning or the end reaches it
+        await database_sync_to_async(self._check_time_limit)()
+
+    async def disconnect(self, code: int) -> None:
+        for group in list(self.groups_joined):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
+
+    # --- from the browser -----------------------------------------------------------------
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or not isinstance(content.get("action"), str):
+            await self._error("bad_request")
+            return
+        outcome = await database_sync_to_async(self._act)(content)
+        if outcome:
+            await self._error(outcome)
+
+    def _act(self, content: dict) -> str:
+        """Run one action in a worker thread; return an error code or ''."""
+        participant = (
+            Participant.objects.select_related("meeting", "meeting__host")
+            .filter(pk=self.participant_pk)
+            .first()
+        )
+        if participant is None:
+            return "not_allowed"
+        # every room action also checks the licence's time limit, so that it holds without a
+        # Celery worker as well
+        if services_live.enforce_time_limit(meeting=participant.meeting) == "ended":
+            return ""
+        action = content["action"]
+        target = content.get("participant")
+        try:
+            if action == "ping":
+                pass
+            elif action == "admit":
+                services_live.admit_participants(actor=participant, participant_pks=[target])
+            elif action == "admit_all":
+                services_live.admit_participants(actor=participant)
+            elif action == "decline":
+                services_live.decline_participant(actor=participant, participant_pk=target)
+            elif action == "remove":
+                services_live.remove_participant(actor=participant, participant_pk=target)
+            elif action in ("lock", "unlock"):
+                services_live.set_meeting_locked(actor=participant, locked=action == "lock")
+            elif action == "end":
+                services_live.end_meeting_by_host(actor=participant)
+            elif action == "chat":
+                services_live.send_chat_message(
+                    sender=participant,
+                    text=str(content.get("text", "")),
+                    recipient_pk=content.get("to"),
+                )
+            else:
+                return "bad_request"
+        except services_live.NotAllowed:
+            return "not_allowed"
+        except (services_live.InvalidAction, TypeError, ValueError):
+            return "bad_request"
+        return ""
+
+    # --- from the channel layer -----------------------------------------------------------
+    async def room_event(self, message: dict) -> None:
+        payload = dict(message.get("payload") or {})
+        participant_ids = payload.pop("participant_ids", None)
+        payload.pop("audience", None)
+        if participant_ids is not None and self.participant_pk not in participant_ids:
+            return
+        event = message["event"]
+        await self.send_json({"event": event, "payload": payload})
+        if participant_ids is not None and event == "admitted":
+            # from now on this browser hears the room, no longer the waiting room
+            await self._leave(live.waiting_group(self.meeting_pk))
+            await self._join(live.meeting_group(self.meeting_pk))
+        elif event == "ended" or (participant_ids is not None and event in ("removed", "declined")):
+            await self.close()
+
+    # --- helpers --------------------------------------------------------------------------
+    def _identify(self) -> tuple[Participant, dict] | None:
+        meeting_ref = self.scope["url_route"]["kwargs"]["meeting_id"]
+        meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_ref).first()
+        if meeting is None or meeting.status == Meeting.Status.ENDED:
+            return None
+        session = self.scope.get("session")
+        guest_key = session.get(selectors_live.guest_session_key(meeting)) if session else None
+        participant = selectors_live.participant_for(
+            meeting=meeting, user=self.scope.get("user"), guest_key=guest_key
+        )
+        if participant is None or not participant.holds_a_seat:
+            return None
+        snapshot: dict[str, Any] = {"state": participant.state, "locked": meeting.locked}
+        if participant.is_admitted:
+            snapshot["participants"] = selectors_live.roster(meeting.pk)
+            if participant.is_host:
+                snapshot["waiting"] = selectors_live.waiting_list(meeting.pk)
+        return participant, snapshot
+
+    def _check_time_limit(self) -> None:
+        meeting = Meeting.objects.select_related("host").filter(pk=self.meeting_pk).first()
+        if meeting is not None:
+            services_live.enforce_time_limit(meeting=meeting)
+
+    def _groups_for(self, participant: Participant) -> list[str]:
+        meeting_pk = participant.meeting_id
+        groups = [live.participant_group(meeting_pk, participant.pk)]
+        if participant.is_admitted:
+            groups.append(live.meeting_group(meeting_pk))
+            if participant.is_host:
+                groups.append(live.hosts_group(meeting_pk))
+        else:
+            groups.append(live.waiting_group(meeting_pk))
+        return groups
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    async def _leave(self, group: str) -> None:
+        if group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.groups_joined.remove(group)
+
+    async def _error(self, code: str) -> None:
+        await self.send_json({"event": "error", "payload": {"code": code}})

@@ -1,0 +1,251 @@
+"""Join flow, waiting page and live room (thin views over :mod:`meetings.live.services`)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from meetings.backends import get_backend
+from meetings.live import join_limits
+from meetings.live import selectors as selectors_live
+from meetings.live import services as services_live
+from meetings.live.forms import JoinForm, normalise_meeting_id
+from meetings.live.models import Participant
+from meetings.live.services import JoinRefused
+from meetings.recordings import gate as recording_gate
+from meetings.recordings.services import running_session
+from meetings.scheduling import passcodes
+from meetings.scheduling.models import Meeting
+
+# A token that never decrypts: a missing meeting costs the same passcode check as a real one.
+_NO_MEETING_TOKEN = "gAAAAA-no-meeting"  # noqa: S105
+
+
+def _refusal_texts() -> dict[str, tuple[str, str]]:
+    return {
+        JoinRefused.NOT_STARTED: (
+            _("The meeting has not started yet"),
+            _("The host has not opened this meeting yet. Please try again a little later."),
+        ),
+        JoinRefused.ENDED: (
+            _("The meeting has ended"),
+            _("This meeting is over. You cannot join it any more."),
+        ),
+        JoinRefused.LOGIN_REQUIRED: (
+            _("Please log in first"),
+            _(
+                "Only members of the institution who have logged in with their institutional "
+                "account may join this meeting."
+            ),
+        ),
+        JoinRefused.DOMAIN_NOT_ALLOWED: (
+            _("Your account may not join this meeting"),
+            _(
+                "The host allows only participants with e-mail addresses of certain domains, "
+                "and yours is not among them."
+            ),
+        ),
+        JoinRefused.LOCKED: (
+            _("The meeting is locked"),
+            _("The host has locked this meeting: nobody new may join at the moment."),
+        ),
+        JoinRefused.FULL: (
+            _("The meeting is full"),
+            _("The meeting has reached the number of participants its host's licence allows."),
+        ),
+        JoinRefused.REMOVED: (
+            _("You cannot rejoin this meeting"),
+            _("The host removed you from this meeting."),
+        ),
+        "rate_limited": (
+            _("Too many attempts"),
+            _(
+                "There were too many wrong attempts to join. For your security, please wait an "
+                "hour before trying again."
+            ),
+        ),
+    }
+
+
+def _refused(
+    request: HttpRequest, reason: str, *, status: int = 403, join_path: str = ""
+) -> HttpResponse:
+    title, text = _refusal_texts()[reason]
+    login_url = ""
+    if reason == JoinRefused.LOGIN_REQUIRED:
+        login_url = f"{reverse('account_login')}?next={join_path or reverse('meetings:join')}"
+    return render(
+        request,
+        "meetings/live/refused.html",
+        {"title": title, "text": text, "reason": reason, "login_url": login_url},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
+    """Ask for meeting ID (unless in the link), passcode and display name; run the checks."""
+    guest = not request.user.is_authenticated
+    fixed = normalise_meeting_id(meeting_id) if meeting_id is not None else None
+    if request.method == "POST":
+        data = request.POST.copy()
+        if fixed is not None:
+            data["meeting_id"] = fixed
+        form = JoinForm(data, guest=guest, fixed_meeting_id=fixed)
+        if form.is_valid():
+            ref = form.cleaned_data["meeting_id"]
+            if join_limits.is_blocked(request, meeting_ref=ref):
+                return _refused(request, "rate_limited", status=429)
+            meeting = Meeting.objects.select_related("host").filter(meeting_id=ref).first()
+            try:
+                if meeting is None:
+                    passcodes.passcode_matches(_NO_MEETING_TOKEN, form.cleaned_data["passcode"])
+                    raise JoinRefused(JoinRefused.WRONG_CREDENTIALS)
+                guest_key = request.session.get(selectors_live.guest_session_key(meeting))
+                result = services_live.join_meeting(
+                    meeting=meeting,
+                    user=request.user,
+                    passcode=form.cleaned_data["passcode"],
+                    display_name=form.cleaned_data["display_name"],
+                    guest_key=guest_key,
+                )
+            except JoinRefused as refusal:
+                if refusal.reason != JoinRefused.WRONG_CREDENTIALS:
+                    return _refused(request, refusal.reason, join_path=request.path)
+                # the same answer whether the meeting ID or the passcode was wrong
+                join_limits.count_failure(request, meeting_ref=ref)
+                form.add_error(None, _("The meeting ID or the passcode is not right."))
+            else:
+                if result.guest_key:
+                    request.session[selectors_live.guest_session_key(meeting)] = result.guest_key
+                return redirect("meetings:live_room", meeting_id=meeting.meeting_id)
+    else:
+        initial = {} if guest else {"display_name": request.user.shown_name}
+        form = JoinForm(initial=initial, guest=guest, fixed_meeting_id=fixed)
+    # the link names the meeting: its recording announcement is shown before anyone enters
+    linked = Meeting.objects.filter(meeting_id=fixed).first() if fixed else None
+    return render(
+        request,
+        "meetings/live/join.html",
+        {"form": form, "fixed_meeting_id": fixed, "guest": guest, "meeting": linked},
+    )
+
+
+def _participant_or_404(request: HttpRequest, meeting: Meeting) -> Participant:
+    participant = selectors_live.participant_for(
+        meeting=meeting,
+        user=request.user,
+        guest_key=request.session.get(selectors_live.guest_session_key(meeting)),
+    )
+    if participant is None:
+        raise Http404
+    return participant
+
+
+def _live_strings() -> dict[str, str]:
+    """Texts the room's script shows (the script itself holds none, for translation)."""
+    return {
+        "connected": _("Connected: updates arrive live."),
+        "reconnecting": _("Connection lost, reconnecting…"),
+        "declined": _("The host has declined your request to join."),
+        "removed": _("The host removed you from this meeting. You cannot rejoin it."),
+        "admit": _("Admit"),
+        "decline": _("Decline"),
+        "remove": _("Remove"),
+        "host": _("host"),
+        "you": _("you"),
+        "everyone": _("Everyone"),
+        "to": _("to"),
+        "private": _("private"),
+        "nobody_waiting": _("Nobody is waiting."),
+        "lock": _("Lock meeting"),
+        "unlock": _("Unlock meeting"),
+        "locked": _("Locked: nobody new may join."),
+        "unlocked": _("Open: participants may join."),
+        "confirm_end": _("End the meeting for everyone?"),
+        "time_warning": _("The meeting ends in {minutes} minutes (licence time limit)."),
+        "error_not_allowed": _("You may not do that."),
+        "error_bad_request": _("That did not work. Please check your input."),
+        "recording_on": _("Recording: this meeting is being recorded."),
+        "recording_off": _("Not recording."),
+        "held": _("Waiting for consent to the recording: {names}"),
+    }
+
+
+@never_cache
+@require_GET
+def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """The waiting page or the room, depending on where this participant stands."""
+    meeting = get_object_or_404(Meeting.objects.select_related("host"), meeting_id=meeting_id)
+    participant = _participant_or_404(request, meeting)
+    if services_live.enforce_time_limit(meeting=meeting) == "ended":
+        return redirect("meetings:live_ended")
+    context = {
+        "meeting": meeting,
+        "participant": participant,
+        "live_strings": _live_strings(),
+        "socket_path": f"/ws/meetings/{meeting.meeting_id}/",
+    }
+    if participant.is_removed:
+        return _refused(request, JoinRefused.REMOVED)
+    if participant.state in (Participant.State.DECLINED, Participant.State.LEFT):
+        return render(request, "meetings/live/outside.html", context)
+    session = running_session(meeting=meeting)
+    context["recording_running"] = session is not None
+    context["consent_url"] = recording_gate.consent_url(meeting=meeting)
+    if participant.is_waiting:
+        # while a recording runs, someone without consent waits until they consent
+        context["held_for_recording"] = (
+            session is not None
+            and not participant.is_host
+            and (
+                recording_gate.participants_without_consent(
+                    meeting=meeting, participants=[participant]
+                )
+                != []
+            )
+        )
+        return render(request, "meetings/live/waiting.html", context)
+    backend = get_backend()
+    context.update(
+        room=backend.create_room(meeting=meeting),
+        media_url=backend.join_url(meeting=meeting, participant=participant),
+        roster=selectors_live.roster(meeting.pk),
+        waiting=selectors_live.waiting_list(meeting.pk) if participant.is_host else [],
+        chat=selectors_live.visible_chat(participant=participant),
+        deadline=services_live.time_limit_deadline(meeting=meeting),
+    )
+    return render(request, "meetings/live/room.html", context)
+
+
+@login_required
+@require_POST
+def live_start(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """The host or a co-host opens the room (and so starts the meeting)."""
+    meeting = get_object_or_404(Meeting.objects.select_related("host"), meeting_id=meeting_id)
+    if not meeting.is_hosted_by(request.user):
+        raise Http404
+    try:
+        services_live.host_enters(meeting=meeting, user=request.user)
+    except JoinRefused as refusal:
+        return _refused(request, refusal.reason)
+    return redirect("meetings:live_room", meeting_id=meeting.meeting_id)
+
+
+@require_POST
+def live_leave(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """Leave the room or the waiting room."""
+    meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
+    participant = _participant_or_404(request, meeting)
+    services_live.leave_meeting(participant=participant)
+    return redirect("meetings:live_room", meeting_id=meeting.meeting_id)
+
+
+@require_GET
+def live_ended(request: HttpRequest) -> HttpResponse:
+    """Where browsers go when their meeting ends (no meeting ID: nothing to enumerate)."""
+    return render(request, "meetings/live/ended.html")

@@ -1,0 +1,1 @@
+"""Recordings: the consent gate, start and stop in the room, ingest, storage, viewers."""

@@ -1,0 +1,35 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from meetings.recordings.models import RecordingSession
+
+
+class RecordingUploadForm(forms.Form):
+    session = forms.ModelChoiceField(
+        label=_("Recording session"),
+        queryset=RecordingSession.objects.none(),
+        empty_label=None,
+        help_text=_("Only a session that was started with everyone's consent can be stored."),
+    )
+    file = forms.FileField(
+        label=_("Recording file"),
+        help_text=_("MP4 or WebM video; MP4, WebM, MP3, Ogg or WAV audio."),
+    )
+
+    def __init__(self, *args, meeting, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        field = self.fields["session"]
+        field.queryset = RecordingSession.objects.filter(meeting=meeting).order_by("-started_at")
+        field.label_from_instance = lambda session: session.started_at.strftime("%Y-%m-%d %H:%M")
+
+
+class RecordingViewerForm(forms.Form):
+    username = forms.CharField(label=_("User name of the viewer"), max_length=150)
+
+    def clean_username(self):  # noqa: ANN201
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("There is no active user with this user name."))
+        return user

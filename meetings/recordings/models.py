@@ -1,0 +1,155 @@
+"""Recordings as stored files, and the sessions during which a meeting was being recorded.
+
+A recording exists only for a session that was started with everyone's consent (the consent
+app decides through :mod:`meetings.recordings.gate`); the file lives on the institution's own
+``recordings`` storage and is never served publicly.
+"""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+
+def recordings_storage():  # noqa: ANN201 - a callable keeps the storage out of migrations
+    return storages["recordings"]
+
+
+def recording_upload_to(instance: "Recording", filename: str) -> str:
+    # a random name: the stored path reveals neither the meeting topic nor a person
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"{instance.meeting_id}/{now():%Y%m%d}-{instance.token}.{extension}"
+
+
+class RecordingSession(models.Model):
+    """One period in which a meeting was being recorded ("recording running").
+
+    At most one session per meeting runs at a time (``stopped_at`` empty).
+    """
+
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        related_name="recording_sessions",
+    )
+    started_at = models.DateTimeField(_("started at"), default=now)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Personal data. The host who started the recording."),
+    )
+
+    class Meta:
+        verbose_name = _("recording session")
+        verbose_name_plural = _("recording sessions")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting"],
+                condition=models.Q(stopped_at__isnull=True),
+                name="one_running_recording_per_meeting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None
+
+
+class Recording(models.Model):
+    """A stored recording file of one recording session.
+
+    Deletion: withdrawing a consent the recording rests on sets ``deletion_due_at`` (policy
+    row "deleted 7 days after a required consent is revoked"); once set it is never cleared by
+    the host. ``purging`` marks a deletion under way so that an interrupted one is resumed.
+    """
+
+    class State(models.TextChoices):
+        STORED = "stored", _("stored")
+        DELETION_SCHEDULED = "deletion_scheduled", _("deletion scheduled")
+
+    class Source(models.TextChoices):
+        WEB_UPLOAD = "web", _("upload by the host")
+        BACKEND = "backend", _("conferencing backend")
+
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        related_name="recordings",
+    )
+    session = models.ForeignKey(
+        RecordingSession,
+        verbose_name=_("recording session"),
+        on_delete=models.PROTECT,
+        related_name="recordings",
+    )
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(
+        _("file"),
+        storage=recordings_storage,
+        upload_to=recording_upload_to,
+        max_length=255,
+        help_text=_("Personal data. Voices and images of the participants."),
+    )
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256 checksum"), max_length=64)
+    content_type = models.CharField(_("content type"), max_length=64)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Personal data. Empty when a backend delivered the file."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=now, editable=False)
+    state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.STORED)
+    deletion_due_at = models.DateTimeField(_("deletion due at"), null=True, blank=True)
+    deletion_reason = models.CharField(_("reason for deletion"), max_length=200, blank=True)
+    purging = models.BooleanField(_("deletion under way"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("view_recording_file", "Can view and download this recording")]
+        indexes = [models.Index(fields=["deletion_due_at"], name="recording_deletion_due")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        if not self.token:
+            self.token = secrets.token_hex(16)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return f"/meetings/recordings/{self.pk}/"
+
+    def schedule_deletion(self, *, due_at: datetime.datetime, reason: str) -> bool:
+        """Set the deletion date unless an earlier one is already set; never postpone it.
+
+        Returns whether the date changed. Saving is the caller's job.
+        """
+        if self.deletion_due_at is not None and self.deletion_due_at <= due_at:
+            return False
+        self.deletion_due_at = due_at
+        self.deletion_reason = reason
+        self.state = self.State.DELETION_SCHEDULED
+        return True

@@ -1,0 +1,54 @@
+"""The retention category of recordings (policy table of DESIGN.md, row "recordings").
+
+Two default rules (``retention/migrations/0002_default_rules.py``):
+
+- "withdrawal of a required consent": a recording goes on the deletion date set when a consent
+  it rests on was withdrawn (``deletion_due_at``: the withdrawal plus
+  ``RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS``, 7 by default, announced to the host and not
+  changeable by them). The same query serves ``manage.py purge_withdrawn_recordings``.
+- "end of the need": otherwise a recording goes the rule's period after it was stored (the
+  need of a recording ends with its meeting), never later than the institution maximum.
+
+Recordings carry files: the engine marks a batch (nobody is offered the files any more),
+deletes the files outside any transaction, then the rows (``retention/README.md``).
+"""
+
+import datetime
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from meetings.recordings import services as recording_services
+from meetings.recordings.models import Recording
+from retention.models import RetentionRule
+from retention.registry import RetentionCategory, register
+
+
+@register
+class Recordings(RetentionCategory):
+    identifier = "recordings"  # matches the default rules in retention 0002
+    description = _("Recordings of meetings (files and their records)")
+    model = Recording
+    events = (RetentionRule.Event.CONSENT_WITHDRAWN, RetentionRule.Event.NEED_ENDED)
+    hold_model = "meetings.meeting"  # a hold on "meetings.meeting:42" keeps its recordings
+    hold_lookup = "meeting_id"
+    has_files = True
+    max_batch_size = 50  # file deletions take time: a batch stays within the heartbeat window
+
+    def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
+        if rule.counts_from == RetentionRule.Event.CONSENT_WITHDRAWN:
+            return recording_services.recordings_due_for_deletion(until=now)
+        cutoff = rule.cutoff(now)
+        if rule.maximum_days is not None:
+            cutoff = max(cutoff, now - datetime.timedelta(days=rule.maximum_days))
+        return Recording.objects.filter(created_at__lte=cutoff)
+
+    def mark_batch(self, ids: list[Any]) -> None:
+        recording_services.mark_recordings_for_deletion(ids)
+
+    def delete_files(self, ids: list[Any]) -> None:
+        recording_services.delete_recording_files(ids)
+
+    def delete_batch(self, ids: list[Any]) -> int:
+        return recording_services.delete_recording_rows(ids)

@@ -1,0 +1,275 @@
+"""Services for recordings: start and stop, ingest, viewers, deletion.
+
+Policy rows (DESIGN.md): "a recording is made only with the express consent of the
+participants concerned, announced in advance; its running is visible to all in real time",
+"recordings are stored only on the institution's own storage", "deleted 7 days after a
+required consent is revoked".
+"""
+
+import datetime
+import logging
+import secrets
+from typing import BinaryIO
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils.timezone import now
+from guardian.models import UserObjectPermission
+from guardian.shortcuts import assign_perm, remove_perm
+
+from meetings.live.broadcast import broadcast_to_meeting
+from meetings.live.models import Participant
+from meetings.recordings import gate as recording_gate
+from meetings.recordings.ingest import (
+    ALLOWED_CONTENT_TYPES,
+    HashingStream,
+    RecordingFileRejected,
+    check_declared_file,
+)
+from meetings.recordings.models import Recording, RecordingSession
+from meetings.scheduling.models import Meeting
+
+logger = logging.getLogger(__name__)
+
+
+class RecordingNotAllowed(Exception):
+    """Recording may not start; ``missing`` lists the participants without consent."""
+
+    def __init__(self, reason: str, missing: list[Participant] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.missing = missing or []
+
+
+# permissions ---------------------------------------------------------------------------------
+def user_may_view_recording(*, user: AbstractBaseUser, recording: Recording) -> bool:
+    """Host, co-hosts and the viewers the host named; nobody else (they get a 404)."""
+    if not user.is_authenticated:
+        return False
+    return recording.meeting.is_hosted_by(user) or user.has_perm(
+        "meetings.view_recording_file", recording
+    )
+
+
+# running state -------------------------------------------------------------------------------
+def running_session(*, meeting: Meeting) -> RecordingSession | None:
+    return RecordingSession.objects.filter(meeting=meeting, stopped_at__isnull=True).first()
+
+
+def admitted_participants(*, meeting: Meeting) -> list[Participant]:
+    """Admitted participants whose consent recording needs (not the host who records)."""
+    return list(
+        Participant.objects.filter(meeting=meeting, state=Participant.State.ADMITTED)
+        .exclude(user_id=meeting.host_id)
+        .order_by("display_name", "pk")
+    )
+
+
+def start_recording(*, meeting: Meeting, by: AbstractBaseUser) -> RecordingSession:
+    """Start recording only when every admitted participant has consented.
+
+    Raises :class:`RecordingNotAllowed` (with the participants who have not consented)
+    otherwise; nothing is changed then. Everyone in the room is told live.
+    """
+    with transaction.atomic():
+        # serialise starts of one meeting: two hosts clicking at once get one session
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if running_session(meeting=meeting) is not None:
+            raise RecordingNotAllowed("already_running")
+        if meeting.status == Meeting.Status.ENDED:
+            raise RecordingNotAllowed("meeting_ended")
+        participants = admitted_participants(meeting=meeting)
+        missing = recording_gate.participants_without_consent(
+            meeting=meeting, participants=participants
+        )
+        if missing is None:
+            raise RecordingNotAllowed("no_gate")
+        if missing:
+            raise RecordingNotAllowed("consent_missing", missing)
+        try:
+            with transaction.atomic():
+                session = RecordingSession.objects.create(meeting=meeting, started_by=by)
+        except IntegrityError as error:
+            raise RecordingNotAllowed("already_running") from error
+        recording_gate.record_consent_basis(session=session, participants=participants)
+        transaction.on_commit(
+            lambda: broadcast_to_meeting(
+                meeting.pk, "recording.started", started_at=session.started_at.isoformat()
+            )
+        )
+    logger.info("recording session %s started for meeting %s", session.pk, meeting.pk)
+    return session
+
+
+def stop_recording(*, meeting: Meeting, by: AbstractBaseUser | None = None) -> bool:
+    """Stop the running recording (if any) and tell the room; returns whether one ran."""
+    with transaction.atomic():
+        stopped = RecordingSession.objects.filter(meeting=meeting, stopped_at__isnull=True).update(
+            stopped_at=now()
+        )
+        if stopped:
+            transaction.on_commit(lambda: broadcast_to_meeting(meeting.pk, "recording.stopped"))
+    return bool(stopped)
+
+
+def may_admit_during_recording(participant: Participant) -> bool:
+    """May ``participant`` be admitted now? Call right before admitting.
+
+    While a recording runs, a participant without consent stays in the waiting room (policy:
+    recording only with the consent of those concerned). When admission is allowed during a
+    recording, the participant's consent joins the evidence the recording rests on.
+    """
+    meeting = participant.meeting
+    session = running_session(meeting=meeting)
+    if session is None or participant.user_id == meeting.host_id:
+        return True
+    missing = recording_gate.participants_without_consent(
+        meeting=meeting, participants=[participant]
+    )
+    if missing is None or missing:
+        return False
+    recording_gate.record_consent_basis(session=session, participants=[participant])
+    return True
+
+
+# ingest --------------------------------------------------------------------------------------
+def store_recording(
+    *,
+    session: RecordingSession,
+    stream: BinaryIO,
+    content_type: str,
+    declared_size: int | None,
+    source: str,
+    uploaded_by: AbstractBaseUser | None = None,
+) -> Recording:
+    """Stream a recording file onto the recordings storage, keeping its SHA-256 checksum.
+
+    Refuses (``RecordingFileRejected``) a type outside the allowed list, content whose magic
+    bytes do not match, and anything over ``RECORDING_MAX_UPLOAD_BYTES``; nothing is kept then.
+    """
+    content_type = check_declared_file(content_type=content_type, size=declared_size)
+    extension, _check = ALLOWED_CONTENT_TYPES[content_type]
+    wrapped = HashingStream(stream, content_type=content_type, name=f"recording.{extension}")
+    recording = Recording(
+        meeting_id=session.meeting_id,
+        session=session,
+        content_type=content_type,
+        source=source,
+        uploaded_by=uploaded_by if uploaded_by and uploaded_by.is_authenticated else None,
+        size=0,
+        sha256="",
+    )
+    recording.token = secrets.token_hex(16)  # the stored name is derived from it
+    try:
+        recording.file.save(wrapped.name, wrapped, save=False)
+    except RecordingFileRejected:
+        if recording.file.name:
+            recording.file.storage.delete(recording.file.name)
+        raise
+    except BaseException:
+        # a broken connection must not leave half a file behind
+        _delete_partial(recording)
+        raise
+    recording.size = wrapped.bytes_read
+    recording.sha256 = wrapped.digest.hexdigest()
+    try:
+        recording.save()
+    except BaseException:
+        recording.file.storage.delete(recording.file.name)
+        raise
+    logger.info(
+        "recording %s stored (%s bytes) for meeting %s",
+        recording.pk,
+        recording.size,
+        recording.meeting_id,
+    )
+    return recording
+
+
+def _delete_partial(recording: Recording) -> None:
+    name = recording.file.name
+    if name:
+        recording.file.storage.delete(name)
+
+
+# viewers -------------------------------------------------------------------------------------
+def grant_viewer(*, recording: Recording, viewer: AbstractBaseUser) -> None:
+    """Let ``viewer`` see and download the recording (the host names viewers)."""
+    assign_perm("meetings.view_recording_file", viewer, recording)
+
+
+def revoke_viewer(*, recording: Recording, viewer: AbstractBaseUser) -> None:
+    remove_perm("meetings.view_recording_file", viewer, recording)
+
+
+# deletion ------------------------------------------------------------------------------------
+def schedule_recording_deletion(
+    *, recording: Recording, due_at: datetime.datetime, reason: str
+) -> bool:
+    """Schedule the deletion (never postponing an earlier date); returns whether it changed."""
+    with transaction.atomic():
+        locked = Recording.objects.select_for_update().get(pk=recording.pk)
+        changed = locked.schedule_deletion(due_at=due_at, reason=reason)
+        if changed:
+            locked.save(update_fields=["deletion_due_at", "deletion_reason", "state"])
+    recording.refresh_from_db()
+    return changed
+
+
+def mark_recordings_for_deletion(pks: list[int]) -> None:
+    """Step 1 of a deletion: nobody is offered the files any more (lists and downloads hide
+    recordings under deletion)."""
+    Recording.objects.filter(pk__in=pks).update(purging=True)
+
+
+def delete_recording_files(pks: list[int]) -> None:
+    """Step 2: delete the files; a file already gone counts as deleted, a storage that cannot
+    be reached raises (and the rows stay for the next run)."""
+    for recording in Recording.objects.filter(pk__in=pks).only("pk", "file"):
+        if recording.file.name:
+            recording.file.storage.delete(recording.file.name)  # no error when already gone
+
+
+def delete_recording_rows(pks: list[int]) -> int:
+    """Step 3: the rows and the object permissions granted on them; returns how many rows."""
+    content_type = ContentType.objects.get_for_model(Recording)
+    with transaction.atomic():
+        # guardian links permissions generically: remove them so that no grant outlives it
+        UserObjectPermission.objects.filter(
+            content_type=content_type, object_pk__in=[str(pk) for pk in pks]
+        ).delete()
+        deleted, _per_model = Recording.objects.filter(pk__in=pks).delete()
+    return deleted
+
+
+def delete_recording(recording: Recording) -> None:
+    """Delete a recording for good: mark it, delete the file, its permissions and the row.
+
+    Idempotent: a rerun after a crash finishes the work; an already deleted one is a no-op.
+    """
+    mark_recordings_for_deletion([recording.pk])
+    delete_recording_files([recording.pk])
+    delete_recording_rows([recording.pk])
+    logger.info("recording %s deleted", recording.pk)
+
+
+def recordings_due_for_deletion(*, until: datetime.datetime) -> QuerySet:
+    """Recordings whose deletion date (set when a required consent was withdrawn: policy row
+    "deleted 7 days after a required consent is revoked") has passed at ``until``.
+
+    The one definition used by the retention category ``recordings`` (rule "withdrawal of a
+    required consent") and by ``manage.py purge_withdrawn_recordings``, so they never disagree.
+    """
+    return Recording.objects.filter(deletion_due_at__lte=until)
+
+
+def purge_withdrawn_recordings(*, until: datetime.datetime | None = None) -> int:
+    """Delete every recording whose deletion date has passed; returns how many."""
+    until = until or now()
+    deleted = 0
+    for recording in recordings_due_for_deletion(until=until).order_by("pk"):
+        delete_recording(recording)
+        deleted += 1
+    return deleted

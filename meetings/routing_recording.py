@@ -1,7 +1,0 @@
-from django.urls import path
-
-from meetings.consumers_recording import RecordingIndicatorConsumer
-
-websocket_urlpatterns = [
-    path("ws/recording/<int:meeting_pk>/", RecordingIndicatorConsumer.as_asgi()),
-]

@@ -1,0 +1,88 @@
+"""Scheduling's data category for the retention engine (invitations), and what every meeting
+artefact shares: a hold on the meeting keeps it, and "the end of the meeting" it counts from.
+The policy's rules are listed in docs/POLICY.md.
+
+Every category names the exact event its rules count from, and an item is expired when that
+event happened at or before ``rule.cutoff(now)`` (the engine's boundary). Legal holds name the
+meeting ("meetings.meeting:42"), which keeps every artefact of that meeting; item keys in the
+deletion log are "meetings.<model>:<pk>", never names, addresses, chat text or titles.
+
+"The end of the meeting" (:func:`meeting_end`) is when the meeting was ended. A meeting that
+nobody ended (a crash, an abandoned room, a meeting never held) counts as ended
+:data:`UNENDED_MEETING_GRACE` after its scheduled end, so that its artefacts do not stay for
+ever; the grace keeps a meeting that merely overruns its schedule from losing anything while
+it runs.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import Case, ExpressionWrapper, F, Max, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from meetings.scheduling.models import Invitation, Meeting
+from retention.models import RetentionRule
+from retention.registry import RetentionCategory, register
+
+#: A meeting that was never ended counts as ended this long after its scheduled end.
+UNENDED_MEETING_GRACE = datetime.timedelta(days=1)
+
+MEETING_HOLD = "meetings.meeting"
+
+
+def meeting_end(prefix: str = "meeting__") -> Coalesce:
+    """The end of the meeting reached through ``prefix``: ``ended_at`` when it was ended, else
+    its scheduled end plus :data:`UNENDED_MEETING_GRACE` (never ended: a crash during
+    ``end_meeting`` rolled it back, or nobody ended the room)."""
+    return Coalesce(
+        F(f"{prefix}ended_at"),
+        ExpressionWrapper(
+            F(f"{prefix}ends_at") + UNENDED_MEETING_GRACE,
+            output_field=models.DateTimeField(),
+        ),
+        output_field=models.DateTimeField(),
+    )
+
+
+class MeetingArtefact(RetentionCategory):
+    """An artefact of one meeting: a hold on the meeting keeps it."""
+
+    hold_model = MEETING_HOLD
+    hold_lookup = "meeting_id"
+
+
+@register
+class Invitations(MeetingArtefact):
+    """Invitations (the invitee's address), counted from the end of the meeting; an
+    invitation to a whole series from the end of the series' last occurrence."""
+
+    identifier = "invitations"
+    description = _("Invitations (invitees' addresses)")
+    model = Invitation
+    events = (RetentionRule.Event.MEETING_ENDED,)
+
+    def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
+        series_end = (
+            Meeting.objects.filter(series_id=OuterRef("meeting__series_id"))
+            .order_by()
+            .values("series_id")
+            .annotate(last_end=Max(meeting_end(prefix="")))
+            .values("last_end")
+        )
+        return (
+            self.queryset()
+            .alias(
+                needed_until=Case(
+                    When(
+                        Q(whole_series=True, meeting__series__isnull=False),
+                        then=Subquery(series_end, output_field=models.DateTimeField()),
+                    ),
+                    default=meeting_end(),
+                    output_field=models.DateTimeField(),
+                )
+            )
+            .filter(needed_until__lte=rule.cutoff(now))
+        )

@@ -1,0 +1,62 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from portal.identity.models import (
+    AffiliationRule,
+    AuditEvent,
+    Institution,
+    LicenceType,
+    Role,
+    User,
+)
+from portal.identity.sso.admin import assign_licence_action, revoke_licence_action
+from portal.identity.sso.admin import register as register_sso_admin
+from retention.admin import ReadOnlyAdmin
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (
+            _("Portal"),
+            {"fields": ("display_name", "role", "is_institution_member", "deletion_due_at")},
+        ),
+    )
+    list_display = ("username", "display_name", "role", "is_institution_member", "is_staff")
+    list_filter = ("role", "is_institution_member", "is_staff", "is_active")
+    actions = [assign_licence_action, revoke_licence_action]
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+
+
+@admin.register(LicenceType)
+class LicenceTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "max_participants", "time_limit_minutes")
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "licence_type", "may_host")
+
+
+@admin.register(AffiliationRule)
+class AffiliationRuleAdmin(admin.ModelAdmin):
+    list_display = ("position", "affiliation", "role")
+    list_editable = ("affiliation", "role")
+    ordering = ("position",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    # The audit trail is evidence: nobody edits or deletes it through the admin.
+    list_display = ("created_at", "action", "actor", "target_type", "target_id")
+    list_filter = ("action", "target_type")
+    date_hierarchy = "created_at"
+
+
+register_sso_admin(admin.site)  # identity providers, licence assignments, pools with shortfall

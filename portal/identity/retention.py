@@ -1,0 +1,89 @@
+"""The portal's data categories for the retention engine (registered in ``PortalConfig.ready``).
+
+Stale accounts (policy table: "the account is deleted when no longer needed, at the latest when
+the person leaves"):
+
+- "left": deprovisioning (``portal.identity.services.deprovision_user``: the IdP no longer asserts
+  membership, or the nightly ``deprovision_stale_accounts``) sets ``User.deletion_due_at``
+  (``ACCOUNT_DELETION_GRACE_DAYS`` after leaving); the rule's period counts from that date, so
+  with the default of 0 days an account goes once its deletion date has passed. A login as a
+  member again clears the date.
+- "inactive": the last login (else the joining) is longer ago than the rule's period.
+
+Superusers are never touched: the break-glass admins must not purge themselves away.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from retention.models import RetentionRule
+from retention.registry import EqualsAny, RetentionCategory, register
+
+ANONYMISED_PREFIX = "anonymised-"
+ANONYMISED_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "display_name",
+    "is_active",
+    "is_staff",
+    "password",
+]
+
+
+@register
+class StaleAccounts(RetentionCategory):
+    identifier = "stale_accounts"
+    description = _("Accounts of people who left or stayed inactive")
+    events = (RetentionRule.Event.ACCOUNT_LEFT, RetentionRule.Event.ACCOUNT_INACTIVE)
+    actions = (RetentionRule.Action.ANONYMISE, RetentionRule.Action.DELETE)
+
+    @property
+    def model(self) -> type[models.Model]:  # type: ignore[override]
+        return get_user_model()
+
+    def queryset(self) -> models.QuerySet:
+        return get_user_model()._base_manager.all()
+
+    def expired(self, rule: RetentionRule, now: datetime) -> models.QuerySet:
+        """Non-superusers whose event is at or before the cutoff: for "left" the deletion date
+        set by deprovisioning, for "inactive" the last sign of life (last login, else
+        joining). Anonymised accounts are done."""
+        users = (
+            self.queryset()
+            .filter(is_superuser=False)
+            .exclude(username__startswith=ANONYMISED_PREFIX)
+        )
+        if rule.counts_from == RetentionRule.Event.ACCOUNT_LEFT:
+            return users.filter(deletion_due_at__lte=rule.cutoff(now))
+        return users.alias(last_seen=Coalesce("last_login", "date_joined")).filter(
+            last_seen__lte=rule.cutoff(now)
+        )
+
+    def anonymise_batch(self, ids: list[int]) -> int:
+        """Overwrite every personal field; the row stays so that what points at it (audit
+        events, meetings hosted) keeps its integrity without naming the person. A fixed
+        number of queries per batch (one ``UPDATE`` for all its accounts), none per account."""
+        from allauth.account.models import EmailAddress
+        from allauth.socialaccount.models import SocialAccount
+
+        users = self.queryset().filter(EqualsAny(models.F("pk"), ids))
+        SocialAccount.objects.filter(user__in=users).delete()
+        EmailAddress.objects.filter(user__in=users).delete()
+        accounts = list(users.only("pk"))
+        for user in accounts:
+            user.username = f"{ANONYMISED_PREFIX}{user.pk}"
+            user.first_name = ""
+            user.last_name = ""
+            user.email = ""
+            user.display_name = ""
+            user.is_active = False
+            user.is_staff = False
+            user.set_unusable_password()
+        self.queryset().model._base_manager.bulk_update(accounts, ANONYMISED_FIELDS)
+        return len(accounts)

@@ -1,0 +1,157 @@
+"""allauth adapters: the portal's rules plugged into allauth's login flows.
+
+- SSO: the IdP's users may always sign up (members never sign up locally); a replayed
+  assertion and a person under 16 are refused in ``pre_social_login``, before any row exists;
+  SAML errors get the portal's clear error page.
+- Local login: only break-glass admins and, when enabled, external guests; an address of
+  the institution's domains can neither sign up nor log in locally.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.identity.models import Institution, User
+from portal.identity.sso import idp as idp_settings
+from portal.identity.sso import replay
+from portal.identity.sso.receivers import released_attributes
+
+logger = logging.getLogger(__name__)
+
+MINIMUM_AGE = 16  # policy: "minimum age 16"
+
+
+def render_sso_error(request: HttpRequest, reason: str, status: int = 400) -> HttpResponse:
+    """The clear error page of a refused SSO login (nothing was created)."""
+    messages = {
+        "replay": _("This login response has already been used. Please log in again."),
+        "state": _(
+            "This login response does not belong to a login started here, or it has "
+            "already been used. Please log in again."
+        ),
+        "invalid": _(
+            "The identity provider's answer could not be verified (wrong signature, wrong "
+            "recipient or expired). Nothing was changed. Please log in again."
+        ),
+    }
+    logger.warning("SSO login refused: %s", reason)
+    return render(
+        request,
+        "portal/sso/error.html",
+        {"message": messages.get(reason, messages["invalid"]), "reason": reason},
+        status=status,
+    )
+
+
+def is_institution_address(value: str) -> bool:
+    domain = value.rpartition("@")[2].strip().lower() if "@" in value else ""
+    return bool(domain) and domain in {d.lower() for d in Institution.current().mail_domains}
+
+
+def may_log_in_locally(user: User) -> bool:
+    """Break-glass admins always; external guests when enabled; never institution members."""
+    if user.is_superuser:
+        return True
+    if not settings.LOCAL_GUEST_ACCOUNTS:
+        return False
+    if user.is_institution_member or user.socialaccount_set.exists():
+        return False
+    return not (is_institution_address(user.email) or is_institution_address(user.username))
+
+
+class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:  # noqa: ANN001
+        # Accounts of the IdP's users are created at their first SSO login; local sign-up
+        # is governed by the account adapter.
+        return True
+
+    def populate_user(self, request: HttpRequest, sociallogin, data: dict) -> User:  # noqa: ANN001
+        # The stable identifier (eduPersonPrincipalName or a persistent NameID) is the
+        # username: unique, so simultaneous first logins never race for a generated name.
+        user = super().populate_user(request, sociallogin, data)
+        user.username = sociallogin.account.uid[: User._meta.get_field("username").max_length]
+        return user
+
+    def pre_social_login(self, request: HttpRequest, sociallogin) -> None:  # noqa: ANN001
+        provider = sociallogin.provider
+        if provider.id != "saml":
+            return
+        facts = getattr(request, "portal_saml_assertion", None)
+        if facts is None or not replay.remember(facts, idp=provider.app.client_id):
+            raise ImmediateHttpResponse(render_sso_error(request, "replay"))
+        attributes = released_attributes(sociallogin.account)
+        birth = idp_settings.date_of_birth_from(attributes, idp_settings.mapping_for(provider.app))
+        if birth is not None and idp_settings.age_on(birth, timezone.localdate()) < MINIMUM_AGE:
+            logger.info("SSO login refused: below the minimum age")
+            raise ImmediateHttpResponse(
+                render(
+                    request,
+                    "portal/sso/too_young.html",
+                    {"minimum_age": MINIMUM_AGE},
+                    status=403,
+                )
+            )
+
+    def on_authentication_error(
+        self,
+        request: HttpRequest,
+        provider,  # noqa: ANN001
+        error=None,  # noqa: ANN001
+        exception=None,  # noqa: ANN001
+        extra_context=None,  # noqa: ANN001
+    ) -> None:
+        errors = (extra_context or {}).get("saml_errors") or [str(error)]
+        logger.warning("SSO authentication error: %s", ", ".join(map(str, errors)))
+        raise ImmediateHttpResponse(render_sso_error(request, "invalid"))
+
+
+class PortalAccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return settings.LOCAL_GUEST_ACCOUNTS and settings.ACCOUNT_ALLOW_SIGNUPS
+
+    def clean_email(self, email: str) -> str:
+        email = super().clean_email(email)
+        if is_institution_address(email):
+            raise forms.ValidationError(
+                _("Members of the institution log in with single sign-on, not with a password.")
+            )
+        return email
+
+    def pre_login(self, request: HttpRequest, user: User, **kwargs) -> HttpResponse | None:  # noqa: ANN003
+        signal_kwargs = kwargs.get("signal_kwargs") or {}
+        if "sociallogin" not in signal_kwargs and not may_log_in_locally(user):
+            # The login form refuses these already; this guards every other local path.
+            return render(request, "portal/sso/local_refused.html", status=403)
+        return super().pre_login(request, user, **kwargs)
+
+    def get_logout_redirect_url(self, request: HttpRequest) -> str:
+        """After an SSO login, end the IdP's session too (SAML single logout) if it can."""
+        from allauth.socialaccount.models import SocialApp
+        from allauth.socialaccount.providers.saml.utils import build_auth
+
+        from portal.identity.sso.receivers import SAML_SESSION_KEY
+
+        default = super().get_logout_redirect_url(request)
+        saml = request.session.get(SAML_SESSION_KEY) if hasattr(request, "session") else None
+        if not saml:
+            return default
+        app = SocialApp.objects.filter(provider="saml", client_id=saml.get("slug")).first()
+        if app is None or not (app.settings or {}).get("idp", {}).get("slo_url"):
+            return default
+        auth = build_auth(request, app.get_provider(request))
+        return auth.logout(
+            return_to=request.build_absolute_uri(default),
+            name_id=saml.get("name_id") or None,
+            session_index=saml.get("session_index") or None,
+            name_id_format=saml.get("name_id_format") or None,
+        )

@@ -1,0 +1,99 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.timezone import now
+
+from meetings.scheduling import services
+from meetings.scheduling.models import Meeting
+from tests.meetings.conftest import details
+
+pytestmark = pytest.mark.django_db
+
+
+def make_meetings(host, count: int, *, past: bool = False) -> None:
+    base = now() + (datetime.timedelta(days=-30) if past else datetime.timedelta(days=1))
+    rows = []
+    for index in range(count):
+        meeting = Meeting(
+            host=host,
+            topic=f"Meeting {index}",
+            start=base + datetime.timedelta(hours=index),
+            duration_minutes=30,
+            meeting_id=f"{10_000_000_000 + index + (5000 if past else 0)}",
+            passcode_encrypted="x",
+        )
+        meeting.ends_at = meeting.end
+        rows.append(meeting)
+    Meeting.objects.bulk_create(rows)
+
+
+def test_it_lists_upcoming_and_past_meetings(host_client, host):
+    make_meetings(host, 2)
+    make_meetings(host, 1, past=True)
+    body = host_client.get("/meetings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    upcoming, past = body.split('id="past-heading"')
+    assert "Meeting 0" in upcoming and "Meeting 1" in upcoming
+    assert past.count("Meeting 0") == 1
+
+
+def test_it_shows_meetings_the_user_co_hosts(client, host, member):
+    services.schedule_meeting(host=host, details=details(topic="Shared"), co_hosts=[member])
+    client.force_login(member)
+    body = client.get("/meetings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Shared" in body
+    assert "co-host" in body
+
+
+def test_it_shows_no_other_users_meetings(client, host, member):
+    services.schedule_meeting(host=host, details=details(topic="Private"))
+    client.force_login(member)
+    assert "Private" not in client.get("/meetings/").content.decode()
+
+
+def test_it_paginates(host_client, host):
+    make_meetings(host, 45)
+    page = host_client.get("/meetings/?upcoming=3", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Meeting 44" in page
+    assert "Meeting 0<" not in page
+    assert "Page 3 of 3" in page
+
+
+def count_queries(client) -> int:
+    client.get("/meetings/")  # warm the per-process caches (the IdPs' CSP sources)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/meetings/").status_code == 200
+    return len(queries)
+
+
+def test_the_query_count_does_not_grow_with_the_number_of_meetings(
+    host_client, host, member, django_assert_num_queries
+):
+    make_meetings(host, 3)
+    make_meetings(host, 3, past=True)
+    services.schedule_meeting(host=host, details=details(), co_hosts=[member])
+    small = count_queries(host_client)
+    make_meetings(host, 0)
+    Meeting.objects.bulk_create(
+        Meeting(
+            host=host,
+            topic="More",
+            start=now() + datetime.timedelta(days=2, minutes=i),
+            ends_at=now() + datetime.timedelta(days=2, minutes=i + 30),
+            duration_minutes=30,
+            meeting_id=f"{20_000_000_000 + i}",
+            passcode_encrypted="x",
+            series=None,
+        )
+        for i in range(300)
+    )
+    with django_assert_num_queries(small):
+        host_client.get("/meetings/")
+    with django_assert_num_queries(small):
+        host_client.get("/meetings/?upcoming=5&past=1")
+
+
+def test_anonymous_visitors_are_sent_to_login(client, db):
+    response = client.get("/meetings/")
+    assert response.status_code == 302
