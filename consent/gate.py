@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from consent.models import RecordingConsentBasis
 from consent.selectors import consent_of_participants, current_consent_text
@@ -38,7 +39,10 @@ class ConsentRecordingGate:
         )
 
     def consent_url(self, *, meeting: Meeting) -> str:
-        return reverse("consent:meeting", kwargs={"meeting_id": meeting.meeting_id})
+        """The consent page as linked from the live room: ``via=meeting`` records that the
+        decision was made from inside the meeting (the room need not know the parameter)."""
+        url = reverse("consent:meeting", kwargs={"meeting_id": meeting.meeting_id})
+        return f"{url}?{urlencode({'via': 'meeting'})}"
 
     def announcement(self, *, meeting: Meeting, absolute: bool = False) -> str:
         """The announcement block (``consent/includes/recording_announcement.html``), or its

@@ -12,6 +12,7 @@ import hmac
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.timezone import now
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -67,7 +68,7 @@ class ConsentText(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return f"/consent/text/{self.version}/"
+        return reverse("consent:text", kwargs={"version": self.version})
 
     def clean(self) -> None:
         if self.scope == Scope.PUBLICATION and not self.audience.strip():

@@ -1,11 +1,16 @@
 """The interface every conferencing backend implements."""
 
+from __future__ import annotations
+
 import abc
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from meetings.live.models import Participant
 from meetings.scheduling.models import Meeting
+
+if TYPE_CHECKING:  # a backend is handed participants; it never queries the live room
+    from meetings.live.models import Participant
 
 
 class RecordingNotSupported(Exception):

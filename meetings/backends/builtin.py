@@ -5,14 +5,20 @@ of its own (the room name derives from the meeting ID), so any number of server 
 agree on it.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from meetings.backends.base import (
     ConferencingBackend,
     RecordingInfo,
     RecordingNotSupported,
     RoomInfo,
 )
-from meetings.live.models import Participant
 from meetings.scheduling.models import Meeting
+
+if TYPE_CHECKING:  # a backend is handed participants; it never queries the live room
+    from meetings.live.models import Participant
 
 
 class BuiltinBackend(ConferencingBackend):

@@ -18,11 +18,10 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from meetings.backends import get_backend
+from meetings.live import admission
 from meetings.live import broadcast as live
 from meetings.live import selectors as selectors_live
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport, Participant
-from meetings.recordings import gate as recording_gate
-from meetings.recordings.services import may_admit_during_recording, running_session
 from meetings.scheduling.models import Meeting
 from portal.identity.selectors import licence_type_for
 
@@ -189,13 +188,7 @@ def join_meeting(
         newly_admitted = False
         if not participant.is_admitted:
             participant.requested_at = now()
-            if hosting or (
-                not meeting.waiting_room
-                and (
-                    running_session(meeting=meeting) is None
-                    or may_admit_during_recording(participant)
-                )
-            ):
+            if hosting or (not meeting.waiting_room and admission.may_admit(participant)):
                 participant.state = Participant.State.ADMITTED
                 participant.admitted_at = participant.admitted_at or now()
                 newly_admitted = True
@@ -287,10 +280,9 @@ def admit_participants(*, actor: Participant, participant_pks: list[int] | None 
         if not ids:
             return 0
         admitted = list(Participant.objects.filter(pk__in=ids).select_related("user"))
-        if running_session(meeting=meeting) is not None:
-            admitted, held = _split_by_recording_consent(meeting, admitted)
-            if held:
-                _announce_held(meeting, held)
+        admitted, held = admission.split(meeting=meeting, participants=admitted)
+        if held:
+            _announce_held(meeting, held)
             ids = [p.pk for p in admitted]
             if not ids:
                 return 0
@@ -304,34 +296,15 @@ def admit_participants(*, actor: Participant, participant_pks: list[int] | None 
     return len(ids)
 
 
-def _split_by_recording_consent(
-    meeting: Meeting, participants: list[Participant]
-) -> tuple[list[Participant], list[Participant]]:
-    """While a recording runs, only participants who consented may enter; the others stay in
-    the waiting room (policy row: "a recording is made only with the express consent of the
-    participants concerned")."""
-    admitted, held = [], []
-    for participant in participants:
-        participant.meeting = meeting
-        (admitted if may_admit_during_recording(participant) else held).append(participant)
-    return admitted, held
-
-
 def _announce_held(meeting: Meeting, held: list[Participant]) -> None:
-    """Tell the held participants why they wait (with the consent page) and the hosts who."""
-    _on_commit_broadcast(
-        meeting.pk,
-        "recording.held",
-        participant_ids=[p.pk for p in held],
-        consent_url=recording_gate.consent_url(meeting=meeting),
-    )
+    """Tell the hosts who was held back by an admission rule (the rule tells the held why)."""
     _on_commit_broadcast(
         meeting.pk,
         "admission_held",
         audience=live.AUDIENCE_HOSTS,
         held=[{"id": p.pk, "name": p.display_name} for p in held],
     )
-    logger.info("admission held while recording meeting=%s count=%d", meeting.pk, len(held))
+    logger.info("admission held meeting=%s count=%d", meeting.pk, len(held))
 
 
 def decline_participant(*, actor: Participant, participant_pk: object) -> bool:

@@ -9,14 +9,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings.backends import get_backend
-from meetings.live import join_limits
+from meetings.live import admission, join_limits
 from meetings.live import selectors as selectors_live
 from meetings.live import services as services_live
 from meetings.live.forms import JoinForm, normalise_meeting_id
 from meetings.live.models import Participant
 from meetings.live.services import JoinRefused
-from meetings.recordings import gate as recording_gate
-from meetings.recordings.services import running_session
 from meetings.scheduling import passcodes
 from meetings.scheduling.models import Meeting
 
@@ -194,21 +192,8 @@ def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
         return _refused(request, JoinRefused.REMOVED)
     if participant.state in (Participant.State.DECLINED, Participant.State.LEFT):
         return render(request, "meetings/live/outside.html", context)
-    session = running_session(meeting=meeting)
-    context["recording_running"] = session is not None
-    context["consent_url"] = recording_gate.consent_url(meeting=meeting)
+    context.update(admission.room_context(meeting=meeting, participant=participant))
     if participant.is_waiting:
-        # while a recording runs, someone without consent waits until they consent
-        context["held_for_recording"] = (
-            session is not None
-            and not participant.is_host
-            and (
-                recording_gate.participants_without_consent(
-                    meeting=meeting, participants=[participant]
-                )
-                != []
-            )
-        )
         return render(request, "meetings/live/waiting.html", context)
     backend = get_backend()
     context.update(

@@ -19,15 +19,9 @@ from meetings.polls import selectors, services
 from meetings.polls.forms import PollForm, QuestionForm
 from meetings.polls.models import Poll, Question
 from meetings.scheduling.models import Meeting
+from meetings.scheduling.selectors import meeting_hosted_by
 
 MAX_VOTE_FIELDS = 200
-
-
-def _hosted_meeting(request: HttpRequest, meeting_id: str) -> Meeting:
-    meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
-    if not meeting.is_hosted_by(request.user):
-        raise Http404
-    return meeting
 
 
 def _room_access(request: HttpRequest, meeting_id: str) -> tuple[Meeting, Participant | None]:
@@ -46,7 +40,7 @@ def _room_access(request: HttpRequest, meeting_id: str) -> tuple[Meeting, Partic
 
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, meeting_id: str) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_id)
+    meeting = meeting_hosted_by(request.user, meeting_id)
     form = PollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -67,7 +61,7 @@ def manage(request: HttpRequest, meeting_id: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_id)
+    meeting = meeting_hosted_by(request.user, meeting_id)
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -103,7 +97,7 @@ def edit(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
 def delete_question(
     request: HttpRequest, meeting_id: str, poll_pk: int, question_pk: int
 ) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_id)
+    meeting = meeting_hosted_by(request.user, meeting_id)
     question = get_object_or_404(Question, pk=question_pk, poll__pk=poll_pk, poll__meeting=meeting)
     try:
         services.delete_question(question=question)
@@ -116,7 +110,7 @@ def delete_question(
 
 @require_POST
 def launch(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_id)
+    meeting = meeting_hosted_by(request.user, meeting_id)
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     try:
         services.launch_poll(poll=poll)
@@ -129,7 +123,7 @@ def launch(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
 
 @require_POST
 def close(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_id)
+    meeting = meeting_hosted_by(request.user, meeting_id)
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     try:
         services.close_poll(poll=poll)
@@ -155,7 +149,7 @@ def _after_host_action(
 @require_GET
 def console(request: HttpRequest, meeting_id: str) -> HttpResponse:
     """The host's poll controls in the room, reloaded when a poll event arrives."""
-    return _console(request, _hosted_meeting(request, meeting_id))
+    return _console(request, meeting_hosted_by(request.user, meeting_id))
 
 
 def _console(request: HttpRequest, meeting: Meeting, *, error: str = "") -> HttpResponse:
@@ -171,7 +165,7 @@ def _console(request: HttpRequest, meeting: Meeting, *, error: str = "") -> Http
 def export(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
     """Results as CSV: totals (and free-text answers above the minimum count); names only in
     a named poll."""
-    meeting = _hosted_meeting(request, meeting_id)
+    meeting = meeting_hosted_by(request.user, meeting_id)
     poll = get_object_or_404(Poll, pk=poll_pk, meeting=meeting)
     if not poll.results_visible:
         raise Http404

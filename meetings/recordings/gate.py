@@ -89,3 +89,10 @@ def announcement(*, meeting: Meeting, absolute: bool = False) -> str:
         if render is not None:
             parts.append(render(meeting=meeting, absolute=absolute))
     return "".join(parts)
+
+
+def calendar_announcement(meeting: Meeting) -> str:
+    """The announcement of a planned recording in calendar files ("" when none is planned)."""
+    if not meeting.recording_announced:
+        return ""
+    return announcement(meeting=meeting, absolute=True)

@@ -36,15 +36,9 @@ from meetings.recordings.services import (
     user_may_view_recording,
 )
 from meetings.scheduling.models import Meeting
+from meetings.scheduling.selectors import meeting_hosted_by
 
 logger = logging.getLogger(__name__)
-
-
-def _hosted_meeting(request: HttpRequest, meeting_id: str) -> Meeting:
-    meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
-    if not meeting.is_hosted_by(request.user):
-        raise Http404
-    return meeting
 
 
 def _visible_recording(request: HttpRequest, pk: int) -> Recording:
@@ -72,20 +66,15 @@ def _console_context(meeting: Meeting) -> dict:
 @require_GET
 @never_cache
 def recording_console(request: HttpRequest, meeting_id: str) -> HttpResponse:
-    """The host console's recording fragment (also a page of its own without htmx)."""
-    meeting = _hosted_meeting(request, meeting_id)
-    template = (
-        "meetings/recordings/console.html"
-        if request.htmx
-        else "meetings/recordings/console_page.html"
-    )
-    return render(request, template, _console_context(meeting))
+    """The host's recording console, linked from the room."""
+    meeting = meeting_hosted_by(request.user, meeting_id)
+    return render(request, "meetings/recordings/console_page.html", _console_context(meeting))
 
 
 @login_required
 @require_POST
 def start_recording_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_id)
+    meeting = meeting_hosted_by(request.user, meeting_id)
     try:
         start_recording(meeting=meeting, by=request.user)
     except RecordingNotAllowed as refusal:
@@ -110,7 +99,7 @@ def start_recording_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def stop_recording_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
-    meeting = _hosted_meeting(request, meeting_id)
+    meeting = meeting_hosted_by(request.user, meeting_id)
     if stop_recording(meeting=meeting, by=request.user):
         messages.success(request, _("Recording stopped."))
     else:
@@ -122,7 +111,7 @@ def stop_recording_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
 @require_POST
 def ask_again_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
     """Ask every admitted participant without consent once more (a prompt in their room)."""
-    meeting = _hosted_meeting(request, meeting_id)
+    meeting = meeting_hosted_by(request.user, meeting_id)
     context = _console_context(meeting)
     ids = [p.pk for p in context["missing"]]
     if ids:
@@ -169,7 +158,7 @@ def user_may_follow_meeting(request: HttpRequest, meeting: Meeting) -> bool:
 @require_http_methods(["GET", "POST"])
 def meeting_recordings(request: HttpRequest, meeting_id: str) -> HttpResponse:
     """The host's list of a meeting's recordings, with the upload form."""
-    meeting = _hosted_meeting(request, meeting_id)
+    meeting = meeting_hosted_by(request.user, meeting_id)
     form = RecordingUploadForm(meeting=meeting)
     if request.method == "POST":
         form = RecordingUploadForm(request.POST, request.FILES, meeting=meeting)

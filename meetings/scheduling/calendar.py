@@ -7,6 +7,7 @@ has its own meeting ID and join link, and may have been moved.
 """
 
 import datetime
+from collections.abc import Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -14,8 +15,18 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from meetings.recordings import gate as recording_gate
 from meetings.scheduling.models import Meeting, MeetingSeries
+
+#: Texts that other features add to a meeting's calendar entry (e.g. the announcement of a
+#: planned recording), registered from ``MeetingsConfig.ready()`` so that scheduling, the base
+#: of every feature, imports none of them (docs/ARCHITECTURE.md).
+_description_parts: list[Callable[[Meeting], str]] = []
+
+
+def register_description_part(part: Callable[[Meeting], str]) -> None:
+    """Add a text to every calendar entry: ``part(meeting)`` returns it ("" for none)."""
+    if part not in _description_parts:
+        _description_parts.append(part)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -45,8 +56,10 @@ def _description(meeting: Meeting) -> str:
     ]
     if meeting.description:
         lines += ["", meeting.description]
-    if meeting.recording_announced:
-        lines += ["", recording_gate.announcement(meeting=meeting, absolute=True).strip()]
+    for part in _description_parts:
+        text = part(meeting).strip()
+        if text:
+            lines += ["", text]
     return "\n".join(lines)
 
 

@@ -78,3 +78,12 @@ def my_meetings(user: User, *, upcoming_page: str | int = 1, past_page: str | in
 
 def _page(queryset: QuerySet, number: str | int) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(number)
+
+
+def meeting_hosted_by(user: object, meeting_id: str) -> Meeting:
+    """The meeting if ``user`` may run it in the room (host, co-host or alternative host, see
+    :meth:`Meeting.is_hosted_by`); 404 for everyone else, as if it did not exist."""
+    meeting = Meeting.objects.filter(meeting_id=meeting_id).first()
+    if meeting is None or not meeting.is_hosted_by(user):
+        raise Http404
+    return meeting

@@ -1,6 +1,6 @@
 """Read-side queries of the portal app that other apps share."""
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
 from portal.identity.models import LicenceAssignment, LicencePool, LicenceType, User
 
@@ -32,12 +32,12 @@ def licence_type_for(user: User) -> LicenceType | None:
     )
 
 
-def pool_utilisation() -> list[dict]:
-    """Per pool: quota, seats used, free seats and the shortfall, as aggregates only.
-
-    Policy: reports are aggregates only; there are no per-person usage statistics.
-    """
-    pools = LicencePool.objects.select_related("licence_type").annotate(
+def pools_with_use(pools: QuerySet[LicencePool] | None = None) -> QuerySet[LicencePool]:
+    """Pools annotated with ``used`` (seats taken in the quota) and ``shortfall`` (people whose
+    role asks for the pool's licence type but who got another because it was full), in one
+    query; shared by the licence report and the pools' admin list."""
+    pools = LicencePool.objects.all() if pools is None else pools
+    return pools.select_related("licence_type").annotate(
         used=Count(
             "licence_type__assignments",
             filter=Q(licence_type__assignments__in_pool=True),
@@ -49,6 +49,14 @@ def pool_utilisation() -> list[dict]:
             distinct=True,
         ),
     )
+
+
+def pool_utilisation() -> list[dict]:
+    """Per pool: quota, seats used, free seats and the shortfall, as aggregates only.
+
+    Policy: reports are aggregates only; there are no per-person usage statistics.
+    """
+    pools = pools_with_use()
     rows = []
     for pool in pools.order_by("licence_type__name"):
         rows.append(

@@ -8,14 +8,14 @@ from __future__ import annotations
 from allauth.socialaccount.models import SocialApp
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.identity import services
+from portal.identity import selectors, services
 from portal.identity.models import LicenceAssignment, LicencePool, LicenceType, TermsVersion
 from portal.identity.sso.idp import (
     DEFAULT_ATTRIBUTE_MAPPING,
@@ -239,23 +239,7 @@ class LicencePoolAdmin(admin.ModelAdmin):
     list_display = ("licence_type", "quota", "seats_used", "seats_free", "shortfall")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("licence_type")
-            .annotate(
-                used=Count(
-                    "licence_type__assignments",
-                    filter=Q(licence_type__assignments__in_pool=True),
-                    distinct=True,
-                ),
-                short=Count(
-                    "licence_type__wanted_assignments",
-                    filter=Q(licence_type__wanted_assignments__in_pool=False),
-                    distinct=True,
-                ),
-            )
-        )
+        return selectors.pools_with_use(super().get_queryset(request))
 
     @admin.display(description=_("seats used"))
     def seats_used(self, pool: LicencePool) -> int:
@@ -267,7 +251,7 @@ class LicencePoolAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("shortfall"))
     def shortfall(self, pool: LicencePool) -> int:
-        return pool.short
+        return pool.shortfall
 
 
 class TermsVersionAdmin(admin.ModelAdmin):

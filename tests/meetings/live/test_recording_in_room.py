@@ -53,7 +53,10 @@ def test_admit_all_holds_those_without_consent_while_recording(
     assert ben.state == Participant.State.WAITING
     held = [payload for event, payload in sent if event == "recording.held"]
     assert held == [
-        {"participant_ids": [ben.pk], "consent_url": f"/consent/meetings/{meeting.meeting_id}/"}
+        {
+            "participant_ids": [ben.pk],
+            "consent_url": f"/consent/meetings/{meeting.meeting_id}/?via=meeting",
+        }
     ]
     to_hosts = [payload for event, payload in sent if event == "admission_held"]
     assert to_hosts == [{"audience": live.AUDIENCE_HOSTS, "held": [{"id": ben.pk, "name": "Ben"}]}]

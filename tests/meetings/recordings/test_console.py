@@ -38,15 +38,6 @@ def test_it_lists_who_has_not_consented(client, meeting):
     assert "Start recording" not in body
 
 
-def test_it_renders_the_fragment_for_htmx(client, meeting):
-    client.force_login(meeting.host)
-    response = client.get(console_url(meeting), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert body.lstrip().startswith('<section class="recording-console"')
-    assert "Start recording" in body
-
-
 def test_it_counts_its_queries(client, meeting, django_assert_num_queries):
     text = published_text()
     for number in range(5):

@@ -164,7 +164,7 @@
     "recording.held": function (p) {
       var el = byId("recording-held");
       if (!el) { return; }
-      if (p.consent_url) { byId("recording-held-link").href = p.consent_url + "?via=meeting"; }
+      if (p.consent_url) { byId("recording-held-link").href = p.consent_url; }
       el.hidden = false;
     },
     // host: who was kept in the waiting room by "admit" during a recording

@@ -20,7 +20,7 @@
 
   document.addEventListener("meeting:event", function (e) {
     var name = (e.detail && e.detail.event) || "";
-    if (name === "poll.launched" || name === "poll.closed" || name === "poll.results") {
+    if (name === "poll.launched" || name === "poll.closed") {
       reload();
     } else if (name === "state") {
       states += 1;
