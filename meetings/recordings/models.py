@@ -11,6 +11,7 @@ import secrets
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.urls import reverse
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
@@ -140,7 +141,7 @@ class Recording(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return f"/meetings/recordings/{self.pk}/"
+        return reverse("meetings:recording_detail", args=[self.pk])
 
     def schedule_deletion(self, *, due_at: datetime.datetime, reason: str) -> bool:
         """Set the deletion date unless an earlier one is already set; never postpone it.

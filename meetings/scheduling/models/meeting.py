@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
@@ -132,7 +133,7 @@ class Meeting(models.Model):
 
     def get_join_path(self) -> str:
         """The join page of this meeting (no passcode: paths end up in access logs)."""
-        return f"/meetings/join/{self.meeting_id}/"
+        return reverse("meetings:join_meeting", args=[self.meeting_id])
 
     def join_url(self) -> str:
         """The join link for invitations: the passcode rides in the fragment, which browsers
