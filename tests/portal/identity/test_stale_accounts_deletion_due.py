@@ -173,8 +173,8 @@ def test_deprovisioning_is_scheduled_nightly_before_the_purge():
     assert str(task.crontab.timezone) == "UTC"
     assert json.loads(task.kwargs) == {}
     assert task.enabled
-    for _name, task_name, _minute, _hour in NIGHTLY_TASKS:
-        assert task_name in celery_app.tasks
+    for spec in NIGHTLY_TASKS:
+        assert spec.task in celery_app.tasks
 
 
 def test_an_admins_change_to_the_deprovisioning_schedule_is_kept_after_migrate():
