@@ -3,7 +3,7 @@
 Modelled on pretix's data shredders: each app says which kinds of personal data it stores by
 subclassing :class:`RetentionCategory` and registering the class from its
 ``AppConfig.ready()``. The engine (``retention.services``) never imports another app: it asks
-the category what is expired, how to export it and how to delete it.
+the category what is expired and how to delete it.
 
 See ``retention/README.md`` for a worked example.
 """
@@ -115,11 +115,7 @@ class RetentionCategory:
             condition |= Q(pk__in=by_model[own_label])
         return condition or None
 
-    # -- export and delete ------------------------------------------------------------------
-    def export(self, ids: list[Any]) -> Iterator[dict]:
-        """Rows as dictionaries (for an admin's export before a manual purge)."""
-        yield from self.queryset().filter(EqualsAny(models.F("pk"), ids)).values()
-
+    # -- delete -----------------------------------------------------------------------------
     def mark_batch(self, ids: list[Any]) -> None:
         """Mark items whose files are about to go (``has_files`` only), e.g. set a
         ``deletion_started_at`` so that nobody is offered a file that may be gone."""

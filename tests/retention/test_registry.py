@@ -1,7 +1,5 @@
 """The category registry and the base class's defaults."""
 
-import datetime
-
 import pytest
 from django.db.models import F
 
@@ -64,14 +62,3 @@ def test_without_a_hold_model_the_item_itself_is_the_hold_key(db):
         hold_model = ""
 
     assert Plain().hold_key(item) == f"portal.auditevent:{item.pk}"
-
-
-def test_export_gives_the_rows_of_the_ids(db, register_category):
-    category = register_category("chat")
-    item = make_item(created_at=NOW - datetime.timedelta(days=1))
-    make_item(created_at=NOW)
-
-    rows = list(category.export([item.pk]))
-
-    assert [row["id"] for row in rows] == [item.pk]
-    assert rows[0]["target_id"] == "1"
