@@ -1,5 +1,7 @@
 import re
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,7 +12,7 @@ from django.utils.translation import ngettext
 
 from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
 from retention.registry import registry
-from retention.services import find_deletions
+from retention.services import find_deletions, is_default_rule
 
 ITEM_KEY = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z0-9_]+:[A-Za-z0-9_-]+$")
 
@@ -29,11 +31,57 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _with_current(choices: list, current: str) -> list:
+    """Keep a stored value selectable although nothing registered offers it (a rule whose
+    category's app is gone): the form must not silently change it."""
+    offered = set()
+    for value, label in choices:
+        if isinstance(label, list):  # a group: (group label, [(value, label), ...])
+            offered.update(v for v, _label in label)
+        else:
+            offered.add(value)
+    if current and current not in offered:
+        return [(current, current), *choices]
+    return choices
+
+
+class RetentionRuleForm(forms.ModelForm):
+    """Category and event chosen from what the registered categories declare, the events
+    grouped by category with their labels; ``RetentionRule.clean`` checks the pair."""
+
+    category = forms.ChoiceField(label=_("category"))
+    counts_from = forms.ChoiceField(label=_("period counts from"))
+
+    class Meta:
+        model = RetentionRule
+        fields = [
+            "category",
+            "counts_from",
+            "period_amount",
+            "period_unit",
+            "maximum_days",
+            "action",
+            "enabled",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        categories = [(c.identifier, f"{c.identifier} – {c}") for c in registry]
+        events = [(str(c), [(e.identifier, str(e.label)) for e in c.events]) for c in registry]
+        self.fields["category"].choices = _with_current(categories, self.instance.category)
+        self.fields["counts_from"].choices = _with_current(events, self.instance.counts_from)
+        self.fields["category"].help_text = RetentionRule._meta.get_field("category").help_text
+        self.fields["counts_from"].help_text = RetentionRule._meta.get_field(
+            "counts_from"
+        ).help_text
+
+
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(admin.ModelAdmin):
+    form = RetentionRuleForm
     list_display = (
         "category",
-        "counts_from",
+        "event",
         "period_amount",
         "period_unit",
         "maximum_days",
@@ -47,6 +95,17 @@ class RetentionRuleAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("category registered"))
     def registered(self, obj: RetentionRule) -> bool:
         return obj.category in registry
+
+    @admin.display(description=_("period counts from"), ordering="counts_from")
+    def event(self, obj: RetentionRule) -> str:
+        return obj.counts_from_label
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # A category's default rule would come back at the next migrate
+        # (services.install_default_rules): to stop its purge, the admin disables it.
+        if isinstance(obj, RetentionRule) and is_default_rule(obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(LegalHold)

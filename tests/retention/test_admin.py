@@ -63,6 +63,54 @@ def test_a_rule_with_an_event_its_category_does_not_know_is_refused(admin_client
     assert (rule.counts_from, rule.period_amount) == ("account_left", 0)
 
 
+def test_the_rules_show_their_categorys_event_labels(admin_client):
+    response = admin_client.get(
+        reverse("admin:retention_retentionrule_changelist"),
+        headers={"accept-language": "en"},
+    )
+
+    assert b"end of a meeting that requires attendance" in response.content
+    assert b"meeting_ended_attendance_required" not in response.content
+
+
+def test_the_rule_form_offers_the_events_grouped_by_category(admin_client):
+    rule = RetentionRule.objects.get(category="attendance", counts_from="meeting_ended")
+
+    response = admin_client.get(
+        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
+        headers={"accept-language": "en"},
+    )
+
+    form = response.context["adminform"].form
+    groups = dict(form.fields["counts_from"].choices)
+    assert ("account_left", "the account's deletion date (set when the person leaves)") in (
+        groups["Accounts of people who left or stayed inactive"]
+    )
+    assert "attendance" in dict(form.fields["category"].choices)
+
+
+def test_a_default_rule_cannot_be_deleted_only_disabled(admin_client):
+    rule = RetentionRule.objects.get(category="chat")
+
+    response = admin_client.post(
+        reverse("admin:retention_retentionrule_delete", args=[rule.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert RetentionRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_a_rule_of_an_unregistered_category_can_be_deleted(admin_client):
+    rule = RetentionRule.objects.create(category="gone", counts_from="x", period_amount=1)
+
+    response = admin_client.post(
+        reverse("admin:retention_retentionrule_delete", args=[rule.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not RetentionRule.objects.filter(pk=rule.pk).exists()
+
+
 def test_a_hold_records_who_ordered_it(admin_client, admin_user):
     response = admin_client.post(
         reverse("admin:retention_legalhold_add"),

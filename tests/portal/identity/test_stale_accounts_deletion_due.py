@@ -49,7 +49,7 @@ def test_the_left_rule_counts_from_the_deletion_date_with_a_default_of_zero_days
 
     assert (rule.period_amount, rule.period_unit, rule.action) == (0, "days", "anonymise")
     with translation.override("en"):
-        assert "deletion date" in str(RetentionRule.Event.ACCOUNT_LEFT.label)
+        assert "deletion date" in rule.counts_from_label
 
 
 def test_a_deprovisioned_account_goes_once_its_deletion_date_has_passed(settings):
