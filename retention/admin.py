@@ -108,6 +108,15 @@ class RetentionRuleAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
+def hold_example() -> str:
+    """A hold reference as this installation's categories understand it ("app.model:42"), so
+    that the form's example names an object that holds really keep."""
+    for category in registry:
+        if category.hold_model:
+            return f"{category.hold_model}:42"
+    return "app.model:42"
+
+
 @admin.register(LegalHold)
 class LegalHoldAdmin(admin.ModelAdmin):
     list_display = ("reference", "created_at", "created_by", "released_at", "active")
@@ -119,6 +128,14 @@ class LegalHoldAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("active"))
     def active(self, obj: LegalHold) -> bool:
         return obj.is_active
+
+    def get_form(self, request: HttpRequest, obj: LegalHold | None = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        if "reference" in form.base_fields:
+            form.base_fields["reference"].help_text = _(
+                "The object whose data is kept, e.g. “%(example)s”."
+            ) % {"example": hold_example()}
+        return form
 
     def save_model(self, request: HttpRequest, obj: LegalHold, form, change: bool) -> None:  # noqa: ANN001
         if not change:
@@ -170,9 +187,7 @@ class DeletionLogEntryAdmin(ReadOnlyAdmin):
     list_filter = ("category", "action")
     date_hierarchy = "created_at"
     search_fields = ("=category",)
-    search_help_text = _(
-        "An item key such as “meetings.chatmessage:17” finds the entry that logged its deletion."
-    )
+    search_help_text = _("An item key (“app.model:id”) finds the entry that logged its deletion.")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

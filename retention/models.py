@@ -1,7 +1,7 @@
 """Retention rules, legal holds, purge runs and the deletion log.
 
 Nothing here points at another app's rows by foreign key: categories are named by identifier,
-held objects by a generic reference ("meetings.meeting:42"), deleted items by a keyed hash.
+held objects by a generic reference ("app.model:42"), deleted items by a keyed hash.
 """
 
 import datetime
@@ -127,10 +127,11 @@ class RetentionRule(models.Model):
 
 
 class LegalHold(models.Model):
-    """An admin's order to keep an object's data (e.g. a meeting's artefacts) past its rules.
+    """An admin's order to keep an object's data past its rules (e.g. everything a category
+    relates to that object through its ``hold_model``).
 
-    The object is named generically ("meetings.meeting:42"), never by foreign key, so that a
-    hold outlives changes of the app that owns the object.
+    The object is named generically ("app.model:42"), never by foreign key, so that a hold
+    outlives changes of the app that owns the object.
     """
 
     reference = models.CharField(
@@ -140,10 +141,10 @@ class LegalHold(models.Model):
         validators=[
             RegexValidator(
                 r"^[a-z_][a-z0-9_]*\.[a-z0-9_]+:[A-Za-z0-9_-]+$",
-                _("Write the object as “app.model:id”, e.g. “meetings.meeting:42”."),
+                _("Write the object as “app.model:id”."),
             )
         ],
-        help_text=_("The object whose data is kept, e.g. “meetings.meeting:42”."),
+        help_text=_("The object whose data is kept, as “app.model:id”."),
     )
     reason = models.TextField(_("reason"), help_text=_("Why the data must be kept."))
     created_by = models.ForeignKey(
@@ -230,7 +231,7 @@ class DeletionLogEntry(models.Model):
     """Proof that a batch of items was deleted or anonymised, without their personal data.
 
     ``digests`` holds one keyed hash (HMAC-SHA256 with a server secret, 32 bytes) per item key
-    such as "meetings.chatmessage:17", concatenated: given an item key, the institution can show
+    such as "app.model:17", concatenated: given an item key, the institution can show
     that it was deleted and when (``retention.services.find_deletions``); from the log alone
     nobody can learn which item it was, let alone its content. Raw bytes rather than JSON: a
     thousand hex strings cost PostgreSQL ten times as much to store (measured).

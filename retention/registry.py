@@ -91,7 +91,7 @@ class DefaultRule:
 
 
 class RetentionCategory:
-    """One kind of stored data with a retention clock (messages, files, user accounts, …).
+    """One kind of stored data with a retention clock (messages, files, users, …).
 
     Subclasses set the class attributes and implement :meth:`expired`; the defaults of the
     other methods suit a plain model whose rows can simply be deleted.

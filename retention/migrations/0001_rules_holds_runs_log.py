@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             name='LegalHold',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(db_index=True, help_text='The object whose data is kept, e.g. “meetings.meeting:42”.', max_length=128, validators=[django.core.validators.RegexValidator('^[a-z_][a-z0-9_]*\\.[a-z0-9_]+:[A-Za-z0-9_-]+$', 'Write the object as “app.model:id”, e.g. “meetings.meeting:42”.')], verbose_name='held object')),
+                ('reference', models.CharField(db_index=True, help_text='The object whose data is kept, as “app.model:id”.', max_length=128, validators=[django.core.validators.RegexValidator('^[a-z_][a-z0-9_]*\\.[a-z0-9_]+:[A-Za-z0-9_-]+$', 'Write the object as “app.model:id”.')], verbose_name='held object')),
                 ('reason', models.TextField(help_text='Why the data must be kept.', verbose_name='reason')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='ordered at')),
                 ('released_at', models.DateTimeField(blank=True, null=True, verbose_name='released at')),

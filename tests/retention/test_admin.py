@@ -133,6 +133,15 @@ def test_a_malformed_hold_reference_is_refused(admin_client):
     assert not LegalHold.objects.exists()
 
 
+def test_the_hold_form_gives_an_example_a_registered_category_understands(admin_client):
+    response = admin_client.get(
+        reverse("admin:retention_legalhold_add"), headers={"accept-language": "en"}
+    )
+
+    # the first registered category with holds names the meeting
+    assert "e.g. “meetings.meeting:42”" in response.content.decode()
+
+
 def test_holds_are_released_by_an_action(admin_client):
     hold = LegalHold.objects.create(reference="meetings.meeting:1", reason="x")
 
