@@ -68,12 +68,12 @@ class RetentionRuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         categories = [(c.identifier, f"{c.identifier} – {c}") for c in registry]
         events = [(str(c), [(e.identifier, str(e.label)) for e in c.events]) for c in registry]
-        self.fields["category"].choices = _with_current(categories, self.instance.category)
-        self.fields["counts_from"].choices = _with_current(events, self.instance.counts_from)
-        self.fields["category"].help_text = RetentionRule._meta.get_field("category").help_text
-        self.fields["counts_from"].help_text = RetentionRule._meta.get_field(
-            "counts_from"
-        ).help_text
+        offered = {"category": categories, "counts_from": events}
+        for name, choices in offered.items():
+            if name in self.fields:  # not when read-only (an existing rule)
+                field = self.fields[name]
+                field.choices = _with_current(choices, getattr(self.instance, name))
+                field.help_text = RetentionRule._meta.get_field(name).help_text
 
 
 @admin.register(RetentionRule)
@@ -99,6 +99,22 @@ class RetentionRuleAdmin(admin.ModelAdmin):
     @admin.display(description=_("period counts from"), ordering="counts_from")
     def event(self, obj: RetentionRule) -> str:
         return obj.counts_from_label
+
+    def get_fields(self, request: HttpRequest, obj: RetentionRule | None = None) -> list[str]:
+        fields = list(RetentionRuleForm._meta.fields)
+        if obj is not None:
+            fields[fields.index("counts_from")] = "event"
+        return fields
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: RetentionRule | None = None
+    ) -> tuple[str, ...]:
+        # A rule is its (category, event): moving an existing rule to another event would leave
+        # its old place empty, where install_default_rules puts the default back. A rule for
+        # another event is added as a new rule instead.
+        if obj is not None:
+            return ("category", "event")
+        return ()
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # A category's default rule would come back at the next migrate

@@ -43,10 +43,10 @@ def test_an_admin_changes_a_rules_period(admin_client):
 
 
 def test_a_rule_with_an_event_its_category_does_not_know_is_refused(admin_client):
-    rule = RetentionRule.objects.get(category="stale_accounts", counts_from="account_left")
+    RetentionRule.objects.filter(category="stale_accounts", counts_from="account_left").delete()
 
     response = admin_client.post(
-        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
+        reverse("admin:retention_retentionrule_add"),
         {
             "category": "stale_accounts",
             "counts_from": "created",
@@ -59,8 +59,31 @@ def test_a_rule_with_an_event_its_category_does_not_know_is_refused(admin_client
 
     assert response.status_code == 200
     assert b"cannot count its period from this event" in response.content
+    assert not RetentionRule.objects.filter(category="stale_accounts", counts_from="created")
+
+
+def test_an_existing_rule_keeps_its_category_and_event(admin_client):
+    rule = RetentionRule.objects.get(category="stale_accounts", counts_from="account_left")
+
+    response = admin_client.post(
+        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
+        {
+            "category": "chat",
+            "counts_from": "account_inactive",
+            "period_amount": "2",
+            "period_unit": "days",
+            "action": "anonymise",
+            "enabled": "on",
+        },
+    )
+
+    assert response.status_code == 302
     rule.refresh_from_db()
-    assert (rule.counts_from, rule.period_amount) == ("account_left", 0)
+    assert (rule.category, rule.counts_from, rule.period_amount) == (
+        "stale_accounts",
+        "account_left",
+        2,
+    )
 
 
 def test_the_rules_show_their_categorys_event_labels(admin_client):
@@ -74,11 +97,8 @@ def test_the_rules_show_their_categorys_event_labels(admin_client):
 
 
 def test_the_rule_form_offers_the_events_grouped_by_category(admin_client):
-    rule = RetentionRule.objects.get(category="attendance", counts_from="meeting_ended")
-
     response = admin_client.get(
-        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
-        headers={"accept-language": "en"},
+        reverse("admin:retention_retentionrule_add"), headers={"accept-language": "en"}
     )
 
     form = response.context["adminform"].form
@@ -87,6 +107,17 @@ def test_the_rule_form_offers_the_events_grouped_by_category(admin_client):
         groups["Accounts of people who left or stayed inactive"]
     )
     assert "attendance" in dict(form.fields["category"].choices)
+
+
+def test_an_existing_rule_shows_its_events_label(admin_client):
+    rule = RetentionRule.objects.get(category="stale_accounts", counts_from="account_left")
+
+    response = admin_client.get(
+        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
+        headers={"accept-language": "en"},
+    )
+
+    assert "the account&#x27;s deletion date" in response.content.decode()
 
 
 def test_a_default_rule_cannot_be_deleted_only_disabled(admin_client):
