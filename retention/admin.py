@@ -1,5 +1,7 @@
 import re
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,7 +12,7 @@ from django.utils.translation import ngettext
 
 from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
 from retention.registry import registry
-from retention.services import find_deletions
+from retention.services import find_deletions, is_default_rule
 
 ITEM_KEY = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z0-9_]+:[A-Za-z0-9_-]+$")
 
@@ -29,11 +31,57 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _with_current(choices: list, current: str) -> list:
+    """Keep a stored value selectable although nothing registered offers it (a rule whose
+    category's app is gone): the form must not silently change it."""
+    offered = set()
+    for value, label in choices:
+        if isinstance(label, list):  # a group: (group label, [(value, label), ...])
+            offered.update(v for v, _label in label)
+        else:
+            offered.add(value)
+    if current and current not in offered:
+        return [(current, current), *choices]
+    return choices
+
+
+class RetentionRuleForm(forms.ModelForm):
+    """Category and event chosen from what the registered categories declare, the events
+    grouped by category with their labels; ``RetentionRule.clean`` checks the pair."""
+
+    category = forms.ChoiceField(label=_("category"))
+    counts_from = forms.ChoiceField(label=_("period counts from"))
+
+    class Meta:
+        model = RetentionRule
+        fields = [
+            "category",
+            "counts_from",
+            "period_amount",
+            "period_unit",
+            "maximum_days",
+            "action",
+            "enabled",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        categories = [(c.identifier, f"{c.identifier} – {c}") for c in registry]
+        events = [(str(c), [(e.identifier, str(e.label)) for e in c.events]) for c in registry]
+        offered = {"category": categories, "counts_from": events}
+        for name, choices in offered.items():
+            if name in self.fields:  # not when read-only (an existing rule)
+                field = self.fields[name]
+                field.choices = _with_current(choices, getattr(self.instance, name))
+                field.help_text = RetentionRule._meta.get_field(name).help_text
+
+
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(admin.ModelAdmin):
+    form = RetentionRuleForm
     list_display = (
         "category",
-        "counts_from",
+        "event",
         "period_amount",
         "period_unit",
         "maximum_days",
@@ -48,6 +96,42 @@ class RetentionRuleAdmin(admin.ModelAdmin):
     def registered(self, obj: RetentionRule) -> bool:
         return obj.category in registry
 
+    @admin.display(description=_("period counts from"), ordering="counts_from")
+    def event(self, obj: RetentionRule) -> str:
+        return obj.counts_from_label
+
+    def get_fields(self, request: HttpRequest, obj: RetentionRule | None = None) -> list[str]:
+        fields = list(RetentionRuleForm._meta.fields)
+        if obj is not None:
+            fields[fields.index("counts_from")] = "event"
+        return fields
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: RetentionRule | None = None
+    ) -> tuple[str, ...]:
+        # A rule is its (category, event): moving an existing rule to another event would leave
+        # its old place empty, where install_default_rules puts the default back. A rule for
+        # another event is added as a new rule instead.
+        if obj is not None:
+            return ("category", "event")
+        return ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # A category's default rule would come back at the next migrate
+        # (services.install_default_rules): to stop its purge, the admin disables it.
+        if isinstance(obj, RetentionRule) and is_default_rule(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+def hold_example() -> str:
+    """A hold reference as this installation's categories understand it ("app.model:42"), so
+    that the form's example names an object that holds really keep."""
+    for category in registry:
+        if category.hold_model:
+            return f"{category.hold_model}:42"
+    return "app.model:42"
+
 
 @admin.register(LegalHold)
 class LegalHoldAdmin(admin.ModelAdmin):
@@ -60,6 +144,14 @@ class LegalHoldAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("active"))
     def active(self, obj: LegalHold) -> bool:
         return obj.is_active
+
+    def get_form(self, request: HttpRequest, obj: LegalHold | None = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        if "reference" in form.base_fields:
+            form.base_fields["reference"].help_text = _(
+                "The object whose data is kept, e.g. “%(example)s”."
+            ) % {"example": hold_example()}
+        return form
 
     def save_model(self, request: HttpRequest, obj: LegalHold, form, change: bool) -> None:  # noqa: ANN001
         if not change:
@@ -111,9 +203,7 @@ class DeletionLogEntryAdmin(ReadOnlyAdmin):
     list_filter = ("category", "action")
     date_hierarchy = "created_at"
     search_fields = ("=category",)
-    search_help_text = _(
-        "An item key such as “meetings.chatmessage:17” finds the entry that logged its deletion."
-    )
+    search_help_text = _("An item key (“app.model:id”) finds the entry that logged its deletion.")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

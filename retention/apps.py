@@ -8,12 +8,12 @@ class RetentionConfig(AppConfig):
     verbose_name = _("Retention")
 
     def ready(self) -> None:
-        from retention.defaults import install_default_rules_if_none
         from retention.schedule import ensure_nightly_tasks
+        from retention.services import install_default_rules
 
         # After every migrate (and flush): a nightly task for each category the apps
-        # registered, and the policy's default rules if the table is empty.
+        # registered, and each category's default rules where its (category, event) has none.
         post_migrate.connect(ensure_nightly_tasks, sender=self, dispatch_uid="retention-nightly")
         post_migrate.connect(
-            install_default_rules_if_none, sender=self, dispatch_uid="retention-default-rules"
+            install_default_rules, sender=self, dispatch_uid="retention-default-rules"
         )

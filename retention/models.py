@@ -1,7 +1,7 @@
 """Retention rules, legal holds, purge runs and the deletion log.
 
 Nothing here points at another app's rows by foreign key: categories are named by identifier,
-held objects by a generic reference ("meetings.meeting:42"), deleted items by a keyed hash.
+held objects by a generic reference ("app.model:42"), deleted items by a keyed hash.
 """
 
 import datetime
@@ -15,34 +15,21 @@ from django.db.models import Q
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
-from retention.registry import registry
+from retention.registry import CREATED, registry
 
 
 class RetentionRule(models.Model):
     """How long one category of data is kept, counted from which event, and what happens then.
 
     An item whose event happened at or before ``cutoff(now)`` is expired: exactly at the end of
-    its period it goes (policy table of DESIGN.md: chat 30 days, reports one month, …).
+    its period it goes. The events a rule may count from are those its category declares (the
+    registry), not choices of this field: the engine knows no app's events. The categories'
+    default rules (docs/POLICY.md) are installed by ``services.install_default_rules``.
     """
 
     class Unit(models.TextChoices):
         DAYS = "days", _("days")
         MONTHS = "months", _("months")
-
-    class Event(models.TextChoices):
-        CREATED = "created", _("creation")
-        MEETING_ENDED = "meeting_ended", _("end of the meeting")
-        MEETING_ENDED_ATTENDANCE_REQUIRED = (
-            "meeting_ended_attendance_required",
-            _("end of a meeting that requires attendance"),
-        )
-        CONSENT_WITHDRAWN = "consent_withdrawn", _("withdrawal of a required consent")
-        NEED_ENDED = "need_ended", _("end of the need (period set by the host)")
-        ACCOUNT_LEFT = (
-            "account_left",
-            _("the account's deletion date (set when the person leaves)"),
-        )
-        ACCOUNT_INACTIVE = "account_inactive", _("last login")
 
     class Action(models.TextChoices):
         DELETE = "delete", _("delete")
@@ -51,10 +38,13 @@ class RetentionRule(models.Model):
     category = models.CharField(
         _("category"),
         max_length=64,
-        help_text=_("Identifier of a data category registered by an app, e.g. “chat”."),
+        help_text=_("Identifier of a data category registered by an app."),
     )
     counts_from = models.CharField(
-        _("period counts from"), max_length=64, choices=Event.choices, default=Event.CREATED
+        _("period counts from"),
+        max_length=64,
+        default=CREATED.identifier,
+        help_text=_("One of the events the rule's category declares."),
     )
     period_amount = models.PositiveIntegerField(
         _("period"), validators=[MaxValueValidator(100 * 366)]
@@ -66,8 +56,7 @@ class RetentionRule(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100 * 366)],
         help_text=_(
-            "Caps a period chosen per item (e.g. by the host for a recording). "
-            "Empty: no period per item."
+            "Caps a period chosen per item (e.g. by whoever stored it). Empty: no period per item."
         ),
     )
     action = models.CharField(
@@ -88,16 +77,21 @@ class RetentionRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category}: {self.period_amount} {self.get_period_unit_display()} " + str(
-            _("after %(event)s") % {"event": self.get_counts_from_display()}
+            _("after %(event)s") % {"event": self.counts_from_label}
         )
+
+    @property
+    def counts_from_label(self) -> str:
+        """The event's label as the rule's category declares it (the identifier otherwise)."""
+        return registry.event_label(self.category, self.counts_from)
 
     def clean(self) -> None:
         if self.category not in registry:
-            # Rules for categories whose app is not installed yet are allowed (the defaults
-            # name them all); the engine reports them as unregistered and skips them.
+            # A rule may outlive its category's app (uninstalled, or not yet installed): it is
+            # kept, and the engine reports its category as unregistered and skips it.
             return
         category = registry.get(self.category)
-        if self.counts_from not in category.events:
+        if self.counts_from not in category.event_identifiers():
             raise ValidationError(
                 {"counts_from": _("This category cannot count its period from this event.")}
             )
@@ -122,7 +116,7 @@ class RetentionRule(models.Model):
         requested_days: int | None = None,
     ) -> bool:
         """Whether one item is expired at ``at``. ``requested_days`` is a period chosen for the
-        item (by the host of a recording), capped by the institution maximum; without it the
+        item (by whoever stored it), capped by the institution maximum; without it the
         rule's own period applies."""
         if requested_days is None:
             return event_at <= self.cutoff(at)
@@ -133,10 +127,11 @@ class RetentionRule(models.Model):
 
 
 class LegalHold(models.Model):
-    """An admin's order to keep an object's data (e.g. a meeting's artefacts) past its rules.
+    """An admin's order to keep an object's data past its rules (e.g. everything a category
+    relates to that object through its ``hold_model``).
 
-    The object is named generically ("meetings.meeting:42"), never by foreign key, so that a
-    hold outlives changes of the app that owns the object.
+    The object is named generically ("app.model:42"), never by foreign key, so that a hold
+    outlives changes of the app that owns the object.
     """
 
     reference = models.CharField(
@@ -146,10 +141,10 @@ class LegalHold(models.Model):
         validators=[
             RegexValidator(
                 r"^[a-z_][a-z0-9_]*\.[a-z0-9_]+:[A-Za-z0-9_-]+$",
-                _("Write the object as “app.model:id”, e.g. “meetings.meeting:42”."),
+                _("Write the object as “app.model:id”."),
             )
         ],
-        help_text=_("The object whose data is kept, e.g. “meetings.meeting:42”."),
+        help_text=_("The object whose data is kept, as “app.model:id”."),
     )
     reason = models.TextField(_("reason"), help_text=_("Why the data must be kept."))
     created_by = models.ForeignKey(
@@ -236,7 +231,7 @@ class DeletionLogEntry(models.Model):
     """Proof that a batch of items was deleted or anonymised, without their personal data.
 
     ``digests`` holds one keyed hash (HMAC-SHA256 with a server secret, 32 bytes) per item key
-    such as "meetings.chatmessage:17", concatenated: given an item key, the institution can show
+    such as "app.model:17", concatenated: given an item key, the institution can show
     that it was deleted and when (``retention.services.find_deletions``); from the log alone
     nobody can learn which item it was, let alone its content. Raw bytes rather than JSON: a
     thousand hex strings cost PostgreSQL ten times as much to store (measured).

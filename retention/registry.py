@@ -3,7 +3,8 @@
 Modelled on pretix's data shredders: each app says which kinds of personal data it stores by
 subclassing :class:`RetentionCategory` and registering the class from its
 ``AppConfig.ready()``. The engine (``retention.services``) never imports another app: it asks
-the category what is expired, how to export it and how to delete it.
+the category what is expired and how to delete it, which events its rules may count from and
+which rules it starts with.
 
 See ``retention/README.md`` for a worked example.
 """
@@ -11,11 +12,14 @@ See ``retention/README.md`` for a worked example.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
 from django.db.models import Lookup, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from retention.models import RetentionRule
@@ -25,7 +29,8 @@ class EqualsAny(Lookup):
     """``column = ANY(%s)`` with one array parameter on PostgreSQL, ``IN (...)`` elsewhere.
 
     On PostgreSQL a batch of ids travels as one array, and ``DELETE … WHERE id = ANY(%s)`` keeps
-    the index plan that ``IN (SELECT … LIMIT n)`` loses at a million rows (DESIGN.md).
+    the index plan that ``IN (SELECT … LIMIT n)`` loses at a million rows (``retention/README.md``,
+    "Benchmark").
     Used as an expression: ``queryset.filter(EqualsAny(F("pk"), ids))``.
     """
 
@@ -49,32 +54,72 @@ class EqualsAny(Lookup):
         return f"{lhs} IN ({placeholders})", [*lhs_params, *values]
 
 
+@dataclass(frozen=True)
+class RetentionEvent:
+    """A moment a rule's period may count from, declared by the category that knows it.
+
+    The identifier is stored in ``RetentionRule.counts_from`` (keep it stable); the label is
+    what the admin shows ("period counts from …"), so it goes through gettext.
+    """
+
+    identifier: str
+    label: str | Promise
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+
+#: The one event the engine itself knows: the item's creation. Categories whose items expire
+#: from another moment declare their own events.
+CREATED = RetentionEvent("created", _("creation"))
+
+
+@dataclass(frozen=True)
+class DefaultRule:
+    """A rule a category starts with; installed after ``migrate`` when its (category, event)
+    has no rule yet, then the administrator's to change (``services.install_default_rules``).
+
+    ``unit`` and ``action`` are ``RetentionRule.Unit`` and ``RetentionRule.Action`` values
+    (plain strings here: the registry is imported by the models, not the other way round).
+    """
+
+    counts_from: str
+    amount: int
+    unit: str = "days"
+    maximum_days: int | None = None
+    action: str = "delete"
+
+
 class RetentionCategory:
-    """One kind of stored data with a retention clock (chat messages, recordings, accounts, …).
+    """One kind of stored data with a retention clock (messages, files, users, …).
 
     Subclasses set the class attributes and implement :meth:`expired`; the defaults of the
     other methods suit a plain model whose rows can simply be deleted.
     """
 
-    #: Stable key used by rules, runs, the deletion log and the scheduled task: "chat".
+    #: Stable key used by rules, runs, the deletion log and the scheduled task.
     identifier: ClassVar[str] = ""
     #: What the category holds, shown in the admin and by ``manage.py purge``.
     description: ClassVar[str] = ""
     #: The model whose rows are purged; its primary key identifies an item.
     model: ClassVar[type[models.Model] | None] = None
-    #: The events a rule of this category may count from (``RetentionRule.Event`` values).
-    events: ClassVar[tuple[str, ...]] = ("created",)
+    #: The events a rule of this category may count from; ``RetentionRule.counts_from`` holds
+    #: one of their identifiers, validated against this tuple.
+    events: ClassVar[tuple[RetentionEvent, ...]] = (CREATED,)
+    #: The rules this category starts with (its institution's policy); installed after
+    #: ``migrate`` only where no rule for the (category, event) exists.
+    default_rules: ClassVar[tuple[DefaultRule, ...]] = ()
     #: The actions a rule of this category may take (``RetentionRule.Action`` values).
     actions: ClassVar[tuple[str, ...]] = ("delete",)
-    #: Legal holds: the model label a hold reference names ("meetings.meeting") and the lookup
-    #: from this category's model to that object's primary key ("meeting_id"). A hold on
-    #: "meetings.meeting:42" then keeps every item whose ``meeting_id`` is 42.
+    #: Legal holds: the model label a hold reference names ("library.book") and the lookup
+    #: from this category's model to that object's primary key ("book_id"). A hold on
+    #: "library.book:42" then keeps every item whose ``book_id`` is 42.
     hold_model: ClassVar[str] = ""
     hold_lookup: ClassVar[str] = ""
     #: Whether items carry files: then the engine marks the batch, calls :meth:`delete_files`
     #: outside any transaction, and deletes the rows afterwards.
     has_files: ClassVar[bool] = False
-    #: An upper bound on the batch size for this category (e.g. 50 recordings, whose files take
+    #: An upper bound on the batch size for this category (e.g. 50 items whose large files take
     #: time to delete: a batch must end well within the run's heartbeat window).
     max_batch_size: ClassVar[int | None] = None
 
@@ -88,12 +133,21 @@ class RetentionCategory:
         raise NotImplementedError
 
     def queryset(self) -> models.QuerySet:
+        """Every item of the category, including those a default manager would hide."""
         assert self.model is not None, f"{type(self).__name__} must set model"
         return self.model._base_manager.all()
 
+    # -- events -----------------------------------------------------------------------------
+    def event_identifiers(self) -> list[str]:
+        return [event.identifier for event in self.events]
+
+    def event(self, identifier: str) -> RetentionEvent | None:
+        """The declared event ``identifier``, or None when this category does not know it."""
+        return next((e for e in self.events if e.identifier == identifier), None)
+
     # -- legal holds -----------------------------------------------------------------------
     def hold_key(self, item: models.Model) -> str:
-        """The hold reference that keeps ``item``, e.g. "meetings.meeting:42"."""
+        """The hold reference that keeps ``item``, e.g. "library.book:42"."""
         if not self.hold_model:
             return reference_for(item)
         value = item
@@ -115,11 +169,7 @@ class RetentionCategory:
             condition |= Q(pk__in=by_model[own_label])
         return condition or None
 
-    # -- export and delete ------------------------------------------------------------------
-    def export(self, ids: list[Any]) -> Iterator[dict]:
-        """Rows as dictionaries (for an admin's export before a manual purge)."""
-        yield from self.queryset().filter(EqualsAny(models.F("pk"), ids)).values()
-
+    # -- delete -----------------------------------------------------------------------------
     def mark_batch(self, ids: list[Any]) -> None:
         """Mark items whose files are about to go (``has_files`` only), e.g. set a
         ``deletion_started_at`` so that nobody is offered a file that may be gone."""
@@ -161,6 +211,13 @@ class CategoryRegistry:
         identifier = category_class.identifier
         if not identifier:
             raise ValueError(f"{category_class.__name__} has no identifier")
+        declared = {event.identifier for event in category_class.events}
+        for default in category_class.default_rules:
+            if default.counts_from not in declared:
+                raise ValueError(
+                    f"{category_class.__name__} has a default rule counting from "
+                    f"{default.counts_from!r}, which is not one of its events"
+                )
         existing = self._categories.get(identifier)
         if existing is not None and type(existing) is not category_class:
             raise ValueError(f"retention category {identifier!r} is already registered")
@@ -168,6 +225,7 @@ class CategoryRegistry:
         return category_class
 
     def unregister(self, identifier: str) -> None:
+        """Forget a category (tests replace a category for their duration)."""
         self._categories.pop(identifier, None)
 
     def get(self, identifier: str) -> RetentionCategory:
@@ -184,6 +242,15 @@ class CategoryRegistry:
 
     def identifiers(self) -> list[str]:
         return sorted(self._categories)
+
+    def event_label(self, category: str, event: str) -> str:
+        """The label of ``event`` as ``category`` declares it; the bare identifier when the
+        category is not registered (its app was removed) or does not know the event."""
+        if category in self._categories:
+            declared = self._categories[category].event(event)
+            if declared is not None:
+                return str(declared.label)
+        return event
 
 
 registry = CategoryRegistry()

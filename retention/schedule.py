@@ -1,11 +1,16 @@
-"""The nightly schedule: one django-celery-beat ``PeriodicTask`` per registered category.
+"""Nightly jobs as django-celery-beat ``PeriodicTask`` rows, and the retention engine's own:
+one purge task per registered category.
 
-Created after ``migrate`` (``post_migrate``) for categories that have none yet; an admin's
-later edits (time, enabled) are never overwritten, and a removed task is not recreated unless
-its row is gone and ``migrate`` runs again.
+Rows are created after ``migrate`` (``post_migrate``) when missing, then belong to the admin
+("Periodic tasks"): an admin's later edits (time, enabled) are never overwritten, and a removed
+task is not recreated unless its row is gone and ``migrate`` runs again. Other apps describe
+their jobs as :class:`PeriodicTaskSpec` and call :func:`ensure_periodic_tasks` the same way.
 """
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import router
 
@@ -16,35 +21,68 @@ TASK_NAME = "retention.tasks.purge_category"
 NIGHTLY_HOUR = "2"
 
 
-def periodic_task_name(identifier: str) -> str:
-    return f"retention: purge {identifier}"
+@dataclass(frozen=True)
+class PeriodicTaskSpec:
+    """One job: its unique name, the Celery task, when it runs (crontab fields, UTC) and the
+    keyword arguments it is called with."""
+
+    name: str
+    task: str
+    minute: str
+    hour: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
 
 
-def ensure_nightly_tasks(using: str = "default", **_kwargs: object) -> list[str]:
-    """Create the missing ``PeriodicTask`` rows; return the names of those created."""
+def ensure_periodic_tasks(specs: Iterable[PeriodicTaskSpec], using: str = "default") -> list[str]:
+    """Create the ``PeriodicTask`` rows of ``specs`` that do not exist yet (by name); return the
+    names of those created. Existing rows are left exactly as they are."""
     from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
     if not router.allow_migrate_model(using, PeriodicTask):
         return []
     created = []
-    for index, category in enumerate(registry):
-        name = periodic_task_name(category.identifier)
-        if PeriodicTask.objects.using(using).filter(name=name).exists():
+    for spec in specs:
+        if PeriodicTask.objects.using(using).filter(name=spec.name).exists():
             continue
         schedule, _ = CrontabSchedule.objects.using(using).get_or_create(
-            minute=str((index * 5) % 60),
-            hour=NIGHTLY_HOUR,
+            minute=spec.minute,
+            hour=spec.hour,
             day_of_week="*",
             day_of_month="*",
             month_of_year="*",
             timezone="UTC",
         )
         PeriodicTask.objects.using(using).create(
-            name=name,
-            task=TASK_NAME,
+            name=spec.name,
+            task=spec.task,
             crontab=schedule,
-            kwargs=json.dumps({"category": category.identifier}),
+            kwargs=json.dumps(spec.kwargs),
+            description=spec.description,
+        )
+        created.append(spec.name)
+    return created
+
+
+def periodic_task_name(identifier: str) -> str:
+    return f"retention: purge {identifier}"
+
+
+def purge_task_specs() -> list[PeriodicTaskSpec]:
+    """The nightly purge of every registered category."""
+    return [
+        PeriodicTaskSpec(
+            name=periodic_task_name(category.identifier),
+            task=TASK_NAME,
+            minute=str((index * 5) % 60),
+            hour=NIGHTLY_HOUR,
+            kwargs={"category": category.identifier},
             description=str(category.description),
         )
-        created.append(name)
-    return created
+        for index, category in enumerate(registry)
+    ]
+
+
+def ensure_nightly_tasks(using: str = "default", **_kwargs: object) -> list[str]:
+    """``post_migrate`` receiver: create the missing purge tasks; return the names created."""
+    return ensure_periodic_tasks(purge_task_specs(), using=using)

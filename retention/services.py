@@ -1,7 +1,7 @@
 """The purge: find what each rule says is expired, skip what a legal hold keeps, delete the
 rest in short batches and log every batch without personal data.
 
-Crash safety (DESIGN.md, security baseline; Zulip's retention, Sentry's scheduled deletions):
+Crash safety (docs/POLICY.md; after Zulip's retention and Sentry's scheduled deletions):
 
 - every batch is one transaction: its rows go and its log entry is written together, or
   neither happens; the next batch starts from the last primary key seen (``LIMIT`` without
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, models, router, transaction
 from django.db.models import F, Sum
 from django.utils.timezone import now as current_time
 
@@ -152,6 +152,54 @@ def claim_run(*, category: str) -> PurgeRun | None:
         return None
 
 
+# -- default rules -------------------------------------------------------------------------
+def install_default_rules(using: str = "default", **_kwargs: object) -> list[RetentionRule]:
+    """Create each registered category's default rules whose (category, event) has no rule.
+
+    Connected to ``post_migrate`` (retention's ``AppConfig.ready``), so it runs after every
+    ``migrate`` and ``flush``: a new database, a flushed test database and a category added
+    later all get their defaults, asked from the registry (the engine names no category).
+
+    An existing rule is never touched, whatever an administrator changed (period, action,
+    maximum) or whether they disabled it: disabling is how a purge is switched off. A
+    *deleted* default rule, in contrast, comes back with its default at the next ``migrate``
+    (a deployment): the admin therefore offers no deletion of a rule a registered category
+    declares as default (``RetentionRuleAdmin.has_delete_permission``), only disabling.
+    Returns the rules created.
+    """
+    if not router.allow_migrate_model(using, RetentionRule):
+        return []
+    rules = RetentionRule.objects.using(using)
+    existing = set(rules.values_list("category", "counts_from"))
+    missing = [
+        RetentionRule(
+            category=category.identifier,
+            counts_from=default.counts_from,
+            period_amount=default.amount,
+            period_unit=default.unit,
+            maximum_days=default.maximum_days,
+            action=default.action,
+        )
+        for category in registry
+        for default in category.default_rules
+        if (category.identifier, default.counts_from) not in existing
+    ]
+    # ignore_conflicts: two processes migrating at once must not fail on the unique constraint
+    rules.bulk_create(missing, ignore_conflicts=True)
+    return missing
+
+
+def is_default_rule(rule: RetentionRule) -> bool:
+    """Whether ``rule``'s (category, event) is one its registered category installs by default
+    (and would install again after a deletion)."""
+    if rule.category not in registry:
+        return False
+    return any(
+        default.counts_from == rule.counts_from
+        for default in registry.get(rule.category).default_rules
+    )
+
+
 # -- the purge -----------------------------------------------------------------------------
 def purge_category(
     *,
@@ -160,7 +208,7 @@ def purge_category(
     batch_size: int = DEFAULT_BATCH_SIZE,
     dry_run: bool = False,
 ) -> PurgeReport:
-    """Apply every enabled rule of the category ``identifier`` (policy table of DESIGN.md).
+    """Apply every enabled rule of the category ``identifier``.
 
     A dry run changes nothing, not even the run table. A failed run is recorded as failed with
     its exception and re-raised, so that Celery shows it too; the next run retries.

@@ -10,9 +10,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport
-from meetings.scheduling.retention import MeetingArtefact, meeting_end
+from meetings.scheduling.retention import MEETING_ENDED, MeetingArtefact, meeting_end
 from retention.models import RetentionRule
-from retention.registry import register
+from retention.registry import CREATED, DefaultRule, RetentionEvent, register
+
+#: Attendance lists of meetings that require attendance stay for the admin's period.
+MEETING_ENDED_ATTENDANCE_REQUIRED = RetentionEvent(
+    "meeting_ended_attendance_required", _("end of a meeting that requires attendance")
+)
 
 
 @register
@@ -26,7 +31,8 @@ class StoredChat(MeetingArtefact):
     identifier = "chat"
     description = _("Stored in-meeting chat")
     model = ChatMessage
-    events = (RetentionRule.Event.CREATED,)
+    events = (CREATED,)
+    default_rules = (DefaultRule(CREATED.identifier, 30),)
 
     def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
         return self.queryset().filter(created_at__lte=rule.cutoff(now))
@@ -40,7 +46,8 @@ class MeetingReports(MeetingArtefact):
     identifier = "meeting_reports"
     description = _("Meeting reports")
     model = MeetingReport
-    events = (RetentionRule.Event.MEETING_ENDED,)
+    events = (MEETING_ENDED,)
+    default_rules = (DefaultRule(MEETING_ENDED.identifier, 1, RetentionRule.Unit.MONTHS),)
 
     def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
         return self.queryset().filter(ended_at__lte=rule.cutoff(now))
@@ -60,13 +67,15 @@ class AttendanceLists(MeetingArtefact):
     identifier = "attendance"
     description = _("Attendance lists")
     model = AttendanceRecord
-    events = (
-        RetentionRule.Event.MEETING_ENDED,
-        RetentionRule.Event.MEETING_ENDED_ATTENDANCE_REQUIRED,
+    events = (MEETING_ENDED, MEETING_ENDED_ATTENDANCE_REQUIRED)
+    default_rules = (
+        # "otherwise deleted when the meeting ends"
+        DefaultRule(MEETING_ENDED.identifier, 0),
+        DefaultRule(MEETING_ENDED_ATTENDANCE_REQUIRED.identifier, 6, RetentionRule.Unit.MONTHS),
     )
 
     def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
-        required = rule.counts_from == RetentionRule.Event.MEETING_ENDED_ATTENDANCE_REQUIRED
+        required = rule.counts_from == MEETING_ENDED_ATTENDANCE_REQUIRED.identifier
         return (
             self.queryset()
             .filter(meeting__attendance_required=required)

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.polls.models import Poll
 from meetings.polls.services import delete_poll_results
-from meetings.scheduling.retention import MeetingArtefact, meeting_end
+from meetings.scheduling.retention import MEETING_ENDED, MeetingArtefact, meeting_end
 from retention.models import RetentionRule
-from retention.registry import register
+from retention.registry import DefaultRule, register
 
 
 @register
@@ -25,7 +25,8 @@ class PollResults(MeetingArtefact):
     identifier = "poll_results"
     description = _("Polls and their results")
     model = Poll
-    events = (RetentionRule.Event.MEETING_ENDED,)
+    events = (MEETING_ENDED,)
+    default_rules = (DefaultRule(MEETING_ENDED.identifier, 1, RetentionRule.Unit.MONTHS),)
 
     def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
         return (

@@ -1,11 +1,12 @@
-"""The retention category of recordings (policy table of DESIGN.md, row "recordings").
+"""The retention category of recordings (docs/POLICY.md, row "recordings").
 
-Two default rules (``retention/migrations/0002_default_rules.py``):
+Two events, each with a default rule:
 
 - "withdrawal of a required consent": a recording goes on the deletion date set when a consent
   it rests on was withdrawn (``deletion_due_at``: the withdrawal plus
   ``RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS``, 7 by default, announced to the host and not
-  changeable by them). The same query serves ``manage.py purge_withdrawn_recordings``.
+  changeable by them). This rule is the only way such a recording is deleted, so that legal
+  holds apply and the deletion log records it.
 - "end of the need": otherwise a recording goes the rule's period after it was stored (the
   need of a recording ends with its meeting), never later than the institution maximum.
 
@@ -22,22 +23,31 @@ from django.utils.translation import gettext_lazy as _
 from meetings.recordings import services as recording_services
 from meetings.recordings.models import Recording
 from retention.models import RetentionRule
-from retention.registry import RetentionCategory, register
+from retention.registry import DefaultRule, RetentionCategory, RetentionEvent, register
+
+CONSENT_WITHDRAWN = RetentionEvent("consent_withdrawn", _("withdrawal of a required consent"))
+NEED_ENDED = RetentionEvent("need_ended", _("end of the need (period set by the host)"))
 
 
 @register
 class Recordings(RetentionCategory):
-    identifier = "recordings"  # matches the default rules in retention 0002
+    identifier = "recordings"
     description = _("Recordings of meetings (files and their records)")
     model = Recording
-    events = (RetentionRule.Event.CONSENT_WITHDRAWN, RetentionRule.Event.NEED_ENDED)
+    events = (CONSENT_WITHDRAWN, NEED_ENDED)
+    default_rules = (
+        # the period is announced with the deletion date (deletion_due_at), see expired()
+        DefaultRule(CONSENT_WITHDRAWN.identifier, 7),
+        # the host's period when they chose one (else 30 days), at most the maximum
+        DefaultRule(NEED_ENDED.identifier, 30, maximum_days=180),
+    )
     hold_model = "meetings.meeting"  # a hold on "meetings.meeting:42" keeps its recordings
     hold_lookup = "meeting_id"
     has_files = True
     max_batch_size = 50  # file deletions take time: a batch stays within the heartbeat window
 
     def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
-        if rule.counts_from == RetentionRule.Event.CONSENT_WITHDRAWN:
+        if rule.counts_from == CONSENT_WITHDRAWN.identifier:
             return recording_services.recordings_due_for_deletion(until=now)
         cutoff = rule.cutoff(now)
         if rule.maximum_days is not None:

@@ -244,32 +244,11 @@ def delete_recording_rows(pks: list[int]) -> int:
     return deleted
 
 
-def delete_recording(recording: Recording) -> None:
-    """Delete a recording for good: mark it, delete the file, its permissions and the row.
-
-    Idempotent: a rerun after a crash finishes the work; an already deleted one is a no-op.
-    """
-    mark_recordings_for_deletion([recording.pk])
-    delete_recording_files([recording.pk])
-    delete_recording_rows([recording.pk])
-    logger.info("recording %s deleted", recording.pk)
-
-
 def recordings_due_for_deletion(*, until: datetime.datetime) -> QuerySet:
     """Recordings whose deletion date (set when a required consent was withdrawn: policy row
     "deleted 7 days after a required consent is revoked") has passed at ``until``.
 
-    The one definition used by the retention category ``recordings`` (rule "withdrawal of a
-    required consent") and by ``manage.py purge_withdrawn_recordings``, so they never disagree.
+    Used by the retention category ``recordings`` (rule "withdrawal of a required consent"),
+    the only path by which such a recording is deleted: legal holds apply, the log records it.
     """
     return Recording.objects.filter(deletion_due_at__lte=until)
-
-
-def purge_withdrawn_recordings(*, until: datetime.datetime | None = None) -> int:
-    """Delete every recording whose deletion date has passed; returns how many."""
-    until = until or now()
-    deleted = 0
-    for recording in recordings_due_for_deletion(until=until).order_by("pk"):
-        delete_recording(recording)
-        deleted += 1
-    return deleted

@@ -25,12 +25,15 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.scheduling.models import Invitation, Meeting
 from retention.models import RetentionRule
-from retention.registry import RetentionCategory, register
+from retention.registry import DefaultRule, RetentionCategory, RetentionEvent, register
 
 #: A meeting that was never ended counts as ended this long after its scheduled end.
 UNENDED_MEETING_GRACE = datetime.timedelta(days=1)
 
 MEETING_HOLD = "meetings.meeting"
+
+#: The event most meeting artefacts count from (see :func:`meeting_end`).
+MEETING_ENDED = RetentionEvent("meeting_ended", _("end of the meeting"))
 
 
 def meeting_end(prefix: str = "meeting__") -> Coalesce:
@@ -62,7 +65,8 @@ class Invitations(MeetingArtefact):
     identifier = "invitations"
     description = _("Invitations (invitees' addresses)")
     model = Invitation
-    events = (RetentionRule.Event.MEETING_ENDED,)
+    events = (MEETING_ENDED,)
+    default_rules = (DefaultRule(MEETING_ENDED.identifier, 30),)
 
     def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
         series_end = (

@@ -21,7 +21,12 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from retention.models import RetentionRule
-from retention.registry import EqualsAny, RetentionCategory, register
+from retention.registry import DefaultRule, EqualsAny, RetentionCategory, RetentionEvent, register
+
+ACCOUNT_LEFT = RetentionEvent(
+    "account_left", _("the account's deletion date (set when the person leaves)")
+)
+ACCOUNT_INACTIVE = RetentionEvent("account_inactive", _("last login"))
 
 ANONYMISED_PREFIX = "anonymised-"
 ANONYMISED_FIELDS = [
@@ -40,8 +45,13 @@ ANONYMISED_FIELDS = [
 class StaleAccounts(RetentionCategory):
     identifier = "stale_accounts"
     description = _("Accounts of people who left or stayed inactive")
-    events = (RetentionRule.Event.ACCOUNT_LEFT, RetentionRule.Event.ACCOUNT_INACTIVE)
+    events = (ACCOUNT_LEFT, ACCOUNT_INACTIVE)
     actions = (RetentionRule.Action.ANONYMISE, RetentionRule.Action.DELETE)
+    default_rules = (
+        # the deletion date already includes ACCOUNT_DELETION_GRACE_DAYS: 0 days after it
+        DefaultRule(ACCOUNT_LEFT.identifier, 0, action=RetentionRule.Action.ANONYMISE),
+        DefaultRule(ACCOUNT_INACTIVE.identifier, 365, action=RetentionRule.Action.ANONYMISE),
+    )
 
     @property
     def model(self) -> type[models.Model]:  # type: ignore[override]
@@ -59,7 +69,7 @@ class StaleAccounts(RetentionCategory):
             .filter(is_superuser=False)
             .exclude(username__startswith=ANONYMISED_PREFIX)
         )
-        if rule.counts_from == RetentionRule.Event.ACCOUNT_LEFT:
+        if rule.counts_from == ACCOUNT_LEFT.identifier:
             return users.filter(deletion_due_at__lte=rule.cutoff(now))
         return users.alias(last_seen=Coalesce("last_login", "date_joined")).filter(
             last_seen__lte=rule.cutoff(now)

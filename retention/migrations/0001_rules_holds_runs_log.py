@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             name='LegalHold',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(db_index=True, help_text='The object whose data is kept, e.g. “meetings.meeting:42”.', max_length=128, validators=[django.core.validators.RegexValidator('^[a-z_][a-z0-9_]*\\.[a-z0-9_]+:[A-Za-z0-9_-]+$', 'Write the object as “app.model:id”, e.g. “meetings.meeting:42”.')], verbose_name='held object')),
+                ('reference', models.CharField(db_index=True, help_text='The object whose data is kept, as “app.model:id”.', max_length=128, validators=[django.core.validators.RegexValidator('^[a-z_][a-z0-9_]*\\.[a-z0-9_]+:[A-Za-z0-9_-]+$', 'Write the object as “app.model:id”.')], verbose_name='held object')),
                 ('reason', models.TextField(help_text='Why the data must be kept.', verbose_name='reason')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='ordered at')),
                 ('released_at', models.DateTimeField(blank=True, null=True, verbose_name='released at')),
@@ -58,11 +58,11 @@ class Migration(migrations.Migration):
             name='RetentionRule',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(help_text='Identifier of a data category registered by an app, e.g. “chat”.', max_length=64, verbose_name='category')),
-                ('counts_from', models.CharField(choices=[('created', 'creation'), ('meeting_ended', 'end of the meeting'), ('meeting_ended_attendance_required', 'end of a meeting that requires attendance'), ('consent_withdrawn', 'withdrawal of a required consent'), ('need_ended', 'end of the need (period set by the host)'), ('account_left', 'leaving the institution (account deactivated)'), ('account_inactive', 'last login')], default='created', max_length=64, verbose_name='period counts from')),
+                ('category', models.CharField(help_text='Identifier of a data category registered by an app.', max_length=64, verbose_name='category')),
+                ('counts_from', models.CharField(default='created', help_text="One of the events the rule's category declares.", max_length=64, verbose_name='period counts from')),
                 ('period_amount', models.PositiveIntegerField(validators=[django.core.validators.MaxValueValidator(36600)], verbose_name='period')),
                 ('period_unit', models.CharField(choices=[('days', 'days'), ('months', 'months')], default='days', max_length=8, verbose_name='unit')),
-                ('maximum_days', models.PositiveIntegerField(blank=True, help_text='Caps a period chosen per item (e.g. by the host for a recording). Empty: no period per item.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(36600)], verbose_name='institution maximum (days)')),
+                ('maximum_days', models.PositiveIntegerField(blank=True, help_text='Caps a period chosen per item (e.g. by whoever stored it). Empty: no period per item.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(36600)], verbose_name='institution maximum (days)')),
                 ('action', models.CharField(choices=[('delete', 'delete'), ('anonymise', 'anonymise')], default='delete', max_length=16, verbose_name='action')),
                 ('enabled', models.BooleanField(default=True, verbose_name='enabled')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='changed at')),

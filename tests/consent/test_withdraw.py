@@ -169,46 +169,69 @@ def test_a_recording_not_resting_on_the_consent_is_kept(client, setup):
     assert other.deletion_due_at is None
 
 
-def test_the_purge_deletes_it_once_due_and_not_before(setup, recordings_storage):
-    from django.core.management import call_command
-
+def test_the_retention_engine_deletes_it_once_due_and_logs_it(setup, recordings_storage):
     from consent.services import withdraw_consent
-    from consent.tasks import purge_withdrawn_recordings_task
+    from retention.models import DeletionLogEntry
+    from retention.registry import reference_for
+    from retention.services import find_deletions, purge_category
 
     _anna, decision, recording = setup
     path = recordings_storage / recording.file.name
+    key = reference_for(recording)
     withdrawn = now() - datetime.timedelta(days=7, seconds=-60)
     withdraw_consent(decision=decision, when=withdrawn)
+    recording.refresh_from_db()
+    due = recording.deletion_due_at
+    assert due == withdrawn + datetime.timedelta(days=7)
 
-    assert purge_withdrawn_recordings_task.apply().get() == 0  # one minute early
+    purge_category(identifier="recordings", at=due - datetime.timedelta(seconds=1))
     assert Recording.objects.filter(pk=recording.pk).exists()
+    assert not DeletionLogEntry.objects.exists()
 
-    Recording.objects.filter(pk=recording.pk).update(deletion_due_at=now())
-    call_command("purge_withdrawn_recordings", stdout=__import__("io").StringIO())
+    purge_category(identifier="recordings", at=due)
     assert not Recording.objects.filter(pk=recording.pk).exists()
     assert not path.exists()
+    [entry] = find_deletions(key)
+    assert (entry.category, entry.action, entry.count) == ("recordings", "delete", 1)
+    assert entry.rule.counts_from == "consent_withdrawn"
     # the evidence stays: the decision and its withdrawal
     decision.refresh_from_db()
     assert decision.withdrawn_at == withdrawn
 
 
-def test_deleting_a_recording_twice_is_harmless(setup):
-    from meetings.recordings.services import delete_recording
-
-    _anna, _decision, recording = setup
-    delete_recording(recording)
-    delete_recording(recording)
-    assert not Recording.objects.filter(pk=recording.pk).exists()
-
-
-def test_a_recording_delivered_after_the_withdrawal_is_scheduled_from_the_withdrawal(setup):
+def test_a_legal_hold_on_the_meeting_keeps_a_withdrawn_recording(setup, recordings_storage):
     from consent.services import withdraw_consent
+    from retention.models import DeletionLogEntry, LegalHold
+    from retention.registry import reference_for
+    from retention.services import find_deletions, purge_category
 
     _anna, decision, recording = setup
-    withdrawn = now() - datetime.timedelta(days=2)
-    withdraw_consent(decision=decision, when=withdrawn)
+    path = recordings_storage / recording.file.name
+    withdraw_consent(decision=decision, when=now() - datetime.timedelta(days=8))
+    hold = LegalHold.objects.create(
+        reference=f"meetings.meeting:{recording.meeting_id}", reason="court order"
+    )
 
-    late = make_recording(recording.meeting, session=recording.session)
+    report = purge_category(identifier="recordings")
 
-    late.refresh_from_db()
-    assert late.deletion_due_at == withdrawn + datetime.timedelta(days=7)
+    assert report.held == 1
+    assert Recording.objects.filter(pk=recording.pk).exists()
+    assert path.exists()
+    assert not DeletionLogEntry.objects.exists()
+
+    hold.released_at = now()
+    hold.save()
+    purge_category(identifier="recordings")
+
+    assert not Recording.objects.filter(pk=recording.pk).exists()
+    assert len(find_deletions(reference_for(recording))) == 1
+
+
+def test_purging_a_deleted_recording_again_is_harmless(setup):
+    from consent.services import withdraw_consent
+    from retention.services import purge_category
+
+    _anna, decision, recording = setup
+    withdraw_consent(decision=decision, when=now() - datetime.timedelta(days=8))
+    assert purge_category(identifier="recordings").done == 1
+    assert purge_category(identifier="recordings").done == 0

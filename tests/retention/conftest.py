@@ -19,16 +19,31 @@ from django.db import models
 
 from portal.identity.models import AuditEvent
 from retention.models import RetentionRule
-from retention.registry import EqualsAny, RetentionCategory, registry
+from retention.registry import EqualsAny, RetentionCategory, RetentionEvent, registry
 
 NOW = datetime.datetime(2026, 3, 31, 12, 0, tzinfo=datetime.UTC)
+
+
+#: Every event the apps' categories declare, so that a test category can stand in for any of them.
+ALL_EVENTS = tuple(
+    RetentionEvent(identifier, identifier)
+    for identifier in (
+        "created",
+        "meeting_ended",
+        "meeting_ended_attendance_required",
+        "consent_withdrawn",
+        "need_ended",
+        "account_left",
+        "account_inactive",
+    )
+)
 
 
 class AuditBackedCategory(RetentionCategory):
     """Items are audit events; the event time is ``created_at``; holds name the meeting."""
 
     model = AuditEvent
-    events = tuple(RetentionRule.Event.values)
+    events = ALL_EVENTS
     actions = tuple(RetentionRule.Action.values)
     hold_model = "meetings.meeting"
     hold_lookup = "target_id"

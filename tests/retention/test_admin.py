@@ -43,10 +43,10 @@ def test_an_admin_changes_a_rules_period(admin_client):
 
 
 def test_a_rule_with_an_event_its_category_does_not_know_is_refused(admin_client):
-    rule = RetentionRule.objects.get(category="stale_accounts", counts_from="account_left")
+    RetentionRule.objects.filter(category="stale_accounts", counts_from="account_left").delete()
 
     response = admin_client.post(
-        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
+        reverse("admin:retention_retentionrule_add"),
         {
             "category": "stale_accounts",
             "counts_from": "created",
@@ -59,8 +59,87 @@ def test_a_rule_with_an_event_its_category_does_not_know_is_refused(admin_client
 
     assert response.status_code == 200
     assert b"cannot count its period from this event" in response.content
+    assert not RetentionRule.objects.filter(category="stale_accounts", counts_from="created")
+
+
+def test_an_existing_rule_keeps_its_category_and_event(admin_client):
+    rule = RetentionRule.objects.get(category="stale_accounts", counts_from="account_left")
+
+    response = admin_client.post(
+        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
+        {
+            "category": "chat",
+            "counts_from": "account_inactive",
+            "period_amount": "2",
+            "period_unit": "days",
+            "action": "anonymise",
+            "enabled": "on",
+        },
+    )
+
+    assert response.status_code == 302
     rule.refresh_from_db()
-    assert (rule.counts_from, rule.period_amount) == ("account_left", 0)
+    assert (rule.category, rule.counts_from, rule.period_amount) == (
+        "stale_accounts",
+        "account_left",
+        2,
+    )
+
+
+def test_the_rules_show_their_categorys_event_labels(admin_client):
+    response = admin_client.get(
+        reverse("admin:retention_retentionrule_changelist"),
+        headers={"accept-language": "en"},
+    )
+
+    assert b"end of a meeting that requires attendance" in response.content
+    assert b"meeting_ended_attendance_required" not in response.content
+
+
+def test_the_rule_form_offers_the_events_grouped_by_category(admin_client):
+    response = admin_client.get(
+        reverse("admin:retention_retentionrule_add"), headers={"accept-language": "en"}
+    )
+
+    form = response.context["adminform"].form
+    groups = dict(form.fields["counts_from"].choices)
+    assert ("account_left", "the account's deletion date (set when the person leaves)") in (
+        groups["Accounts of people who left or stayed inactive"]
+    )
+    assert "attendance" in dict(form.fields["category"].choices)
+
+
+def test_an_existing_rule_shows_its_events_label(admin_client):
+    rule = RetentionRule.objects.get(category="stale_accounts", counts_from="account_left")
+
+    response = admin_client.get(
+        reverse("admin:retention_retentionrule_change", args=[rule.pk]),
+        headers={"accept-language": "en"},
+    )
+
+    assert "the account&#x27;s deletion date" in response.content.decode()
+
+
+def test_a_default_rule_cannot_be_deleted_only_disabled(admin_client):
+    rule = RetentionRule.objects.get(category="chat")
+
+    response = admin_client.post(
+        reverse("admin:retention_retentionrule_delete", args=[rule.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert RetentionRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_a_rule_of_an_unregistered_category_can_be_deleted(admin_client):
+    rule = RetentionRule.objects.create(category="gone", counts_from="x", period_amount=1)
+
+    response = admin_client.post(
+        reverse("admin:retention_retentionrule_delete", args=[rule.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not RetentionRule.objects.filter(pk=rule.pk).exists()
 
 
 def test_a_hold_records_who_ordered_it(admin_client, admin_user):
@@ -83,6 +162,15 @@ def test_a_malformed_hold_reference_is_refused(admin_client):
     assert response.status_code == 200
     assert b"app.model:id" in response.content
     assert not LegalHold.objects.exists()
+
+
+def test_the_hold_form_gives_an_example_a_registered_category_understands(admin_client):
+    response = admin_client.get(
+        reverse("admin:retention_legalhold_add"), headers={"accept-language": "en"}
+    )
+
+    # the first registered category with holds names the meeting
+    assert "e.g. “meetings.meeting:42”" in response.content.decode()
 
 
 def test_holds_are_released_by_an_action(admin_client):

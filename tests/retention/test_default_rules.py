@@ -8,6 +8,8 @@ from dateutil.relativedelta import relativedelta
 from portal.identity.models import AuditEvent, User
 from retention import services
 from retention.models import RetentionRule
+from retention.registry import registry
+from retention.services import install_default_rules
 from tests.retention.conftest import NOW, make_item
 
 SECOND = datetime.timedelta(seconds=1)
@@ -153,23 +155,63 @@ def test_a_stale_account_is_anonymised_exactly_at_the_end_of_its_period(
     assert (after.email, after.first_name, after.last_name) == ("", "", "")
 
 
-def test_an_emptied_rule_table_gets_the_defaults_again_after_migrate(db):
-    from retention.defaults import install_default_rules_if_none
+def _defaults() -> dict[tuple[str, str], tuple]:
+    return {
+        (category.identifier, default.counts_from): (
+            default.amount,
+            default.unit,
+            default.maximum_days,
+            default.action,
+        )
+        for category in registry
+        for default in category.default_rules
+    }
 
+
+def test_the_installed_rules_are_exactly_the_categories_defaults(db):
+    installed = {
+        (r.category, r.counts_from): (r.period_amount, r.period_unit, r.maximum_days, r.action)
+        for r in RetentionRule.objects.all()
+    }
+
+    assert installed == _defaults()
+    assert len(installed) == 10
+
+
+def test_an_emptied_rule_table_gets_the_defaults_again_after_migrate(db):
     RetentionRule.objects.all().delete()
 
-    assert install_default_rules_if_none() == 10
+    assert len(install_default_rules()) == 10
     assert RetentionRule.objects.count() == 10
     assert RetentionRule.objects.get(category="invitations").period_amount == 30
     assert RetentionRule.objects.get(counts_from="account_left").period_amount == 0
-    assert install_default_rules_if_none() == 0  # never on top of existing rules
+    assert install_default_rules() == []  # never on top of existing rules
 
 
-def test_a_deleted_single_rule_is_not_brought_back(db):
-    from retention.defaults import install_default_rules_if_none
+def test_an_edited_or_disabled_rule_is_never_overwritten(db):
+    RetentionRule.objects.filter(category="chat").update(period_amount=3, enabled=False)
+    RetentionRule.objects.filter(category="meeting_reports").update(
+        period_amount=90, period_unit="days", action="delete"
+    )
 
-    RetentionRule.objects.filter(category="chat").delete()
+    assert install_default_rules() == []
 
-    install_default_rules_if_none()
+    chat = RetentionRule.objects.get(category="chat")
+    assert (chat.period_amount, chat.enabled) == (3, False)
+    reports = RetentionRule.objects.get(category="meeting_reports")
+    assert (reports.period_amount, reports.period_unit) == (90, "days")
 
-    assert not RetentionRule.objects.filter(category="chat").exists()
+
+def test_a_missing_default_of_one_category_is_installed_beside_the_others(db):
+    # a category added by a later release: its defaults arrive, nothing else changes
+    RetentionRule.objects.filter(category="chat").update(period_amount=3)
+    RetentionRule.objects.filter(category="invitations").delete()
+
+    [created] = install_default_rules()
+
+    assert (created.category, created.counts_from, created.period_amount) == (
+        "invitations",
+        "meeting_ended",
+        30,
+    )
+    assert RetentionRule.objects.get(category="chat").period_amount == 3

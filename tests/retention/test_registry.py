@@ -1,12 +1,19 @@
 """The category registry and the base class's defaults."""
 
-import datetime
-
 import pytest
+from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.utils import translation
 
 from portal.identity.models import AuditEvent
-from retention.registry import CategoryRegistry, EqualsAny, RetentionCategory, registry
+from retention.models import RetentionRule
+from retention.registry import (
+    CategoryRegistry,
+    DefaultRule,
+    EqualsAny,
+    RetentionCategory,
+    registry,
+)
 from tests.retention.conftest import NOW, AuditBackedCategory, make_item
 
 
@@ -66,12 +73,41 @@ def test_without_a_hold_model_the_item_itself_is_the_hold_key(db):
     assert Plain().hold_key(item) == f"portal.auditevent:{item.pk}"
 
 
-def test_export_gives_the_rows_of_the_ids(db, register_category):
-    category = register_category("chat")
-    item = make_item(created_at=NOW - datetime.timedelta(days=1))
-    make_item(created_at=NOW)
+def test_a_category_declares_its_events_with_labels():
+    category = registry.get("attendance")
 
-    rows = list(category.export([item.pk]))
+    assert category.event_identifiers() == ["meeting_ended", "meeting_ended_attendance_required"]
+    with translation.override("en"):
+        assert registry.event_label("attendance", "meeting_ended") == "end of the meeting"
+    assert registry.event_label("attendance", "unknown") == "unknown"
+    assert registry.event_label("not_registered", "meeting_ended") == "meeting_ended"
 
-    assert [row["id"] for row in rows] == [item.pk]
-    assert rows[0]["target_id"] == "1"
+
+def test_the_engine_offers_only_the_creation_event():
+    class Plain(RetentionCategory):
+        identifier = "plain"
+
+    assert Plain().event_identifiers() == ["created"]
+    assert Plain.default_rules == ()
+
+
+def test_a_default_rule_must_count_from_one_of_the_categorys_events():
+    class Broken(RetentionCategory):
+        identifier = "broken"
+        default_rules = (DefaultRule("meeting_ended", 1),)
+
+    with pytest.raises(ValueError, match="not one of its events"):
+        CategoryRegistry().register(Broken)
+
+
+def test_a_rule_is_validated_against_its_categorys_events(db):
+    rule = RetentionRule(category="chat", counts_from="meeting_ended", period_amount=1)
+    with pytest.raises(ValidationError) as raised:
+        rule.full_clean()
+    assert "counts_from" in raised.value.message_dict
+
+    RetentionRule(category="chat", counts_from="created", period_amount=1).full_clean(
+        validate_constraints=False  # the default rule of (chat, created) exists
+    )
+    # a rule of a category whose app is not installed is kept as it is
+    RetentionRule(category="gone", counts_from="whatever", period_amount=1).full_clean()

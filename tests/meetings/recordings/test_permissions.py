@@ -1,8 +1,10 @@
 """Object permissions on every recording URL: host, co-host, named viewer; others 404."""
 
 import pytest
+from django.utils.timezone import now
 
-from meetings.recordings.services import delete_recording, grant_viewer
+from meetings.recordings.services import grant_viewer, schedule_recording_deletion
+from retention.services import purge_category
 from tests.meetings.recordings.helpers import (  # noqa: F401
     grant_cohost,
     make_meeting,
@@ -117,7 +119,8 @@ def test_a_deleted_recording_leaves_no_grant_behind(client, recording):
     viewer = make_user("viewer")
     grant_viewer(recording=recording, viewer=viewer)
     pk = recording.pk
-    delete_recording(recording)
+    schedule_recording_deletion(recording=recording, due_at=now(), reason="consent withdrawn")
+    purge_category(identifier="recordings")
     client.force_login(viewer)
     assert client.get(f"/meetings/recordings/{pk}/").status_code == 404
     from guardian.models import UserObjectPermission

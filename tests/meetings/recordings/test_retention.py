@@ -1,10 +1,9 @@
 """The retention category "recordings": the engine deletes file then row, on the rules of the
-policy table, and agrees with ``manage.py purge_withdrawn_recordings``."""
+policy (docs/POLICY.md); it is the only path by which a recording is deleted."""
 
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.utils.timezone import now
 
 from meetings.recordings.models import Recording
@@ -47,7 +46,8 @@ def test_the_category_matches_the_default_rules():
     category = registry.get("recordings")
     assert category.has_files is True
     rules = RetentionRule.objects.filter(category="recordings")
-    assert set(rules.values_list("counts_from", flat=True)) == set(category.events)
+    assert set(rules.values_list("counts_from", flat=True)) == set(category.event_identifiers())
+    assert {d.counts_from for d in category.default_rules} == set(category.event_identifiers())
 
 
 def test_a_recording_goes_on_its_deletion_date_file_first(meeting):
@@ -103,17 +103,3 @@ def test_a_missing_file_counts_as_deleted(meeting):
     recording.file.storage.delete(recording.file.name)
     purge_category(identifier="recordings")
     assert not Recording.objects.filter(pk=recording.pk).exists()
-
-
-def test_the_manual_command_deletes_the_same_recordings(meeting):
-    due = withdrawn(make_recording(meeting), due_in_days=-1)
-    later = withdrawn(make_recording(meeting), due_in_days=3)
-    kept = make_recording(meeting)
-    category = registry.get("recordings")
-    rule = RetentionRule.objects.get(category="recordings", counts_from="consent_withdrawn")
-    expected = set(category.expired(rule, now()).values_list("pk", flat=True))
-
-    call_command("purge_withdrawn_recordings")
-
-    assert expected == {due.pk}
-    assert set(Recording.objects.values_list("pk", flat=True)) == {later.pk, kept.pk}

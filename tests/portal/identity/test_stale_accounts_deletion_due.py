@@ -49,7 +49,7 @@ def test_the_left_rule_counts_from_the_deletion_date_with_a_default_of_zero_days
 
     assert (rule.period_amount, rule.period_unit, rule.action) == (0, "days", "anonymise")
     with translation.override("en"):
-        assert "deletion date" in str(RetentionRule.Event.ACCOUNT_LEFT.label)
+        assert "deletion date" in rule.counts_from_label
 
 
 def test_a_deprovisioned_account_goes_once_its_deletion_date_has_passed(settings):
@@ -173,8 +173,8 @@ def test_deprovisioning_is_scheduled_nightly_before_the_purge():
     assert str(task.crontab.timezone) == "UTC"
     assert json.loads(task.kwargs) == {}
     assert task.enabled
-    for _name, task_name, _minute, _hour in NIGHTLY_TASKS:
-        assert task_name in celery_app.tasks
+    for spec in NIGHTLY_TASKS:
+        assert spec.task in celery_app.tasks
 
 
 def test_an_admins_change_to_the_deprovisioning_schedule_is_kept_after_migrate():
