@@ -10,7 +10,7 @@ Measures, against a real ASGI server (uvicorn subprocess on a loopback port):
   median over several runs (a new meeting per run).
 
 The websockets stay idle for a few seconds before the admit, longer than redis-py's and
-channels-redis' default 5 s timeouts (DESIGN.md, stack facts).
+channels-redis' default 5 s timeouts (docs/ARCHITECTURE.md, facts about the stack).
 
 Run against the production services (recommended)::
 

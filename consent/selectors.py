@@ -33,7 +33,8 @@ def participant_for_request(*, request: HttpRequest, meeting: Meeting) -> Partic
 
     Before the meeting, a logged-in person who was invited (an ``Invitation`` to their
     address) or who hosts it (host, co-host) may decide as well: they get an unsaved
-    participant that names them for the decision (issue 6: "before or during the meeting").
+    participant that names them for the decision (docs/POLICY.md, recording: consent "before or
+    during the meeting").
     Anybody else gets ``None`` (a 404).
     """
     active = [Participant.State.WAITING, Participant.State.ADMITTED]

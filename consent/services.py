@@ -1,6 +1,6 @@
 """Services of the consent app: giving, refusing and withdrawing consent to recording.
 
-Policy rows (DESIGN.md): "a recording is made only with the express consent of the
+Policy rows (docs/POLICY.md, recording): "a recording is made only with the express consent of the
 participants concerned, announced in advance" and "deleted 7 days after a required consent
 is revoked".
 """

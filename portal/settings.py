@@ -124,7 +124,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     "DATABASE_POOL", default=False
 ):
     # Under ASGI every request has its own thread, so CONN_MAX_AGE does not reuse connections;
-    # psycopg's pool does (DESIGN.md, stack facts).
+    # psycopg's pool does (docs/ARCHITECTURE.md, facts about the stack).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
         "max_size": env.int("DATABASE_POOL_MAX", default=20),

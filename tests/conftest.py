@@ -8,7 +8,8 @@ import os
 import shutil
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM use
-# there (DESIGN.md, stack facts). Tests use plain static storage (no collectstatic needed).
+# there (docs/ARCHITECTURE.md, facts about the stack). Tests use plain static storage (no
+# collectstatic needed).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("STATIC_MANIFEST", "false")
 

@@ -3,7 +3,7 @@
 The portal is the control plane (who is admitted, locked, removed, chat, polls, consent); a
 backend carries audio and video. ``MEETINGS_BACKEND`` names the class (a dotted path); the
 default is the built-in backend without media. Planned: a Janus SFU on our own machines and
-adapters for Zoom's REST API and BigBlueButton (DESIGN.md, Backends).
+adapters for Zoom's REST API and BigBlueButton (docs/ARCHITECTURE.md, extension points).
 """
 
 from functools import cache

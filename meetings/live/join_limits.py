@@ -1,4 +1,4 @@
-"""Rate limits on wrong join attempts (DESIGN.md, security baseline).
+"""Rate limits on wrong join attempts (docs/POLICY.md, security baseline).
 
 About 10 failures per meeting per hour, plus a cap per client across all meetings, counted in
 the shared cache (Redis in production) through django-ratelimit, so every server process sees

@@ -135,7 +135,7 @@ def join_meeting(
     may be joined before the host; SSO login if the meeting demands it; allowed e-mail domain;
     the passcode; not locked; the host's licence capacity; not removed before. The host and
     co-hosts skip the lock, capacity and waiting room. The caller counts wrong passcodes for the
-    rate limits (DESIGN.md, security baseline).
+    rate limits (docs/POLICY.md, security baseline).
     """
     authenticated = user is not None and user.is_authenticated
     hosting = meeting.is_hosted_by(user)

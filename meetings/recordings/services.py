@@ -1,6 +1,6 @@
 """Services for recordings: start and stop, ingest, viewers, deletion.
 
-Policy rows (DESIGN.md): "a recording is made only with the express consent of the
+Policy rows (docs/POLICY.md, recording): "a recording is made only with the express consent of the
 participants concerned, announced in advance; its running is visible to all in real time",
 "recordings are stored only on the institution's own storage", "deleted 7 days after a
 required consent is revoked".

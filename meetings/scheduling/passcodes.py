@@ -1,6 +1,6 @@
 """Meeting IDs and passcodes: random, never sequential, never stored in plain text.
 
-Policy (DESIGN.md, security baseline): every meeting has a passcode; a generated one carries at
+Policy (docs/POLICY.md, security baseline): every meeting has a passcode; a generated one carries at
 least 40 bits (8 characters from a 32-symbol alphabet without look-alikes = 40 bits). The
 passcode is stored encrypted with ``PASSCODE_ENCRYPTION_KEY`` so that the host can still read
 and send it.

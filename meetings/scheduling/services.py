@@ -348,7 +348,7 @@ def update_series(
 @transaction.atomic
 def delete_meeting(*, meeting: Meeting) -> None:
     """Delete one meeting or occurrence; its guardian grants go with it (foreign key with
-    CASCADE, DESIGN.md security baseline). A series left without occurrences goes too."""
+    CASCADE, docs/POLICY.md, security baseline). A series left without occurrences goes too."""
     if meeting.status == Meeting.Status.RUNNING:
         raise ValidationError(_("End the meeting before deleting it."))
     series = meeting.series

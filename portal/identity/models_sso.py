@@ -142,7 +142,7 @@ class TermsAcceptance(models.Model):
 class SeenAssertion(models.Model):
     """The ID of an accepted SAML assertion, kept until it expires so a replay is refused.
 
-    Neither python3-saml nor allauth remembers assertions (DESIGN.md, security baseline).
+    Neither python3-saml nor allauth remembers assertions (docs/POLICY.md, security baseline).
     """
 
     assertion_id = models.CharField(_("assertion ID"), max_length=255, unique=True)

@@ -42,7 +42,7 @@ def record_audit_event(
 
 
 # --- SSO login and licences -------------------------------------------------------------------
-# The rules of the licence rows of DESIGN.md's policy table: employees get Business, students
+# The rules of the licence rows of the policy (docs/POLICY.md): employees get Business, students
 # Basic, whoever does not log in by SSO gets Basic outside the quota; licences are linked at
 # every SSO login; only members get institution licences; the quota is never exceeded.
 

@@ -43,7 +43,7 @@ class Meeting(models.Model):
     )
     passcode_encrypted = models.TextField(editable=False)
 
-    # security settings (defaults from the institution policy, see DESIGN.md)
+    # security settings (defaults from the institution policy, see docs/POLICY.md)
     waiting_room = models.BooleanField(_("waiting room"), default=True)
     authenticated_only = models.BooleanField(_("only authenticated participants"), default=True)
     join_before_host = models.BooleanField(_("join before host"), default=False)

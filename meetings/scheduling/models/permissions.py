@@ -2,7 +2,7 @@
 
 Direct foreign keys (instead of guardian's generic rows) make the database delete a meeting's
 grants together with the meeting, so an old grant can never attach to a new object
-(DESIGN.md, security baseline), and let "My meetings" join them in one query.
+(docs/POLICY.md, security baseline), and let "My meetings" join them in one query.
 """
 
 from django.db import models

@@ -15,7 +15,7 @@ SECURITY_SETTINGS = (
 
 class MeetingPolicy(models.Model):
     """The institution's meeting policy (one row): a default for each security setting of new
-    meetings and a lock per setting that hosts cannot override (DESIGN.md, policy table:
+    meetings and a lock per setting that hosts cannot override (docs/POLICY.md, meetings:
     waiting room on, only authenticated participants, join before host off, ...).
 
     The locks are enforced by the scheduling services, not only by the form.

@@ -102,7 +102,8 @@ def config_dict(sp_metadata: list[str] | None = None) -> dict:
                 "name_id_format": [NAMEID_FORMAT_PERSISTENT],
                 "sign_response": False,
                 "sign_assertion": True,
-                # under service.idp: top-level keys are ignored (DESIGN.md, SSO facts)
+                # under service.idp, where pysaml2 reads them: top-level keys are ignored, and
+                # without them it signs with RSA-SHA1, which python3-saml rightly refuses
                 "signing_algorithm": SIG_RSA_SHA256,
                 "digest_algorithm": DIGEST_SHA256,
                 "want_authn_requests_signed": False,

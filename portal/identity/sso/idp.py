@@ -1,6 +1,6 @@
 """Identity providers: one allauth ``SocialApp`` per IdP, its settings JSON and attributes.
 
-The settings follow DESIGN.md's security baseline: strict mode, signed assertions, no
+The settings follow the security baseline (docs/POLICY.md): strict mode, signed assertions, no
 IdP-initiated login, deprecated algorithms (SHA-1) rejected.
 """
 

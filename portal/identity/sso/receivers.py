@@ -1,4 +1,5 @@
-"""Role and licence at every login (allauth's ``user_logged_in``, DESIGN.md "SSO facts")."""
+"""Role and licence at every login (allauth's ``user_logged_in``, which fires at the first and
+every later login after the user is saved; docs/ARCHITECTURE.md, facts about the stack)."""
 
 from __future__ import annotations
 

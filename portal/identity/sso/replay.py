@@ -1,6 +1,6 @@
 """Refuse replayed SAML responses: every accepted assertion ID is kept until it expires.
 
-Neither python3-saml nor allauth does this (DESIGN.md, security baseline). The ID is read
+Neither python3-saml nor allauth does this (docs/POLICY.md, security baseline). The ID is read
 from the response allauth is about to validate; it is recorded only after python3-saml has
 accepted the signature (in ``pre_social_login``), and the unique constraint makes two
 simultaneous replays of one response fail on the second insert.
