@@ -117,6 +117,27 @@ def page(new_page):
 
 
 @pytest.fixture
+def recordings_storage(settings, tmp_path):
+    """Recordings go to a temporary folder per test."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "recordings": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "recordings"},
+        },
+    }
+    # the file field resolved its storage when the model was loaded: point it at the new one
+    from django.core.files.storage import storages
+
+    from meetings.recordings.models import Recording
+
+    field = Recording._meta.get_field("file")
+    previous, field.storage = field.storage, storages["recordings"]
+    yield tmp_path / "recordings"
+    field.storage = previous
+
+
+@pytest.fixture
 def demo_institution(db, settings):
     """The demo institution of ``manage.py demo_data`` (roles, licence types, pools, admin)."""
     from django.core.management import call_command

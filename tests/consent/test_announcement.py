@@ -2,7 +2,7 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 
-from tests.meetings.recordings.helpers import make_meeting, make_user, published_text
+from tests.factories import make_meeting, make_user, published_text
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils.timezone import now
 
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport
 from meetings.scheduling.models import Meeting
-from tests.meetings.polls.helpers import make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from guardian.shortcuts import assign_perm
 from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key
 from meetings.scheduling.models import Meeting
-from tests.meetings.live.conftest import PASSCODE
+from tests.factories import PASSCODE
 
 pytestmark = pytest.mark.django_db
 

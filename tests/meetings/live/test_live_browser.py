@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from meetings.live.models import MeetingReport, Participant
 from meetings.scheduling.models import Meeting
+from tests.factories import PASSCODE
 from tests.meetings.live.asgi_server import start_asgi_server
-from tests.meetings.live.conftest import PASSCODE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

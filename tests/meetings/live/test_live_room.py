@@ -7,7 +7,7 @@ from meetings.live import services as services_live
 from meetings.live.models import ChatMessage, Participant
 from meetings.live.selectors import guest_session_key
 from meetings.scheduling.models import Meeting
-from tests.meetings.live.conftest import PASSCODE
+from tests.factories import PASSCODE
 
 pytestmark = pytest.mark.django_db
 

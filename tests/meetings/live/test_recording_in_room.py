@@ -9,7 +9,7 @@ from meetings.live import services as services_live
 from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key
 from meetings.recordings.models import RecordingSession
-from tests.meetings.recordings.helpers import decide, published_text
+from tests.factories import decide, published_text
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_without_a_recording_everyone_is_admitted(meeting, host_participant):
 def test_without_waiting_room_a_participant_without_consent_waits_while_recording(
     make_meeting, client
 ):
-    from tests.meetings.live.conftest import PASSCODE
+    from tests.factories import PASSCODE
 
     meeting = make_meeting(waiting_room=False, authenticated_only=False)
     published_text()

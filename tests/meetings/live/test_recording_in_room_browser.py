@@ -6,8 +6,8 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from meetings.live import services as services_live
+from tests.factories import admit, decide, make_meeting, make_user, published_text
 from tests.meetings.live.asgi_server import start_asgi_server
-from tests.meetings.recordings.helpers import admit, decide, make_meeting, make_user, published_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,7 +76,7 @@ def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, 
     from meetings.live.models import Participant
     from meetings.recordings.models import RecordingSession
     from meetings.scheduling.models import Meeting
-    from tests.meetings.live.conftest import PASSCODE
+    from tests.factories import PASSCODE
 
     host = make_user("host")
     meeting = make_meeting(host, authenticated_only=False, waiting_room=True)

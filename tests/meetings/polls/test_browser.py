@@ -14,8 +14,9 @@ from playwright.sync_api import expect
 
 from meetings.polls import services
 from meetings.polls.models import FreeTextAnswer, Poll, PollReceipt
+from tests.factories import admit, make_meeting, make_user
 from tests.meetings.live.asgi_server import start_asgi_server
-from tests.meetings.polls.helpers import admit, counts, make_meeting, make_user
+from tests.meetings.polls.helpers import counts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,8 @@ from meetings.live.models import Participant
 from meetings.polls import services
 from meetings.polls.models import PollReceipt
 from meetings.polls.services import VoteRefused
-from tests.meetings.polls.helpers import counts, make_meeting, make_poll, option_ids, question_id
+from tests.factories import make_meeting, make_poll
+from tests.meetings.polls.helpers import counts, option_ids, question_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

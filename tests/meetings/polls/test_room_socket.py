@@ -22,7 +22,7 @@ from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key
 from meetings.polls import services
 from meetings.routing import websocket_urlpatterns
-from tests.meetings.polls.helpers import admit, admit_guest, make_meeting, make_poll, make_user
+from tests.factories import admit, admit_guest, make_meeting, make_poll, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

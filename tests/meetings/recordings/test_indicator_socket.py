@@ -15,7 +15,7 @@ from channels.testing import WebsocketCommunicator
 from meetings.live.broadcast import broadcast_to_meeting
 from meetings.recordings.models import RecordingSession
 from meetings.recordings.routing import websocket_urlpatterns
-from tests.meetings.recordings.helpers import admit, make_meeting, make_user
+from tests.factories import admit, make_meeting, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,8 +8,8 @@ browser contexts.
 import pytest
 from django.test import Client
 
+from tests.factories import admit, decide, make_meeting, make_user, published_text
 from tests.meetings.live.asgi_server import start_asgi_server
-from tests.meetings.recordings.helpers import admit, decide, make_meeting, make_user, published_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,13 +3,7 @@
 import pytest
 
 from meetings.recordings.services import delete_recording, grant_viewer
-from tests.meetings.recordings.helpers import (  # noqa: F401
-    grant_cohost,
-    make_meeting,
-    make_recording,
-    make_user,
-    recordings_storage,
-)
+from tests.factories import grant_cohost, make_meeting, make_recording, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recordings_storage")]
 

@@ -166,7 +166,7 @@ def test_the_host_downloads_the_calendar_file_of_the_series(host_client, host):
 def test_an_announced_recording_is_stated_in_the_mail_and_the_calendar_file(
     host_client, meeting, mailoutbox, settings
 ):
-    from tests.meetings.recordings.helpers import published_text
+    from tests.factories import published_text
 
     settings.PORTAL_BASE_URL = "https://meet.uni.example"
     text = published_text()
