@@ -11,12 +11,15 @@ import itertools
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.base import ContentFile
 from django.utils.timezone import now
 
 from consent.models import ConsentDecision, ConsentText, Scope
 from consent.selectors import subject_of_participant
 from meetings.live.models import Participant
+from meetings.live.selectors import guest_session_key
 from meetings.polls import services as poll_services
 from meetings.polls.models import Poll
 from meetings.recordings.models import Recording, RecordingSession
@@ -35,6 +38,15 @@ def make_user(username: str = "", *, email: str | None = None, **fields: object)
     username = username or f"person{next(_numbers)}"
     email = f"{username}@uni.example" if email is None else email
     return User.objects.create_user(username, email=email, **fields)
+
+
+def backdate(user: User, **moments: datetime.datetime | None) -> User:
+    """Set moments an account only gets over time (``last_login``, ``date_joined``,
+    ``deletion_due_at``) straight in the database, as if they had passed."""
+    User.objects.filter(pk=user.pk).update(**moments)
+    for field, moment in moments.items():
+        setattr(user, field, moment)
+    return user
 
 
 def make_meeting(
@@ -116,6 +128,27 @@ def admit_guest(
     """A guest (no account) admitted to ``meeting``; ``guest_key`` ties them to a session."""
     fields.setdefault("state", Participant.State.ADMITTED)
     return make_participant(meeting, name=name, guest_key=guest_key, **fields)
+
+
+def remember_guest(participant: Participant, session: SessionBase | None = None) -> SessionBase:
+    """``session`` (a new one if none), saved with the key that makes it ``participant``'s."""
+    session = session if session is not None else SessionStore()
+    session[guest_session_key(participant.meeting)] = participant.guest_key
+    session.save()
+    return session
+
+
+def make_guest(
+    meeting: Meeting,
+    name: str,
+    *,
+    state: str = Participant.State.WAITING,
+    session: SessionBase | None = None,
+) -> tuple[Participant, SessionBase]:
+    """A guest called ``name`` in ``meeting`` (waiting unless told) and the session they
+    browse with (``session`` if given, saved with their key)."""
+    participant = make_participant(meeting, name=name, guest_key=f"key-{name}", state=state)
+    return participant, remember_guest(participant, session)
 
 
 def make_poll(

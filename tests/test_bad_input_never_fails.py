@@ -12,9 +12,8 @@ from django.test import Client
 from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
 
-from meetings.live.models import Participant
 from meetings.scheduling.models import Meeting, MeetingPolicy
-from tests.factories import make_meeting, make_poll, make_recording, make_user
+from tests.factories import make_meeting, make_participant, make_poll, make_recording, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +78,7 @@ def world(demo_institution, recordings_storage):
     host = make_user("host", is_institution_member=True)
     stranger = make_user("stranger", is_institution_member=True)
     meeting = make_meeting(host, status=Meeting.Status.RUNNING)
-    Participant.objects.create(meeting=meeting, user=host, display_name="Host", is_host=True)
+    make_participant(meeting, user=host, name="Host", is_host=True)
     poll = make_poll(meeting)
     recording = make_recording(meeting)
     values = {

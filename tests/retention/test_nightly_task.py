@@ -21,6 +21,7 @@ from portal.identity.models import User
 from retention import services
 from retention.models import DeletionLogEntry, PurgeRun
 from retention.schedule import ensure_nightly_tasks, periodic_task_name
+from tests.factories import backdate, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,8 +50,9 @@ def test_an_admins_change_to_the_schedule_is_kept_after_migrate(db):
 def test_the_task_runs_the_purge(db):
     from retention.tasks import purge_category
 
-    user = User.objects.create_user(username="gone", email="gone@uni.example", is_active=False)
-    User.objects.filter(pk=user.pk).update(deletion_due_at=now() - datetime.timedelta(days=1))
+    user = backdate(
+        make_user("gone", is_active=False), deletion_due_at=now() - datetime.timedelta(days=1)
+    )
 
     result = purge_category.apply(args=["stale_accounts"])
 
@@ -128,9 +130,9 @@ def left_account(transactional_db) -> User:
         counts_from="account_left",
         defaults={"period_amount": 30, "action": "anonymise"},
     )
-    user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
-    User.objects.filter(pk=user.pk).update(deletion_due_at=now() - datetime.timedelta(days=1))
-    return user
+    return backdate(
+        make_user("left", is_active=False), deletion_due_at=now() - datetime.timedelta(days=1)
+    )
 
 
 @pytest.mark.postgres

@@ -1,10 +1,12 @@
-"""Fixtures of the live-room tests: licence types, a host, meetings created directly."""
+"""Fixtures of the live-room tests: licence types, a host, meetings created directly, the host
+in the room."""
 
 import datetime
 
 import pytest
 from django.utils.timezone import now
 
+from meetings.live import services as services_live
 from meetings.scheduling.models import Meeting
 from portal.identity.models import LicenceType, Role
 from tests.factories import PASSCODE, make_meeting, make_user
@@ -63,6 +65,12 @@ def make_meeting_fixture(host):
 @pytest.fixture
 def meeting(make_meeting):
     return make_meeting()
+
+
+@pytest.fixture
+def host_participant(meeting, host):
+    """The host in the room of ``meeting``."""
+    return services_live.host_enters(meeting=meeting, user=host)
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from meetings.live import services as services_live
-from tests.factories import admit, decide, make_meeting, make_user, published_text
+from tests.factories import admit, decide, make_meeting, make_user, published_text, start_recording
 from tests.meetings.live.asgi_server import start_asgi_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -74,7 +74,6 @@ def test_the_room_shows_the_recording_live_and_asks_again(new_page, server):
 
 def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, server):
     from meetings.live.models import Participant
-    from meetings.recordings.models import RecordingSession
     from meetings.scheduling.models import Meeting
     from tests.factories import PASSCODE
 
@@ -84,7 +83,7 @@ def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, 
     meeting.save()
     services_live.host_enters(meeting=meeting, user=host)
     published_text()
-    RecordingSession.objects.create(meeting=meeting, started_by=host)
+    start_recording(meeting, started_by=host)
     host_room = logged_in_page(new_page, server, host)
     host_room.goto(f"{server.url}/meetings/live/{meeting.meeting_id}/")
     expect(host_room.locator("#live-status")).to_have_text("Connected: updates arrive live.")

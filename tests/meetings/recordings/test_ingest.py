@@ -5,8 +5,8 @@ import hashlib
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from meetings.recordings.models import Recording, RecordingSession
-from tests.factories import MP4_HEAD, make_meeting, make_user
+from meetings.recordings.models import Recording
+from tests.factories import MP4_HEAD, make_meeting, make_user, start_recording
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recordings_storage")]
 
@@ -17,7 +17,7 @@ WEBM_HEAD = b"\x1a\x45\xdf\xa3" + b"\x00" * 28
 @pytest.fixture
 def session():
     meeting = make_meeting(make_user("host"))
-    return RecordingSession.objects.create(meeting=meeting, started_by=meeting.host)
+    return start_recording(meeting)
 
 
 @pytest.fixture

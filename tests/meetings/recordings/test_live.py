@@ -8,7 +8,7 @@ browser contexts.
 import pytest
 from django.test import Client
 
-from tests.factories import admit, decide, make_meeting, make_user, published_text
+from tests.factories import admit, decide, make_meeting, make_user, published_text, start_recording
 from tests.meetings.live.asgi_server import start_asgi_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,14 +61,13 @@ def test_everyone_sees_the_recording_indicator_live(new_page, asgi_server):
 
 
 def test_a_late_browser_sees_a_running_recording_at_once(new_page, asgi_server):
-    from meetings.recordings.models import RecordingSession
 
     host = make_user("host")
     meeting = make_meeting(host)
     anna = make_user("anna")
     decide(admit(meeting, anna, name="Anna A."), published_text())
     # running state as start_recording leaves it (its broadcast needs no browser here)
-    RecordingSession.objects.create(meeting=meeting, started_by=host)
+    start_recording(meeting, started_by=host)
 
     participant = logged_in_page(new_page, asgi_server, anna)
     participant.goto(f"{asgi_server}/meetings/{meeting.meeting_id}/recording/")
