@@ -8,7 +8,7 @@ import os
 import shutil
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM use
-# there (DESIGN.md, stack facts). Tests use plain static storage (no collectstatic needed).
+# there. Tests use plain static storage (no collectstatic needed).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("STATIC_MANIFEST", "false")
 
@@ -26,6 +26,10 @@ if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _test_db["NAME"] = os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")
 
 CHROMIUM = "/usr/bin/chromium"
+# How long a browser test waits for a state (an element, a text, a page) before it fails; the
+# one place for it: pages and ``expect`` get it in ``new_page``, tests pass no timeouts. Live
+# updates cross an ASGI server and the channel layer, which on a busy machine takes seconds.
+BROWSER_TIMEOUT_MS = 15_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -98,11 +102,15 @@ def browser():
 @pytest.fixture
 def new_page(browser):
     """Factory for pages in separate browser contexts (one per person)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     contexts = []
 
     def make(locale: str = "en-GB"):
         context = browser.new_context(locale=locale)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
 

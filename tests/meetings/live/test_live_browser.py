@@ -89,7 +89,11 @@ def test_host_and_guests_run_a_meeting_live(new_page, server, make_meeting, host
     ben.click("#chat-form button")
     expect(console.locator("#chat-log")).to_contain_text("Nur für dich")
     expect(ben.locator("#chat-log")).to_contain_text("Nur für dich")
-    anna.wait_for_timeout(300)
+    # a later message to everyone reaches Anna after the private one would have
+    ben.select_option("#chat-to", label="Everyone")
+    ben.fill("#chat-text", "Bis gleich")
+    ben.click("#chat-form button")
+    expect(anna.locator("#chat-log")).to_contain_text("Bis gleich")
     expect(anna.locator("#chat-log")).not_to_contain_text("Nur für dich")
     expect(anna.locator(".chat-notice")).to_contain_text("not stored")
 

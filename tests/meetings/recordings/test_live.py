@@ -51,12 +51,12 @@ def test_everyone_sees_the_recording_indicator_live(new_page, asgi_server):
     console.get_by_role("button", name="Start recording").click()
     console.get_by_role("button", name="Stop recording").wait_for()
 
-    participant.locator("#recording-on").wait_for(state="visible", timeout=15000)
+    participant.locator("#recording-on").wait_for(state="visible")
     assert participant.locator("#recording-off").is_hidden()
     assert meeting.recording_sessions.get().is_running
 
     console.get_by_role("button", name="Stop recording").click()
-    participant.locator("#recording-on").wait_for(state="hidden", timeout=15000)
+    participant.locator("#recording-on").wait_for(state="hidden")
     assert participant.locator("#recording-off").is_visible()
 
 
