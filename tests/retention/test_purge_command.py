@@ -43,7 +43,7 @@ def test_without_a_category_it_covers_every_registered_one(chat):
     assert "stale_accounts:" in out.getvalue()
 
 
-def test_it_purges(chat):
+def test_it_purges_an_expired_item_and_logs_the_deletion(chat):
     make_item(created_at=OLD)
     out = StringIO()
 

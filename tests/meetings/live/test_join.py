@@ -108,7 +108,7 @@ def test_it_refuses_a_meeting_that_has_not_started(client, make_meeting, member)
     assert not Participant.objects.exists()
 
 
-def test_join_before_host_starts_the_meeting(client, make_meeting, member):
+def test_a_member_who_joins_before_the_host_starts_the_meeting(client, make_meeting, member):
     meeting = make_meeting(
         status=Meeting.Status.SCHEDULED, started_at=None, join_before_host=True, waiting_room=False
     )

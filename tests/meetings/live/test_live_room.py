@@ -132,7 +132,7 @@ def test_an_ended_meeting_cannot_be_started_again(client, make_meeting, host):
     assert not Participant.objects.exists()
 
 
-def test_leaving_the_waiting_room(client, meeting):
+def test_a_guest_who_leaves_the_waiting_room_is_told_they_left(client, meeting):
     participant = as_guest(client, meeting)
     response = client.post(f"/meetings/live/{meeting.meeting_id}/leave/")
     assert response.status_code == 302
@@ -150,7 +150,7 @@ def test_leave_by_a_stranger_is_404(client, meeting):
     assert client.post(f"/meetings/live/{meeting.meeting_id}/leave/").status_code == 404
 
 
-def test_the_ended_page(client):
+def test_the_ended_page_says_the_meeting_has_ended(client):
     response = client.get("/meetings/live/ended/")
     assert response.status_code == 200
     assert b"The meeting has ended" in response.content

@@ -70,7 +70,7 @@ def test_no_attendance_is_recorded_unless_required(meeting, host_participant):
     assert not AttendanceRecord.objects.exists()
 
 
-def test_locking_and_unlocking(meeting, host_participant):
+def test_the_host_locks_and_unlocks_the_meeting(meeting, host_participant):
     services_live.set_meeting_locked(actor=host_participant, locked=True)
     meeting.refresh_from_db()
     assert meeting.locked

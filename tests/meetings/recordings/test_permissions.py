@@ -43,7 +43,7 @@ def test_anonymous_visitors_are_sent_to_login(client, recording, name):
 
 
 @pytest.mark.parametrize("who", ["host", "cohost"])
-def test_hosts_see_and_download(client, recording, who):
+def test_hosts_see_and_download_the_recording(client, recording, who):
     user = recording.meeting.host
     if who == "cohost":
         user = make_user("cohost")
