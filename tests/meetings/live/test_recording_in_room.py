@@ -8,6 +8,7 @@ from meetings.live import broadcast as live
 from meetings.live import services as services_live
 from meetings.live.models import Participant
 from tests.factories import (
+    PASSCODE,
     decide,
     make_participant,
     published_text,
@@ -83,8 +84,6 @@ def test_without_a_recording_everyone_is_admitted(meeting, host_participant):
 def test_without_waiting_room_a_participant_without_consent_waits_while_recording(
     make_meeting, client
 ):
-    from tests.factories import PASSCODE
-
     meeting = make_meeting(waiting_room=False, authenticated_only=False)
     published_text()
     start_recording(meeting)

@@ -6,7 +6,15 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from meetings.live import services as services_live
-from tests.factories import admit, decide, make_meeting, make_user, published_text, start_recording
+from tests.factories import (
+    PASSCODE,
+    admit,
+    decide,
+    make_meeting,
+    make_user,
+    published_text,
+    start_recording,
+)
 from tests.meetings.live.asgi_server import start_asgi_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -75,7 +83,6 @@ def test_the_room_shows_the_recording_live_and_asks_again(new_page, server):
 def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, server):
     from meetings.live.models import Participant
     from meetings.scheduling.models import Meeting
-    from tests.factories import PASSCODE
 
     host = make_user("host")
     meeting = make_meeting(host, authenticated_only=False, waiting_room=True)
