@@ -77,8 +77,10 @@ def test_host_and_guests_run_a_meeting_live(new_page, server, make_meeting, host
     expect(console.locator("#roster li")).to_have_count(3)
     expect(console.locator("#waiting-list")).to_contain_text("Nobody is waiting")
 
-    # chat to everyone, then privately to the host
+    # chat to everyone, then privately to the host; Ben's room page reconnected after his
+    # admission, and a message sent before his socket joined the room would never reach him
     expect(anna.locator("#live-status")).to_contain_text("Connected")
+    expect(ben.locator("#live-status")).to_contain_text("Connected")
     anna.fill("#chat-text", "Hallo zusammen")
     anna.click("#chat-form button")
     for page in (ben, console, anna):
