@@ -2,16 +2,18 @@
 
 Shared by the browser and multi-process tests (``tests/meetings/live/asgi_server.py``) and the
 benchmarks that measure a real server process; it imports no Django, so a benchmark can use it
-before or after setting Django up. Servers take about 4 s to start: the port is polled.
+before or after setting Django up. Servers take about 4 s to start: the port is polled
+(``tests/waiting.py``).
 """
 
 import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from tests.waiting import wait_until
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
@@ -50,15 +52,18 @@ def start_uvicorn(
         cwd=PROJECT_DIR,
         env={**os.environ, **(env or {})},
     )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"the ASGI server exited with {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return port, process
+                return True
         except OSError:
-            time.sleep(0.2)
+            return False
+
+    if wait_until(answers, timeout=timeout):
+        return port, process
     process.kill()
     process.wait()
     raise RuntimeError("the ASGI server did not start in time")

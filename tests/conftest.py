@@ -27,6 +27,10 @@ if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _test_db["NAME"] = os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.sqlite3")
 
 CHROMIUM = "/usr/bin/chromium"
+# How long a browser test waits for a state (an element, a text, a page) before it fails; the
+# one place for it: pages and ``expect`` get it in ``new_page``, tests pass no timeouts. Live
+# updates cross an ASGI server and the channel layer, which on a busy machine takes seconds.
+BROWSER_TIMEOUT_MS = 15_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -99,11 +103,15 @@ def browser():
 @pytest.fixture
 def new_page(browser):
     """Factory for pages in separate browser contexts (one per person)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     contexts = []
 
     def make(locale: str = "en-GB"):
         context = browser.new_context(locale=locale)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
 
@@ -115,6 +123,27 @@ def new_page(browser):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+@pytest.fixture
+def recordings_storage(settings, tmp_path):
+    """Recordings go to a temporary folder per test."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "recordings": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "recordings"},
+        },
+    }
+    # the file field resolved its storage when the model was loaded: point it at the new one
+    from django.core.files.storage import storages
+
+    from meetings.recordings.models import Recording
+
+    field = Recording._meta.get_field("file")
+    previous, field.storage = field.storage, storages["recordings"]
+    yield tmp_path / "recordings"
+    field.storage = previous
 
 
 @pytest.fixture

@@ -12,15 +12,8 @@ from django.test import Client
 from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
 
-from meetings.live.models import Participant
 from meetings.scheduling.models import Meeting, MeetingPolicy
-from tests.meetings.polls.helpers import make_poll
-from tests.meetings.recordings.helpers import (
-    make_meeting,
-    make_recording,
-    make_user,
-    recordings_storage,  # noqa: F401 (a fixture)
-)
+from tests.factories import make_meeting, make_participant, make_poll, make_recording, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -80,12 +73,12 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def world(demo_institution, recordings_storage):  # noqa: F811
+def world(demo_institution, recordings_storage):
     MeetingPolicy.current()  # the singleton is created on first use by any page
     host = make_user("host", is_institution_member=True)
     stranger = make_user("stranger", is_institution_member=True)
     meeting = make_meeting(host, status=Meeting.Status.RUNNING)
-    Participant.objects.create(meeting=meeting, user=host, display_name="Host", is_host=True)
+    make_participant(meeting, user=host, name="Host", is_host=True)
     poll = make_poll(meeting)
     recording = make_recording(meeting)
     values = {

@@ -7,14 +7,7 @@ import json
 import pytest
 
 from consent.models import RecordingConsentBasis
-from tests.meetings.recordings.helpers import (
-    admit,
-    decide,
-    make_meeting,
-    make_recording,
-    make_user,
-    published_text,
-)
+from tests.factories import admit, decide, make_meeting, make_recording, make_user, published_text
 
 pytestmark = pytest.mark.django_db
 

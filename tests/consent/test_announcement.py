@@ -4,7 +4,7 @@ for the join page, the waiting room (HTML) and invitations and calendar files (a
 import pytest
 
 from meetings.recordings.gate import announcement
-from tests.meetings.recordings.helpers import make_meeting, make_user, published_text
+from tests.factories import make_meeting, make_user, published_text
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from consent.models import ConsentDecision, ConsentText, Scope
-from tests.meetings.recordings.helpers import admit, decide, make_meeting, make_user, published_text
+from tests.factories import admit, decide, make_meeting, make_user, published_text
 
 pytestmark = pytest.mark.django_db
 

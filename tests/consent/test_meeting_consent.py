@@ -4,7 +4,14 @@ import pytest
 
 from consent.models import ConsentDecision
 from meetings.live.selectors import guest_session_key
-from tests.meetings.recordings.helpers import admit, make_meeting, make_user, published_text
+from tests.factories import (
+    admit,
+    admit_guest,
+    make_meeting,
+    make_participant,
+    make_user,
+    published_text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +76,7 @@ def test_a_participant_gives_consent_with_one_click(client, meeting):
 def test_a_waiting_participant_refuses_with_one_click(client, meeting):
     published_text()
     anna = make_user("anna")
-    admit(meeting, anna, state="waiting")
+    make_participant(meeting, user=anna)
     client.force_login(anna)
 
     response = client.post(
@@ -87,7 +94,7 @@ def test_a_waiting_participant_refuses_with_one_click(client, meeting):
 
 def test_a_guest_decides_by_display_name_and_meeting(client, meeting):
     published_text()
-    guest = admit(meeting, None, name="Guest Gina", guest_key="g" * 32)
+    guest = admit_guest(meeting, "g" * 32, name="Guest Gina")
     session = client.session
     session[guest_session_key(meeting)] = guest.guest_key
     session.save()
@@ -113,7 +120,7 @@ def test_someone_not_invited_or_admitted_gets_404(client, meeting):
 def test_a_removed_participant_gets_404(client, meeting):
     published_text()
     anna = make_user("anna")
-    admit(meeting, anna, state="removed")
+    make_participant(meeting, user=anna, state="removed")
     client.force_login(anna)
     assert client.post(url(meeting), {"decision": "give"}).status_code == 404
     assert not ConsentDecision.objects.exists()

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.meetings.recordings.helpers import admit, decide, make_meeting, make_user, published_text
+from tests.factories import admit, decide, make_meeting, make_user, published_text
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,11 @@ from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key
 from meetings.recordings.services import start_recording
 from meetings.scheduling.models import Invitation, Meeting, MeetingSeries
-from tests.meetings.recordings.helpers import (
+from tests.factories import (
     admit,
     grant_cohost,
     make_meeting,
+    make_participant,
     make_user,
     published_text,
 )
@@ -59,7 +60,7 @@ def test_the_waiting_page_announces_a_planned_recording(client):
         status=Meeting.Status.RUNNING,
         started_at=now(),
     )
-    guest = admit(meeting, name="Gina", state="waiting", guest_key="gina-key")
+    guest = make_participant(meeting, name="Gina", guest_key="gina-key")
     session = client.session
     session[guest_session_key(meeting)] = guest.guest_key
     session.save()
@@ -146,7 +147,7 @@ def test_the_consent_page_offers_the_whole_series(client, series_meetings):
     published_text()
     _series, first, _second = series_meetings
     anna = make_user("anna")
-    admit(first, anna, state="waiting")
+    make_participant(first, user=anna)
     client.force_login(anna)
 
     page = client.get(consent_url(first)).content.decode()
@@ -158,7 +159,7 @@ def test_a_series_consent_lets_every_occurrence_record(client, series_meetings):
     published_text()
     series, first, second = series_meetings
     anna = make_user("anna")
-    admit(first, anna, state="waiting")
+    make_participant(first, user=anna)
     client.force_login(anna)
 
     client.post(consent_url(first), {"decision": "give", "method": "web", "for_series": "on"})
@@ -176,7 +177,7 @@ def test_a_meeting_outside_the_series_is_not_covered(client, series_meetings):
     published_text()
     _series, first, _second = series_meetings
     anna = make_user("anna")
-    admit(first, anna, state="waiting")
+    make_participant(first, user=anna)
     client.force_login(anna)
     client.post(consent_url(first), {"decision": "give", "for_series": "on"})
 

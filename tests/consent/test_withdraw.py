@@ -10,14 +10,7 @@ from django.utils.timezone import now
 from consent.models import RecordingConsentBasis
 from meetings.recordings.models import Recording
 from meetings.recordings.services import schedule_recording_deletion
-from tests.meetings.recordings.helpers import (
-    admit,
-    decide,
-    make_meeting,
-    make_recording,
-    make_user,
-    published_text,
-)
+from tests.factories import admit, decide, make_meeting, make_recording, make_user, published_text
 
 pytestmark = pytest.mark.django_db
 

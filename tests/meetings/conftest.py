@@ -8,6 +8,7 @@ from django.utils.timezone import now
 
 from meetings.scheduling import services
 from portal.identity.models import Role, User
+from tests.factories import make_user
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -46,32 +47,23 @@ def staff_role(demo_institution) -> Role:
 
 @pytest.fixture
 def host(staff_role) -> User:
-    return User.objects.create_user(
-        "lecturer", email="lecturer@uni.example", role=staff_role, is_institution_member=True
-    )
+    return make_user("lecturer", role=staff_role, is_institution_member=True)
 
 
 @pytest.fixture
 def student_host(demo_institution) -> User:
-    return User.objects.create_user(
-        "student",
-        email="student@uni.example",
-        role=Role.objects.get(slug="student"),
-        is_institution_member=True,
-    )
+    return make_user("student", role=Role.objects.get(slug="student"), is_institution_member=True)
 
 
 @pytest.fixture
 def member(staff_role) -> User:
-    return User.objects.create_user(
-        "colleague", email="colleague@uni.example", role=staff_role, is_institution_member=True
-    )
+    return make_user("colleague", role=staff_role, is_institution_member=True)
 
 
 @pytest.fixture
 def outsider(demo_institution) -> User:
-    return User.objects.create_user(
-        "visitor", role=Role.objects.get(slug="guest"), is_institution_member=False
+    return make_user(
+        "visitor", email="", role=Role.objects.get(slug="guest"), is_institution_member=False
     )
 
 

@@ -10,6 +10,7 @@ from retention import services
 from retention.models import RetentionRule
 from retention.registry import registry
 from retention.services import install_default_rules
+from tests.factories import backdate, make_user
 from tests.retention.conftest import NOW, make_item
 
 SECOND = datetime.timedelta(seconds=1)
@@ -117,14 +118,7 @@ def test_attendance_of_a_meeting_that_requires_it_stays_for_the_admins_period(
 
 
 def _user(username: str, **moments: datetime.datetime) -> User:
-    user = User.objects.create_user(
-        username=username,
-        email=f"{username}@uni.example",
-        first_name="Erika",
-        last_name="Mustermann",
-    )
-    User.objects.filter(pk=user.pk).update(**moments)
-    return user
+    return backdate(make_user(username, first_name="Erika", last_name="Mustermann"), **moments)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,8 @@ from portal.identity.models import User
 from retention import services
 from retention.models import DeletionLogEntry, PurgeRun
 from retention.schedule import ensure_nightly_tasks, periodic_task_name
+from tests.factories import backdate, make_user
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,8 +50,9 @@ def test_an_admins_change_to_the_schedule_is_kept_after_migrate(db):
 def test_the_task_runs_the_purge(db):
     from retention.tasks import purge_category
 
-    user = User.objects.create_user(username="gone", email="gone@uni.example", is_active=False)
-    User.objects.filter(pk=user.pk).update(deletion_due_at=now() - datetime.timedelta(days=1))
+    user = backdate(
+        make_user("gone", is_active=False), deletion_due_at=now() - datetime.timedelta(days=1)
+    )
 
     result = purge_category.apply(args=["stale_accounts"])
 
@@ -60,14 +62,13 @@ def test_the_task_runs_the_purge(db):
 
 
 def _wait_until_ready(worker: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         if worker.poll() is not None:
             raise AssertionError(f"the worker exited:\n{log.read_text()}")
-        if " ready." in log.read_text():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"the worker did not start in time:\n{log.read_text()}")
+        return " ready." in log.read_text()
+
+    if not wait_until(ready, timeout=timeout):
+        raise AssertionError(f"the worker did not start in time:\n{log.read_text()}")
 
 
 @contextlib.contextmanager
@@ -128,9 +129,9 @@ def left_account(transactional_db) -> User:
         counts_from="account_left",
         defaults={"period_amount": 30, "action": "anonymise"},
     )
-    user = User.objects.create_user(username="left", email="left@uni.example", is_active=False)
-    User.objects.filter(pk=user.pk).update(deletion_due_at=now() - datetime.timedelta(days=1))
-    return user
+    return backdate(
+        make_user("left", is_active=False), deletion_due_at=now() - datetime.timedelta(days=1)
+    )
 
 
 @pytest.mark.postgres
@@ -182,11 +183,11 @@ def test_beat_sends_the_scheduled_task_from_its_database_row_to_a_worker(tmp_pat
     log = tmp_path / "worker.log"
     beat = ("-B", "--scheduler", "django", "--schedule", str(tmp_path / "beat-schedule"))
     with celery_worker(log, queue, *beat):
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if PurgeRun.objects.filter(status=PurgeRun.Status.SUCCEEDED).exists():
-                break
-            time.sleep(0.5)
+        wait_until(
+            PurgeRun.objects.filter(status=PurgeRun.Status.SUCCEEDED).exists,
+            timeout=60,
+            interval=0.5,
+        )
 
     run = PurgeRun.objects.filter(status=PurgeRun.Status.SUCCEEDED).first()
     assert run is not None, log.read_text()

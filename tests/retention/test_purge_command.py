@@ -6,8 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from portal.identity.models import AuditEvent, User
+from portal.identity.models import AuditEvent
 from retention.models import DeletionLogEntry, PurgeRun
+from tests.factories import backdate, make_user
 from tests.retention.conftest import make_item
 
 OLD = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=31)
@@ -42,7 +43,7 @@ def test_without_a_category_it_covers_every_registered_one(chat):
     assert "stale_accounts:" in out.getvalue()
 
 
-def test_it_purges(chat):
+def test_it_purges_an_expired_item_and_logs_the_deletion(chat):
     make_item(created_at=OLD)
     out = StringIO()
 
@@ -72,8 +73,7 @@ def test_a_failing_category_is_reported_and_the_others_still_run(chat, monkeypat
 
     monkeypatch.setattr(AuditBackedCategory, "expired", broken)
     make_item(created_at=OLD)
-    user = User.objects.create_user(username="left", is_active=False)
-    User.objects.filter(pk=user.pk).update(deletion_due_at=OLD)
+    user = backdate(make_user("left", email="", is_active=False), deletion_due_at=OLD)
     err = StringIO()
 
     with pytest.raises(CommandError, match="Failed: chat"):

@@ -6,9 +6,10 @@ import json
 import pytest
 from django.utils import timezone
 
-from portal.identity.models import AuditEvent, User
+from portal.identity.models import AuditEvent
 from retention import services
 from retention.models import DeletionLogEntry, LegalHold, PurgeRun
+from tests.factories import backdate, make_user
 from tests.retention.conftest import NOW, AuditBackedCategory, make_item
 
 OLD = NOW - datetime.timedelta(days=31)
@@ -178,15 +179,15 @@ def test_a_disabled_rule_deletes_nothing(db, register_category, rule):
 
 
 def test_the_deletion_log_holds_no_personal_data(db):
-    user = User.objects.create_user(
-        username="erika.m",
+    user = make_user(
+        "erika.m",
         email="erika.mustermann@uni.example",
         first_name="Erika",
         last_name="Mustermann",
         display_name="Eri",
         is_active=False,
     )
-    User.objects.filter(pk=user.pk).update(last_login=NOW - datetime.timedelta(days=400))
+    backdate(user, last_login=NOW - datetime.timedelta(days=400))
     chat_text = "Chat text: Alice said hello"
     make_item(created_at=OLD)
 

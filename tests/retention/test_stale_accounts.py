@@ -8,23 +8,22 @@ from allauth.account.models import EmailAddress
 from portal.identity.models import AuditEvent, User
 from retention import services
 from retention.models import LegalHold, RetentionRule
+from tests.factories import backdate, make_user
 from tests.retention.conftest import NOW
 
 LONG_AGO = NOW - datetime.timedelta(days=400)
 
 
 def _stale(username: str, **fields) -> User:
-    user = User.objects.create_user(
-        username=username,
-        email=f"{username}@uni.example",
+    user = make_user(
+        username,
         first_name="Max",
         last_name="Muster",
         display_name="Maxi",
         password="a-long-password-123",
         **fields,
     )
-    User.objects.filter(pk=user.pk).update(last_login=LONG_AGO, date_joined=LONG_AGO)
-    return user
+    return backdate(user, last_login=LONG_AGO, date_joined=LONG_AGO)
 
 
 def test_it_anonymises_every_personal_field(db):

@@ -1,14 +1,15 @@
-"""Fixtures of the live-room tests: licence types, a host, meetings created directly."""
+"""Fixtures of the live-room tests: licence types, a host, meetings created directly, the host
+in the room."""
 
 import datetime
 
 import pytest
 from django.utils.timezone import now
 
+from meetings.live import services as services_live
 from meetings.scheduling.models import Meeting
-from portal.identity.models import LicenceType, Role, User
-
-PASSCODE = "K7M2Q9XP"
+from portal.identity.models import LicenceType, Role
+from tests.factories import PASSCODE, make_meeting, make_user
 
 
 @pytest.fixture
@@ -26,9 +27,8 @@ def licences(db):
 
 @pytest.fixture
 def host(licences):
-    return User.objects.create_user(
+    return make_user(
         "host",
-        email="host@uni.example",
         first_name="Hanna",
         last_name="Host",
         role=licences["staff"],
@@ -37,31 +37,27 @@ def host(licences):
 
 @pytest.fixture
 def member(licences):
-    return User.objects.create_user(
+    return make_user(
         "member",
-        email="member@uni.example",
         first_name="Mia",
         last_name="Member",
         role=licences["student"],
     )
 
 
-@pytest.fixture
-def make_meeting(host):
+@pytest.fixture(name="make_meeting")
+def make_meeting_fixture(host):
+    """Meetings of ``host`` asking for ``PASSCODE``, started five minutes ago and running."""
+
     def make(**fields) -> Meeting:
         values = {
             "host": host,
-            "topic": "Seminar",
             "start": now() - datetime.timedelta(minutes=5),
-            "duration_minutes": 60,
-            "status": Meeting.Status.RUNNING,
             "started_at": now(),
+            "passcode": PASSCODE,
         }
         values.update(fields)
-        meeting = Meeting(**values)
-        meeting.set_passcode(PASSCODE)
-        meeting.save()
-        return meeting
+        return make_meeting(**values)
 
     return make
 
@@ -69,6 +65,12 @@ def make_meeting(host):
 @pytest.fixture
 def meeting(make_meeting):
     return make_meeting()
+
+
+@pytest.fixture
+def host_participant(meeting, host):
+    """The host in the room of ``meeting``."""
+    return services_live.host_enters(meeting=meeting, user=host)
 
 
 @pytest.fixture(autouse=True)

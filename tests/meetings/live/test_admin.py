@@ -9,7 +9,7 @@ from django.utils.timezone import now
 
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport
 from meetings.scheduling.models import Meeting
-from tests.meetings.polls.helpers import make_user
+from tests.factories import make_meeting, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +18,7 @@ CHAT_TEXT = "Call me at 0170 1234567"
 
 @pytest.fixture
 def artefacts():
-    meeting = Meeting.objects.create(
-        host=make_user(),
+    meeting = make_meeting(
         topic="Exam board",
         start=now() - datetime.timedelta(hours=2),
         duration_minutes=60,

@@ -10,23 +10,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils.timezone import now
 
-from meetings.live import services as services_live
 from meetings.live.models import ChatMessage, Participant
-from meetings.live.selectors import guest_session_key
 from meetings.routing import websocket_urlpatterns
 from meetings.scheduling.models import Meeting
+from tests.factories import make_guest
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def make_guest(meeting, name, state=Participant.State.WAITING):
-    participant = Participant.objects.create(
-        meeting=meeting, display_name=name, guest_key=f"key-{name}", state=state
-    )
-    session = SessionStore()
-    session[guest_session_key(meeting)] = participant.guest_key
-    session.save()
-    return participant, session
 
 
 async def connect(meeting, *, user=None, session=None):
@@ -47,17 +36,12 @@ async def receive_event(communicator, event, timeout=2):
             return message["payload"]
 
 
-@pytest.fixture
-def host_in_room(meeting, host):
-    return services_live.host_enters(meeting=meeting, user=host)
-
-
 async def test_a_stranger_cannot_connect(meeting):
     communicator, connected = await connect(meeting)
     assert not connected
 
 
-async def test_an_unknown_meeting_refuses_the_connection(meeting, host_in_room, host):
+async def test_an_unknown_meeting_refuses_the_connection(meeting, host_participant, host):
     communicator = WebsocketCommunicator(
         URLRouter(websocket_urlpatterns), "/ws/meetings/10000000000/"
     )
@@ -67,7 +51,7 @@ async def test_an_unknown_meeting_refuses_the_connection(meeting, host_in_room, 
     assert not connected
 
 
-async def test_a_waiting_guest_is_admitted_live(meeting, host, host_in_room):
+async def test_a_waiting_guest_is_admitted_live(meeting, host, host_participant):
     guest, session = await sync_to_async(make_guest)(meeting, "Gast")
     waiting, connected = await connect(meeting, session=session)
     assert connected
@@ -89,7 +73,7 @@ async def test_a_waiting_guest_is_admitted_live(meeting, host, host_in_room):
 
 
 async def test_a_waiting_guest_hears_the_decline_and_nothing_of_the_room(
-    meeting, host, host_in_room
+    meeting, host, host_participant
 ):
     guest, session = await sync_to_async(make_guest)(meeting, "Gast")
     waiting, _ = await connect(meeting, session=session)
@@ -107,7 +91,7 @@ async def test_a_waiting_guest_hears_the_decline_and_nothing_of_the_room(
     await console.disconnect()
 
 
-async def test_a_participant_cannot_use_host_actions(meeting, host_in_room):
+async def test_a_participant_cannot_use_host_actions(meeting, host_participant):
     guest, session = await sync_to_async(make_guest)(
         meeting, "Gast", state=Participant.State.ADMITTED
     )
@@ -126,7 +110,9 @@ async def test_a_participant_cannot_use_host_actions(meeting, host_in_room):
     await room.disconnect()
 
 
-async def test_a_removed_participant_is_put_out_and_cannot_reconnect(meeting, host, host_in_room):
+async def test_a_removed_participant_is_put_out_and_cannot_reconnect(
+    meeting, host, host_participant
+):
     guest, session = await sync_to_async(make_guest)(
         meeting, "Gast", state=Participant.State.ADMITTED
     )
@@ -146,7 +132,7 @@ async def test_a_removed_participant_is_put_out_and_cannot_reconnect(meeting, ho
     await console.disconnect()
 
 
-async def test_private_chat_reaches_only_sender_and_recipient(meeting, host, host_in_room):
+async def test_private_chat_reaches_only_sender_and_recipient(meeting, host, host_participant):
     alice, alice_session = await sync_to_async(make_guest)(
         meeting, "Alice", state=Participant.State.ADMITTED
     )
@@ -159,7 +145,7 @@ async def test_private_chat_reaches_only_sender_and_recipient(meeting, host, hos
     for communicator in (alice_ws, bob_ws, console):
         await receive_event(communicator, "state")
 
-    await alice_ws.send_json_to({"action": "chat", "text": "psst", "to": host_in_room.pk})
+    await alice_ws.send_json_to({"action": "chat", "text": "psst", "to": host_participant.pk})
     message = (await receive_event(console, "chat"))["message"]
     assert message["private"] and message["text"] == "psst" and message["sender"] == "Alice"
     assert (await receive_event(alice_ws, "chat"))["message"]["text"] == "psst"
@@ -170,7 +156,7 @@ async def test_private_chat_reaches_only_sender_and_recipient(meeting, host, hos
         await communicator.disconnect()
 
 
-async def test_lock_and_end_reach_everyone(meeting, host, host_in_room):
+async def test_lock_and_end_reach_everyone(meeting, host, host_participant):
     guest, session = await sync_to_async(make_guest)(
         meeting, "Gast", state=Participant.State.ADMITTED
     )
@@ -194,7 +180,7 @@ async def test_lock_and_end_reach_everyone(meeting, host, host_in_room):
     assert not await Participant.objects.filter(meeting=meeting).aexists()
 
 
-async def test_events_of_other_features_are_forwarded_to_the_room(meeting, host, host_in_room):
+async def test_events_of_other_features_are_forwarded_to_the_room(meeting, host, host_participant):
     from meetings.live.broadcast import broadcast_to_meeting
 
     guest, session = await sync_to_async(make_guest)(
@@ -211,7 +197,7 @@ async def test_events_of_other_features_are_forwarded_to_the_room(meeting, host,
     await room.disconnect()
 
 
-async def test_bad_messages_get_an_error_and_change_nothing(meeting, host, host_in_room):
+async def test_bad_messages_get_an_error_and_change_nothing(meeting, host, host_participant):
     console, _ = await connect(meeting, user=host)
     await receive_event(console, "state")
     await console.send_json_to({"nothing": 1})

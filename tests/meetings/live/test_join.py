@@ -7,7 +7,7 @@ from guardian.shortcuts import assign_perm
 from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key
 from meetings.scheduling.models import Meeting
-from tests.meetings.live.conftest import PASSCODE
+from tests.factories import PASSCODE, make_participant
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +108,7 @@ def test_it_refuses_a_meeting_that_has_not_started(client, make_meeting, member)
     assert not Participant.objects.exists()
 
 
-def test_join_before_host_starts_the_meeting(client, make_meeting, member):
+def test_a_member_who_joins_before_the_host_starts_the_meeting(client, make_meeting, member):
     meeting = make_meeting(
         status=Meeting.Status.SCHEDULED, started_at=None, join_before_host=True, waiting_room=False
     )
@@ -177,7 +177,7 @@ def test_it_refuses_when_the_hosts_licence_capacity_is_reached(client, make_meet
     licences["business"].save()
     meeting = make_meeting(authenticated_only=False)
     for name in ("A", "B"):
-        Participant.objects.create(meeting=meeting, display_name=name, guest_key=name)
+        make_participant(meeting, name=name)
     response = post_join(client, meeting.meeting_id)
     assert response.status_code == 403
     assert b"The meeting is full" in response.content
@@ -185,9 +185,7 @@ def test_it_refuses_when_the_hosts_licence_capacity_is_reached(client, make_meet
 
 
 def test_a_removed_participant_cannot_rejoin(client, meeting, member):
-    Participant.objects.create(
-        meeting=meeting, user=member, display_name="Mia", state=Participant.State.REMOVED
-    )
+    make_participant(meeting, user=member, name="Mia", state=Participant.State.REMOVED)
     client.force_login(member)
     response = post_join(client, meeting.meeting_id)
     assert response.status_code == 403

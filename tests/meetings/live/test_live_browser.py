@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from meetings.live.models import MeetingReport, Participant
 from meetings.scheduling.models import Meeting
+from tests.factories import PASSCODE
 from tests.meetings.live.asgi_server import start_asgi_server
-from tests.meetings.live.conftest import PASSCODE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,8 +77,10 @@ def test_host_and_guests_run_a_meeting_live(new_page, server, make_meeting, host
     expect(console.locator("#roster li")).to_have_count(3)
     expect(console.locator("#waiting-list")).to_contain_text("Nobody is waiting")
 
-    # chat to everyone, then privately to the host
+    # chat to everyone, then privately to the host; Ben's room page reconnected after his
+    # admission, and a message sent before his socket joined the room would never reach him
     expect(anna.locator("#live-status")).to_contain_text("Connected")
+    expect(ben.locator("#live-status")).to_contain_text("Connected")
     anna.fill("#chat-text", "Hallo zusammen")
     anna.click("#chat-form button")
     for page in (ben, console, anna):
@@ -89,7 +91,11 @@ def test_host_and_guests_run_a_meeting_live(new_page, server, make_meeting, host
     ben.click("#chat-form button")
     expect(console.locator("#chat-log")).to_contain_text("Nur für dich")
     expect(ben.locator("#chat-log")).to_contain_text("Nur für dich")
-    anna.wait_for_timeout(300)
+    # a later message to everyone reaches Anna after the private one would have
+    ben.select_option("#chat-to", label="Everyone")
+    ben.fill("#chat-text", "Bis gleich")
+    ben.click("#chat-form button")
+    expect(anna.locator("#chat-log")).to_contain_text("Bis gleich")
     expect(anna.locator("#chat-log")).not_to_contain_text("Nur für dich")
     expect(anna.locator(".chat-notice")).to_contain_text("not stored")
 

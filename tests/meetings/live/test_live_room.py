@@ -5,20 +5,15 @@ from guardian.shortcuts import assign_perm
 
 from meetings.live import services as services_live
 from meetings.live.models import ChatMessage, Participant
-from meetings.live.selectors import guest_session_key
 from meetings.scheduling.models import Meeting
-from tests.meetings.live.conftest import PASSCODE
+from tests.factories import PASSCODE, make_guest, make_participant
 
 pytestmark = pytest.mark.django_db
 
 
 def as_guest(client, meeting, name="Gast", state=Participant.State.WAITING):
-    participant = Participant.objects.create(
-        meeting=meeting, display_name=name, guest_key=f"key-{name}", state=state
-    )
-    session = client.session
-    session[guest_session_key(meeting)] = participant.guest_key
-    session.save()
+    """``client`` browses as a guest called ``name``."""
+    participant, _session = make_guest(meeting, name, state=state, session=client.session)
     return participant
 
 
@@ -137,7 +132,7 @@ def test_an_ended_meeting_cannot_be_started_again(client, make_meeting, host):
     assert not Participant.objects.exists()
 
 
-def test_leaving_the_waiting_room(client, meeting):
+def test_a_guest_who_leaves_the_waiting_room_is_told_they_left(client, meeting):
     participant = as_guest(client, meeting)
     response = client.post(f"/meetings/live/{meeting.meeting_id}/leave/")
     assert response.status_code == 302
@@ -155,7 +150,7 @@ def test_leave_by_a_stranger_is_404(client, meeting):
     assert client.post(f"/meetings/live/{meeting.meeting_id}/leave/").status_code == 404
 
 
-def test_the_ended_page(client):
+def test_the_ended_page_says_the_meeting_has_ended(client):
     response = client.get("/meetings/live/ended/")
     assert response.status_code == 200
     assert b"The meeting has ended" in response.content
@@ -168,9 +163,9 @@ def test_the_room_page_needs_the_same_queries_for_any_number_of_participants(
 
     def add(count):
         for _number in range(count):
-            Participant.objects.create(
-                meeting=meeting,
-                display_name=f"P{Participant.objects.count()}",
+            make_participant(
+                meeting,
+                name=f"P{Participant.objects.count()}",
                 guest_key=f"k{Participant.objects.count()}",
                 state=Participant.State.ADMITTED,
             )

@@ -7,16 +7,16 @@ from django.utils.timezone import now
 from meetings.live import broadcast as live
 from meetings.live import services as services_live
 from meetings.live.models import Participant
-from meetings.live.selectors import guest_session_key
-from meetings.recordings.models import RecordingSession
-from tests.meetings.recordings.helpers import decide, published_text
+from tests.factories import (
+    PASSCODE,
+    decide,
+    make_participant,
+    published_text,
+    remember_guest,
+    start_recording,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def host_participant(meeting, host):
-    return services_live.host_enters(meeting=meeting, user=host)
 
 
 @pytest.fixture
@@ -28,21 +28,13 @@ def sent(monkeypatch):
     return events
 
 
-def waiting(meeting, name):
-    return Participant.objects.create(meeting=meeting, display_name=name, guest_key=name)
-
-
-def recording(meeting):
-    return RecordingSession.objects.create(meeting=meeting, started_by=meeting.host)
-
-
 def test_admit_all_holds_those_without_consent_while_recording(
     meeting, host_participant, sent, django_capture_on_commit_callbacks
 ):
     text = published_text()
-    anna, ben = waiting(meeting, "Anna"), waiting(meeting, "Ben")
+    anna, ben = make_participant(meeting, name="Anna"), make_participant(meeting, name="Ben")
     decide(anna, text)
-    session = recording(meeting)
+    session = start_recording(meeting)
 
     with django_capture_on_commit_callbacks(execute=True):
         count = services_live.admit_participants(actor=host_participant)
@@ -68,8 +60,8 @@ def test_admit_one_without_consent_while_recording_admits_nobody(
     meeting, host_participant, sent, django_capture_on_commit_callbacks
 ):
     published_text()
-    ben = waiting(meeting, "Ben")
-    recording(meeting)
+    ben = make_participant(meeting, name="Ben")
+    start_recording(meeting)
 
     with django_capture_on_commit_callbacks(execute=True):
         count = services_live.admit_participants(actor=host_participant, participant_pks=[ben.pk])
@@ -82,8 +74,8 @@ def test_admit_one_without_consent_while_recording_admits_nobody(
 
 def test_without_a_recording_everyone_is_admitted(meeting, host_participant):
     published_text()
-    ben = waiting(meeting, "Ben")
-    recording_stopped = recording(meeting)
+    ben = make_participant(meeting, name="Ben")
+    recording_stopped = start_recording(meeting)
     recording_stopped.stopped_at = now()
     recording_stopped.save()
 
@@ -95,11 +87,9 @@ def test_without_a_recording_everyone_is_admitted(meeting, host_participant):
 def test_without_waiting_room_a_participant_without_consent_waits_while_recording(
     make_meeting, client
 ):
-    from tests.meetings.live.conftest import PASSCODE
-
     meeting = make_meeting(waiting_room=False, authenticated_only=False)
     published_text()
-    recording(meeting)
+    start_recording(meeting)
 
     result = services_live.join_meeting(
         meeting=meeting, user=None, passcode=PASSCODE, display_name="Gina"
@@ -109,17 +99,11 @@ def test_without_waiting_room_a_participant_without_consent_waits_while_recordin
     assert result.participant.state == Participant.State.WAITING
 
 
-def _as_guest(client, participant):
-    session = client.session
-    session[guest_session_key(participant.meeting)] = participant.guest_key
-    session.save()
-
-
 def test_the_waiting_page_says_why_and_links_the_consent_page(client, meeting, host):
     published_text()
-    ben = waiting(meeting, "Ben")
-    recording(meeting)
-    _as_guest(client, ben)
+    ben = make_participant(meeting, name="Ben")
+    start_recording(meeting)
+    remember_guest(ben, client.session)
 
     response = client.get(reverse("meetings:live_room", args=[meeting.meeting_id]))
 
@@ -130,8 +114,8 @@ def test_the_waiting_page_says_why_and_links_the_consent_page(client, meeting, h
 
 
 def test_the_waiting_page_hides_the_reason_when_nothing_records(client, meeting):
-    ben = waiting(meeting, "Ben")
-    _as_guest(client, ben)
+    ben = make_participant(meeting, name="Ben")
+    remember_guest(ben, client.session)
 
     page = client.get(reverse("meetings:live_room", args=[meeting.meeting_id])).content.decode()
 
@@ -144,7 +128,7 @@ def test_the_room_shows_the_recording_state_on_load(client, meeting, host, host_
     page = client.get(url).content.decode()
     assert 'role="status" aria-live="polite" data-running="false">Not recording.' in page
 
-    recording(meeting)
+    start_recording(meeting)
     page = client.get(url).content.decode()
     assert 'data-running="true">Recording: this meeting is being recorded.' in page
 
@@ -156,10 +140,10 @@ def test_the_host_sees_a_link_to_the_recording_console(client, meeting, host, ho
 
 
 def test_a_participant_sees_no_console_link_but_the_consent_prompt(client, meeting):
-    anna = waiting(meeting, "Anna")
+    anna = make_participant(meeting, name="Anna")
     anna.state = Participant.State.ADMITTED
     anna.save()
-    _as_guest(client, anna)
+    remember_guest(anna, client.session)
 
     page = client.get(reverse("meetings:live_room", args=[meeting.meeting_id])).content.decode()
 

@@ -6,8 +6,16 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from meetings.live import services as services_live
+from tests.factories import (
+    PASSCODE,
+    admit,
+    decide,
+    make_meeting,
+    make_user,
+    published_text,
+    start_recording,
+)
 from tests.meetings.live.asgi_server import start_asgi_server
-from tests.meetings.recordings.helpers import admit, decide, make_meeting, make_user, published_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +63,7 @@ def test_the_room_shows_the_recording_live_and_asks_again(new_page, server):
     host_room.goto(f"{server.url}/meetings/live/{meeting.meeting_id}/")
     host_room.click("#recording-console-link")
     host_room.get_by_role("button", name="Ask them again").click()
-    expect(ben_room.locator("#consent-prompt")).to_be_visible(timeout=15000)
+    expect(ben_room.locator("#consent-prompt")).to_be_visible()
     expect(in_room.locator("#consent-prompt")).to_be_hidden()
 
     # one click on the prompt, one on the consent page
@@ -65,18 +73,16 @@ def test_the_room_shows_the_recording_live_and_asks_again(new_page, server):
 
     host_room.reload()  # the console lists who has consented as of its loading
     host_room.get_by_role("button", name="Start recording").click()
-    expect(indicator).to_have_text("Recording: this meeting is being recorded.", timeout=15000)
+    expect(indicator).to_have_text("Recording: this meeting is being recorded.")
     expect(indicator).to_have_attribute("data-running", "true")
 
     host_room.get_by_role("button", name="Stop recording").click()
-    expect(indicator).to_have_text("Not recording.", timeout=15000)
+    expect(indicator).to_have_text("Not recording.")
 
 
 def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, server):
     from meetings.live.models import Participant
-    from meetings.recordings.models import RecordingSession
     from meetings.scheduling.models import Meeting
-    from tests.meetings.live.conftest import PASSCODE
 
     host = make_user("host")
     meeting = make_meeting(host, authenticated_only=False, waiting_room=True)
@@ -84,7 +90,7 @@ def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, 
     meeting.save()
     services_live.host_enters(meeting=meeting, user=host)
     published_text()
-    RecordingSession.objects.create(meeting=meeting, started_by=host)
+    start_recording(meeting, started_by=host)
     host_room = logged_in_page(new_page, server, host)
     host_room.goto(f"{server.url}/meetings/live/{meeting.meeting_id}/")
     expect(host_room.locator("#live-status")).to_have_text("Connected: updates arrive live.")
@@ -100,7 +106,7 @@ def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, 
     host_room.click("#admit-all")
 
     expect(host_room.locator("#admission-held")).to_have_text(
-        "Waiting for consent to the recording: Gina", timeout=15000
+        "Waiting for consent to the recording: Gina"
     )
     assert Participant.objects.get(display_name="Gina").state == Participant.State.WAITING
     assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.RUNNING
@@ -113,5 +119,5 @@ def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, 
     expect(guest.locator("#live-status")).to_have_text("Connected: updates arrive live.")
     host_room.click("#admit-all")
     expect(guest.locator("#room-recording")).to_have_text(
-        "Recording: this meeting is being recorded.", timeout=15000
+        "Recording: this meeting is being recorded."
     )

@@ -27,7 +27,8 @@ from meetings.scheduling.retention import UNENDED_MEETING_GRACE
 from retention import services
 from retention.models import DeletionLogEntry, LegalHold, RetentionRule
 from retention.registry import registry
-from tests.meetings.polls.helpers import admit, make_poll, make_user, option_ids, question_id
+from tests.factories import admit, make_meeting, make_poll, make_user
+from tests.meetings.polls.helpers import option_ids, question_id
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +44,7 @@ def ended_meeting(
 ) -> Meeting:
     """A meeting that ended at ``ended_at`` (scheduled to end then as well)."""
     end = ended_at or NOW
-    return Meeting.objects.create(
-        host=make_user(),
+    return make_meeting(
         topic=TOPIC,
         start=end - datetime.timedelta(minutes=60),
         duration_minutes=60,

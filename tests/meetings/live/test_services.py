@@ -8,23 +8,13 @@ from django.utils.timezone import now
 from meetings.live import services as services_live
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport, Participant
 from meetings.scheduling.models import Meeting
+from tests.factories import make_participant
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def host_participant(meeting, host):
-    return services_live.host_enters(meeting=meeting, user=host)
-
-
-def waiting(meeting, name, user=None):
-    return Participant.objects.create(
-        meeting=meeting, user=user, display_name=name, guest_key="" if user else name
-    )
-
-
 def test_admitting_all_admits_everyone_waiting(meeting, host_participant):
-    people = [waiting(meeting, f"P{number}") for number in range(3)]
+    people = [make_participant(meeting, name=f"P{number}") for number in range(3)]
     assert services_live.admit_participants(actor=host_participant) == 3
     for person in people:
         person.refresh_from_db()
@@ -33,7 +23,7 @@ def test_admitting_all_admits_everyone_waiting(meeting, host_participant):
 
 
 def test_admitting_one_leaves_the_others_waiting(meeting, host_participant):
-    first, second = waiting(meeting, "A"), waiting(meeting, "B")
+    first, second = make_participant(meeting, name="A"), make_participant(meeting, name="B")
     services_live.admit_participants(actor=host_participant, participant_pks=[first.pk])
     first.refresh_from_db()
     second.refresh_from_db()
@@ -42,10 +32,10 @@ def test_admitting_one_leaves_the_others_waiting(meeting, host_participant):
 
 
 def test_a_participant_who_is_not_host_cannot_admit(meeting, host_participant):
-    other = waiting(meeting, "A")
+    other = make_participant(meeting, name="A")
     other.state = Participant.State.ADMITTED
     other.save()
-    target = waiting(meeting, "B")
+    target = make_participant(meeting, name="B")
     with pytest.raises(services_live.NotAllowed):
         services_live.admit_participants(actor=other, participant_pks=[target.pk])
     target.refresh_from_db()
@@ -55,7 +45,7 @@ def test_a_participant_who_is_not_host_cannot_admit(meeting, host_participant):
 def test_removing_closes_the_attendance_stay(make_meeting, host, member):
     meeting = make_meeting(attendance_required=True)
     actor = services_live.host_enters(meeting=meeting, user=host)
-    person = waiting(meeting, "Pseudonym", user=member)
+    person = make_participant(meeting, name="Pseudonym", user=member)
     services_live.admit_participants(actor=actor)
     assert services_live.remove_participant(actor=actor, participant_pk=person.pk)
     person.refresh_from_db()
@@ -66,7 +56,7 @@ def test_removing_closes_the_attendance_stay(make_meeting, host, member):
 
 
 def test_the_host_cannot_be_removed(meeting, host_participant, member):
-    co_host = waiting(meeting, "Co", user=member)
+    co_host = make_participant(meeting, name="Co", user=member)
     Participant.objects.filter(pk=co_host.pk).update(is_host=True, state=Participant.State.ADMITTED)
     with pytest.raises(services_live.InvalidAction):
         services_live.remove_participant(actor=co_host, participant_pk=host_participant.pk)
@@ -75,12 +65,12 @@ def test_the_host_cannot_be_removed(meeting, host_participant, member):
 
 
 def test_no_attendance_is_recorded_unless_required(meeting, host_participant):
-    waiting(meeting, "A")
+    make_participant(meeting, name="A")
     services_live.admit_participants(actor=host_participant)
     assert not AttendanceRecord.objects.exists()
 
 
-def test_locking_and_unlocking(meeting, host_participant):
+def test_the_host_locks_and_unlocks_the_meeting(meeting, host_participant):
     services_live.set_meeting_locked(actor=host_participant, locked=True)
     meeting.refresh_from_db()
     assert meeting.locked
@@ -90,8 +80,8 @@ def test_locking_and_unlocking(meeting, host_participant):
 
 
 def test_ending_keeps_a_report_without_names_and_deletes_participants(meeting, host_participant):
-    waiting(meeting, "A")
-    waiting(meeting, "Never admitted")
+    make_participant(meeting, name="A")
+    make_participant(meeting, name="Never admitted")
     services_live.admit_participants(
         actor=host_participant,
         participant_pks=[Participant.objects.get(display_name="A").pk],
@@ -136,7 +126,7 @@ def test_attendance_survives_the_end_when_required(make_meeting, host):
 
 
 def test_a_private_message_needs_a_recipient_in_the_room(meeting, host_participant):
-    someone = waiting(meeting, "Still waiting")
+    someone = make_participant(meeting, name="Still waiting")
     with pytest.raises(services_live.InvalidAction):
         services_live.send_chat_message(
             sender=host_participant, text="psst", recipient_pk=someone.pk
@@ -151,7 +141,7 @@ def test_an_empty_chat_message_is_refused(meeting, host_participant):
 
 
 def test_a_waiting_participant_cannot_chat(meeting, host_participant):
-    person = waiting(meeting, "A")
+    person = make_participant(meeting, name="A")
     with pytest.raises(services_live.NotAllowed):
         services_live.send_chat_message(sender=person, text="let me in")
     assert not ChatMessage.objects.exists()
@@ -192,7 +182,7 @@ def test_the_time_limit_task_ends_the_meeting(make_meeting, member):
 
 
 def test_leaving_frees_the_seat_and_allows_rejoining(meeting, host_participant):
-    person = waiting(meeting, "A")
+    person = make_participant(meeting, name="A")
     services_live.leave_meeting(participant=person)
     person.refresh_from_db()
     assert person.state == Participant.State.LEFT

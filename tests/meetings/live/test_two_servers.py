@@ -10,8 +10,8 @@ from websockets.asyncio.client import connect
 
 from meetings.live.models import Participant
 from meetings.scheduling.models import Meeting
+from tests.factories import PASSCODE
 from tests.meetings.live.asgi_server import start_asgi_server
-from tests.meetings.live.conftest import PASSCODE
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from meetings.polls import services
 from meetings.polls.models import FreeTextAnswer, NamedBallot, OptionTally, Poll, PollReceipt
-from tests.meetings.polls.helpers import admit, make_meeting, make_poll, option_ids, question_id
+from tests.factories import admit, make_meeting, make_poll
+from tests.meetings.polls.helpers import option_ids, question_id
 
 pytestmark = pytest.mark.django_db
 

@@ -13,15 +13,8 @@ from django.db import connection
 from meetings.live.models import Participant
 from meetings.polls import services
 from meetings.polls.models import FreeTextAnswer, NamedBallot, OptionTally, PollReceipt
-from tests.meetings.polls.helpers import (
-    admit,
-    admit_guest,
-    make_meeting,
-    make_poll,
-    make_user,
-    option_ids,
-    question_id,
-)
+from tests.factories import admit, admit_guest, make_meeting, make_poll, make_user
+from tests.meetings.polls.helpers import option_ids, question_id
 
 VOTERS = 24
 BALLOT_TABLES = {
@@ -94,7 +87,7 @@ def _run_poll(kind: str = "anonymous"):
         voter = (
             admit(poll.meeting)
             if index % 2
-            else admit_guest(poll.meeting, f"gk-{index}", f"Guest Number {index}")
+            else admit_guest(poll.meeting, f"gk-{index}", name=f"Guest Number {index}")
         )
         services.cast_vote(
             poll=poll,

@@ -14,8 +14,9 @@ from playwright.sync_api import expect
 
 from meetings.polls import services
 from meetings.polls.models import FreeTextAnswer, Poll, PollReceipt
+from tests.factories import admit, make_meeting, make_user
 from tests.meetings.live.asgi_server import start_asgi_server
-from tests.meetings.polls.helpers import admit, counts, make_meeting, make_user
+from tests.meetings.polls.helpers import counts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,7 +69,7 @@ def test_a_poll_launched_in_the_room_is_answered_by_several_participants_and_clo
     choices = ["Yes", "Yes", "No"]
     for page, choice in zip(pages, choices, strict=True):
         card = page.get_by_role("article", name="Budget 2027")
-        expect(card).to_be_visible(timeout=15_000)  # appeared without a reload
+        expect(card).to_be_visible()  # appeared without a reload
         expect(card.get_by_text("Anonymous poll: nobody can see who voted what.")).to_be_visible()
         card.get_by_label(choice, exact=True).check()
         card.get_by_label("Comments").fill(f"note from a {choice} voter")
@@ -83,7 +84,7 @@ def test_a_poll_launched_in_the_room_is_answered_by_several_participants_and_clo
     console.get_by_role("button", name="Close “Budget 2027”").click()
     expect(console.get_by_role("link", name="Results of “Budget 2027”")).to_be_visible()
     for page in pages:
-        expect(page.get_by_role("article", name="Budget 2027")).to_have_count(0, timeout=15_000)
+        expect(page.get_by_role("article", name="Budget 2027")).to_have_count(0)
         expect(page.get_by_text("No poll is open right now.")).to_be_visible()
         expect(page.get_by_role("link", name="Results of “Budget 2027”")).to_be_visible()
 

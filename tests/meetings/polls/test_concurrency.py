@@ -14,7 +14,8 @@ from meetings.live.models import Participant
 from meetings.polls import services
 from meetings.polls.models import PollReceipt
 from meetings.polls.services import VoteRefused
-from tests.meetings.polls.helpers import counts, make_meeting, make_poll, option_ids, question_id
+from tests.factories import admit_guest, make_meeting, make_poll
+from tests.meetings.polls.helpers import counts, option_ids, question_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -83,15 +84,7 @@ def test_the_same_voter_from_two_connections_at_once_counts_once():
         question_id(poll, 1): [str(option_ids(poll, 1)[0])],
     }
     rounds = 20
-    voters = [
-        Participant.objects.create(
-            meeting=poll.meeting,
-            guest_key=f"k{i}",
-            display_name="G",
-            state=Participant.State.ADMITTED,
-        )
-        for i in range(rounds)
-    ]
+    voters = [admit_guest(poll.meeting, f"k{i}", name="G") for i in range(rounds)]
     outcomes: list[str] = []
 
     for voter in voters:
@@ -117,15 +110,7 @@ def test_the_same_voter_from_two_connections_at_once_counts_once():
 
 def test_no_vote_commits_after_the_close():
     poll = make_poll(make_meeting())
-    voters = [
-        Participant.objects.create(
-            meeting=poll.meeting,
-            guest_key=f"c{i}",
-            display_name="G",
-            state=Participant.State.ADMITTED,
-        )
-        for i in range(60)
-    ]
+    voters = [admit_guest(poll.meeting, f"c{i}", name="G") for i in range(60)]
     answers = {
         question_id(poll, 0): [str(option_ids(poll, 0)[1])],
         question_id(poll, 1): [str(option_ids(poll, 1)[1])],

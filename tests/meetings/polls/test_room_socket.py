@@ -22,7 +22,7 @@ from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key
 from meetings.polls import services
 from meetings.routing import websocket_urlpatterns
-from tests.meetings.polls.helpers import admit, admit_guest, make_meeting, make_poll, make_user
+from tests.factories import admit, admit_guest, make_meeting, make_poll, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +32,7 @@ def in_own_event_loop(test):
     def run(*args, **kwargs):
         outcome: list[BaseException] = []
 
-        async def test_then_close_connections():
+        async def run_then_close_connections():
             try:
                 await test(*args, **kwargs)
             finally:  # the database thread of this loop keeps its connection otherwise
@@ -40,7 +40,7 @@ def in_own_event_loop(test):
 
         def target():
             try:
-                asyncio.run(test_then_close_connections())
+                asyncio.run(run_then_close_connections())
             except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
                 outcome.append(error)
 

@@ -11,15 +11,8 @@ from meetings.polls import selectors, services
 from meetings.polls.models import FreeTextAnswer, NamedBallot, Poll, PollReceipt
 from meetings.polls.services import PollError, VoteRefused
 from meetings.scheduling.models import Meeting
-from tests.meetings.polls.helpers import (
-    admit,
-    counts,
-    ended_long_ago,
-    make_meeting,
-    make_poll,
-    option_ids,
-    question_id,
-)
+from tests.factories import admit, make_meeting, make_poll
+from tests.meetings.polls.helpers import counts, ended_long_ago, option_ids, question_id
 
 pytestmark = pytest.mark.django_db
 

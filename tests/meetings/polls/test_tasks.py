@@ -6,7 +6,8 @@ from django.db import connection
 from meetings.polls import services, tasks
 from meetings.polls.models import PollReceipt
 from portal.celery import app as celery_app
-from tests.meetings.polls.helpers import admit, make_meeting, make_poll, option_ids, question_id
+from tests.factories import admit, make_meeting, make_poll
+from tests.meetings.polls.helpers import option_ids, question_id
 
 
 def _voted_and_closed_poll():

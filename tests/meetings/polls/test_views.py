@@ -6,16 +6,8 @@ from django.urls import reverse
 from meetings.live.selectors import guest_session_key
 from meetings.polls import services
 from meetings.polls.models import FreeTextAnswer, Poll, PollReceipt
-from tests.meetings.polls.helpers import (
-    admit,
-    admit_guest,
-    counts,
-    make_meeting,
-    make_poll,
-    make_user,
-    option_ids,
-    question_id,
-)
+from tests.factories import admit, admit_guest, make_meeting, make_poll, make_user
+from tests.meetings.polls.helpers import counts, option_ids, question_id
 
 pytestmark = pytest.mark.django_db
 

@@ -3,14 +3,7 @@
 import pytest
 
 from meetings.recordings.models import RecordingSession
-from tests.meetings.recordings.helpers import (
-    admit,
-    decide,
-    grant_cohost,
-    make_meeting,
-    make_user,
-    published_text,
-)
+from tests.factories import admit, decide, grant_cohost, make_meeting, make_user, published_text
 
 pytestmark = pytest.mark.django_db
 

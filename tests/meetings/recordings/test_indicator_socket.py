@@ -13,9 +13,8 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from meetings.live.broadcast import broadcast_to_meeting
-from meetings.recordings.models import RecordingSession
 from meetings.recordings.routing import websocket_urlpatterns
-from tests.meetings.recordings.helpers import admit, make_meeting, make_user
+from tests.factories import admit, make_meeting, make_user, start_recording
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +35,7 @@ def setup(running=False):
     anna = make_user("anna")
     admit(meeting, anna)
     if running:
-        RecordingSession.objects.create(meeting=meeting, started_by=host)
+        start_recording(meeting, started_by=host)
     return meeting, anna, make_user("stranger")
 
 

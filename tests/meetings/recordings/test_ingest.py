@@ -5,8 +5,8 @@ import hashlib
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from meetings.recordings.models import Recording, RecordingSession
-from tests.meetings.recordings.helpers import MP4_HEAD, make_meeting, make_user, recordings_storage  # noqa: F401
+from meetings.recordings.models import Recording
+from tests.factories import MP4_HEAD, make_meeting, make_user, start_recording
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recordings_storage")]
 
@@ -17,7 +17,7 @@ WEBM_HEAD = b"\x1a\x45\xdf\xa3" + b"\x00" * 28
 @pytest.fixture
 def session():
     meeting = make_meeting(make_user("host"))
-    return RecordingSession.objects.create(meeting=meeting, started_by=meeting.host)
+    return start_recording(meeting)
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def upload(client, session, name, content, content_type):
 
 
 # web upload ----------------------------------------------------------------------------------
-def test_the_host_uploads_a_recording_with_its_checksum(client, session, recordings_storage):  # noqa: F811
+def test_the_host_uploads_a_recording_with_its_checksum(client, session, recordings_storage):
     content = MP4_HEAD + b"x" * 5000
     client.force_login(session.meeting.host)
 
@@ -66,7 +66,7 @@ def test_the_host_uploads_a_recording_with_its_checksum(client, session, recordi
     assert "lecture" not in recording.file.name  # stored names reveal nothing
 
 
-def test_it_refuses_a_file_of_the_wrong_type(client, session, recordings_storage):  # noqa: F811
+def test_it_refuses_a_file_of_the_wrong_type(client, session, recordings_storage):
     client.force_login(session.meeting.host)
     response = upload(client, session, "notes.pdf", b"%PDF-1.7 ...", "application/pdf")
     assert response.status_code == 400
@@ -78,7 +78,7 @@ def test_it_refuses_a_file_of_the_wrong_type(client, session, recordings_storage
 def test_it_refuses_a_file_whose_content_does_not_match_its_type(
     client,
     session,
-    recordings_storage,  # noqa: F811
+    recordings_storage,
 ):
     client.force_login(session.meeting.host)
     response = upload(client, session, "fake.mp4", b"MZ\x90\x00 an executable" * 10, "video/mp4")
@@ -88,7 +88,7 @@ def test_it_refuses_a_file_whose_content_does_not_match_its_type(
     assert stored_files(recordings_storage) == []
 
 
-def test_it_refuses_a_file_over_the_size_limit(client, session, settings, recordings_storage):  # noqa: F811
+def test_it_refuses_a_file_over_the_size_limit(client, session, settings, recordings_storage):
     settings.RECORDING_MAX_UPLOAD_BYTES = 1024
     client.force_login(session.meeting.host)
     response = upload(client, session, "long.webm", WEBM_HEAD + b"x" * 2048, "video/webm")
@@ -129,7 +129,7 @@ def test_it_lists_the_recordings_for_the_host(client, session):
 
 
 # backend API ---------------------------------------------------------------------------------
-def test_the_api_stores_a_delivered_recording(api, session, recordings_storage):  # noqa: F811
+def test_the_api_stores_a_delivered_recording(api, session, recordings_storage):
     content = WEBM_HEAD + b"y" * 3 * 1024 * 1024  # several chunks
 
     response = api(session.pk, content, content_type="video/webm")
@@ -164,20 +164,20 @@ def test_the_api_refuses_an_unknown_session(api):
     assert not Recording.objects.exists()
 
 
-def test_the_api_refuses_a_wrong_type(api, session, recordings_storage):  # noqa: F811
+def test_the_api_refuses_a_wrong_type(api, session, recordings_storage):
     response = api(session.pk, b"GIF89a....", content_type="image/gif")
     assert response.status_code == 415
     assert not Recording.objects.exists()
     assert stored_files(recordings_storage) == []
 
 
-def test_the_api_refuses_content_that_does_not_match(api, session, recordings_storage):  # noqa: F811
+def test_the_api_refuses_content_that_does_not_match(api, session, recordings_storage):
     response = api(session.pk, b"<html>not a video</html>", content_type="video/mp4")
     assert response.status_code == 415
     assert stored_files(recordings_storage) == []
 
 
-def test_the_api_refuses_a_body_over_the_limit(api, session, settings, recordings_storage):  # noqa: F811
+def test_the_api_refuses_a_body_over_the_limit(api, session, settings, recordings_storage):
     settings.RECORDING_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
     response = api(session.pk, MP4_HEAD + b"z" * 3 * 1024 * 1024)
     assert response.status_code == 413

@@ -8,8 +8,8 @@ browser contexts.
 import pytest
 from django.test import Client
 
+from tests.factories import admit, decide, make_meeting, make_user, published_text, start_recording
 from tests.meetings.live.asgi_server import start_asgi_server
-from tests.meetings.recordings.helpers import admit, decide, make_meeting, make_user, published_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,24 +51,23 @@ def test_everyone_sees_the_recording_indicator_live(new_page, asgi_server):
     console.get_by_role("button", name="Start recording").click()
     console.get_by_role("button", name="Stop recording").wait_for()
 
-    participant.locator("#recording-on").wait_for(state="visible", timeout=15000)
+    participant.locator("#recording-on").wait_for(state="visible")
     assert participant.locator("#recording-off").is_hidden()
     assert meeting.recording_sessions.get().is_running
 
     console.get_by_role("button", name="Stop recording").click()
-    participant.locator("#recording-on").wait_for(state="hidden", timeout=15000)
+    participant.locator("#recording-on").wait_for(state="hidden")
     assert participant.locator("#recording-off").is_visible()
 
 
 def test_a_late_browser_sees_a_running_recording_at_once(new_page, asgi_server):
-    from meetings.recordings.models import RecordingSession
 
     host = make_user("host")
     meeting = make_meeting(host)
     anna = make_user("anna")
     decide(admit(meeting, anna, name="Anna A."), published_text())
     # running state as start_recording leaves it (its broadcast needs no browser here)
-    RecordingSession.objects.create(meeting=meeting, started_by=host)
+    start_recording(meeting, started_by=host)
 
     participant = logged_in_page(new_page, asgi_server, anna)
     participant.goto(f"{asgi_server}/meetings/{meeting.meeting_id}/recording/")

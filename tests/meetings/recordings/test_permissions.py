@@ -5,13 +5,7 @@ from django.utils.timezone import now
 
 from meetings.recordings.services import grant_viewer, schedule_recording_deletion
 from retention.services import purge_category
-from tests.meetings.recordings.helpers import (  # noqa: F401
-    grant_cohost,
-    make_meeting,
-    make_recording,
-    make_user,
-    recordings_storage,
-)
+from tests.factories import grant_cohost, make_meeting, make_recording, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recordings_storage")]
 
@@ -51,7 +45,7 @@ def test_anonymous_visitors_are_sent_to_login(client, recording, name):
 
 
 @pytest.mark.parametrize("who", ["host", "cohost"])
-def test_hosts_see_and_download(client, recording, who):
+def test_hosts_see_and_download_the_recording(client, recording, who):
     user = recording.meeting.host
     if who == "cohost":
         user = make_user("cohost")

@@ -11,20 +11,13 @@ from meetings.recordings.services import grant_viewer, schedule_recording_deleti
 from retention.models import DeletionLogEntry, LegalHold, RetentionRule
 from retention.registry import registry
 from retention.services import purge_category
-from tests.meetings.recordings.helpers import (
-    make_meeting,
-    make_recording,
-    make_user,
-    recordings_storage,
-)
+from tests.factories import make_meeting, make_recording, make_user
 
 pytestmark = pytest.mark.django_db
 
-__all__ = ["recordings_storage"]
-
 
 @pytest.fixture(autouse=True)
-def _storage(recordings_storage):  # noqa: F811
+def _storage(recordings_storage):
     return recordings_storage
 
 

@@ -10,7 +10,15 @@ from meetings.recordings.services import (
     start_recording,
     stop_recording,
 )
-from tests.meetings.recordings.helpers import admit, decide, make_meeting, make_user, published_text
+from tests.factories import (
+    admit,
+    admit_guest,
+    decide,
+    make_meeting,
+    make_participant,
+    make_user,
+    published_text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +72,7 @@ def test_a_later_refusal_supersedes_an_earlier_consent(meeting):
 
 def test_a_guest_counts_like_everyone_else(meeting):
     text = published_text()
-    guest = admit(meeting, None, name="Guest Gina", guest_key="k" * 32)
+    guest = admit_guest(meeting, "k" * 32, name="Guest Gina")
 
     with pytest.raises(RecordingNotAllowed) as refusal:
         start_recording(meeting=meeting, by=meeting.host)
@@ -78,7 +86,7 @@ def test_it_starts_when_everyone_admitted_consented_and_keeps_the_evidence(meeti
     text = published_text()
     anna = admit(meeting, make_user("anna"))
     decision = decide(anna, text)
-    admit(meeting, make_user("waiting"), state="waiting")  # not in the room: not recorded
+    make_participant(meeting, user=make_user("waiting"))  # not in the room: not recorded
     admit(meeting, meeting.host, name="Host")  # the host records and needs no consent
 
     session = start_recording(meeting=meeting, by=meeting.host)
@@ -101,7 +109,7 @@ def test_it_does_not_start_twice(meeting):
 def test_it_holds_a_late_joiner_without_consent_in_the_waiting_room(meeting):
     published_text()
     start_recording(meeting=meeting, by=meeting.host)
-    late = admit(meeting, make_user("late"), state="waiting")
+    late = make_participant(meeting, user=make_user("late"))
 
     assert may_admit_during_recording(late) is False
     late.refresh_from_db()
@@ -111,7 +119,7 @@ def test_it_holds_a_late_joiner_without_consent_in_the_waiting_room(meeting):
 def test_it_admits_a_late_joiner_with_consent_and_adds_the_consent_to_the_evidence(meeting):
     text = published_text()
     session = start_recording(meeting=meeting, by=meeting.host)
-    late = admit(meeting, make_user("late"), state="waiting")
+    late = make_participant(meeting, user=make_user("late"))
     decision = decide(late, text)
 
     assert may_admit_during_recording(late) is True
@@ -119,13 +127,13 @@ def test_it_admits_a_late_joiner_with_consent_and_adds_the_consent_to_the_eviden
 
 
 def test_it_admits_anyone_when_no_recording_runs(meeting):
-    late = admit(meeting, make_user("late"), state="waiting")
+    late = make_participant(meeting, user=make_user("late"))
     assert may_admit_during_recording(late) is True
 
 
 def test_it_admits_a_late_joiner_without_consent_once_the_host_stopped_recording(meeting):
     start_recording(meeting=meeting, by=meeting.host)
-    late = admit(meeting, make_user("late"), state="waiting")
+    late = make_participant(meeting, user=make_user("late"))
     assert may_admit_during_recording(late) is False
 
     assert stop_recording(meeting=meeting) is True

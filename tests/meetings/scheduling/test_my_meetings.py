@@ -52,7 +52,7 @@ def test_it_shows_no_other_users_meetings(client, host, member):
     assert "Private" not in client.get("/meetings/").content.decode()
 
 
-def test_it_paginates(host_client, host):
+def test_it_paginates_the_upcoming_meetings(host_client, host):
     make_meetings(host, 45)
     page = host_client.get("/meetings/?upcoming=3", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Meeting 44" in page

@@ -47,7 +47,7 @@ def test_a_time_skipped_by_dst_moves_forward():
     ]
 
 
-def test_a_monthly_rule_with_an_interval():
+def test_a_monthly_rule_with_an_interval_skips_months():
     starts = recurrence.expand(
         rule=recurrence.Rule("MONTHLY", interval=2, count=3),
         first_start_local=datetime.datetime(2030, 1, 15, 14, 0),

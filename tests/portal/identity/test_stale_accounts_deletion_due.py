@@ -20,6 +20,7 @@ from portal.identity.schedule import NIGHTLY_TASKS, ensure_nightly_tasks
 from retention import services
 from retention.models import DeletionLogEntry, LegalHold, RetentionRule
 from retention.registry import registry
+from tests.factories import backdate, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,18 +28,17 @@ NOW = datetime.datetime(2026, 3, 31, 12, 0, tzinfo=datetime.UTC)
 SECOND = datetime.timedelta(seconds=1)
 
 
-def member(username: str, **fields) -> User:
-    """A member who logged in just now (the inactivity rule does not apply)."""
-    user = User.objects.create_user(
+def sso_member(username: str, **fields) -> User:
+    """A member who logged in through the IdP just now (the inactivity rule does not apply)."""
+    user = make_user(
         username,
-        email=f"{username}@uni.example",
         first_name="Erika",
         last_name="Mustermann",
         display_name="Eri",
         is_institution_member=True,
         **fields,
     )
-    User.objects.filter(pk=user.pk).update(last_login=NOW, date_joined=NOW)
+    backdate(user, last_login=NOW, date_joined=NOW)
     SocialAccount.objects.create(user=user, provider="https://idp.example/", uid=username)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
@@ -55,9 +55,9 @@ def test_the_left_rule_counts_from_the_deletion_date_with_a_default_of_zero_days
 def test_a_deprovisioned_account_goes_once_its_deletion_date_has_passed(settings):
     settings.ACCOUNT_DELETION_GRACE_DAYS = 30
     left = NOW - datetime.timedelta(days=30)
-    before = member("before")
-    exactly = member("exactly")
-    after = member("after")
+    before = sso_member("before")
+    exactly = sso_member("exactly")
+    after = sso_member("after")
     portal_services.deprovision_user(user=before, reason="left", now=left + SECOND)
     portal_services.deprovision_user(user=exactly, reason="left", now=left)
     portal_services.deprovision_user(user=after, reason="left", now=left - SECOND)
@@ -79,7 +79,7 @@ def test_a_deprovisioned_account_goes_once_its_deletion_date_has_passed(settings
 
 
 def test_a_deactivated_account_without_a_deletion_date_waits_for_the_inactivity_rule():
-    deactivated = member("deactivated", is_active=False)
+    deactivated = sso_member("deactivated", is_active=False)
 
     report = services.purge_category(identifier="stale_accounts", at=NOW)
 
@@ -89,7 +89,7 @@ def test_a_deactivated_account_without_a_deletion_date_waits_for_the_inactivity_
 
 
 def test_an_inactive_account_without_a_deletion_date_still_goes_after_a_year():
-    user = member("inactive")
+    user = sso_member("inactive")
     User.objects.filter(pk=user.pk).update(last_login=NOW - datetime.timedelta(days=365))
 
     services.purge_category(identifier="stale_accounts", at=NOW)
@@ -99,7 +99,7 @@ def test_an_inactive_account_without_a_deletion_date_still_goes_after_a_year():
 
 
 def test_a_member_logging_in_again_is_no_longer_due(demo_institution):
-    user = member("returning")
+    user = sso_member("returning")
     portal_services.deprovision_user(
         user=user, reason="left", now=NOW - datetime.timedelta(days=60)
     )
@@ -113,7 +113,7 @@ def test_a_member_logging_in_again_is_no_longer_due(demo_institution):
 
 
 def test_a_superuser_with_a_passed_deletion_date_is_never_touched():
-    admin = member("breakglass", is_superuser=True, is_staff=True)
+    admin = sso_member("breakglass", is_superuser=True, is_staff=True)
     User.objects.filter(pk=admin.pk).update(deletion_due_at=NOW - datetime.timedelta(days=1))
 
     report = services.purge_category(identifier="stale_accounts", at=NOW)
@@ -124,7 +124,7 @@ def test_a_superuser_with_a_passed_deletion_date_is_never_touched():
 
 
 def test_a_legal_hold_keeps_an_account_whose_deletion_date_passed():
-    user = member("held")
+    user = sso_member("held")
     User.objects.filter(pk=user.pk).update(deletion_due_at=NOW - datetime.timedelta(days=1))
     LegalHold.objects.create(reference=f"portal.user:{user.pk}", reason="pending complaint")
 
@@ -136,7 +136,7 @@ def test_a_legal_hold_keeps_an_account_whose_deletion_date_passed():
 
 
 def test_the_log_names_the_account_only_as_a_keyed_hash():
-    user = member("logged")
+    user = sso_member("logged")
     User.objects.filter(pk=user.pk).update(deletion_due_at=NOW - datetime.timedelta(days=1))
 
     services.purge_category(identifier="stale_accounts", at=NOW)
@@ -149,7 +149,7 @@ def test_the_log_names_the_account_only_as_a_keyed_hash():
 
 def _anonymise_queries(count: int, prefix: str) -> int:
     for index in range(count):
-        user = member(f"{prefix}{index}")
+        user = sso_member(f"{prefix}{index}")
         User.objects.filter(pk=user.pk).update(deletion_due_at=NOW - datetime.timedelta(days=1))
     rule = RetentionRule.objects.get(category="stale_accounts", counts_from="account_left")
     with CaptureQueriesContext(connection) as queries:
@@ -197,7 +197,7 @@ def test_a_removed_task_comes_back_after_migrate():
 def test_the_scheduled_task_queues_former_members(settings):
     from portal.identity.tasks import deprovision_stale_accounts_task
 
-    user = member("former")
+    user = sso_member("former")
     User.objects.filter(pk=user.pk).update(
         is_institution_member=False,
         last_login=datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=400),

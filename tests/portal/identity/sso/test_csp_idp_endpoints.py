@@ -83,5 +83,5 @@ def test_an_endpoint_that_would_break_the_header_is_left_out(dev_idp_keys):
         ("", None),
     ],
 )
-def test_csp_source_for(url, source):
+def test_a_csp_source_keeps_scheme_host_port_and_path_or_is_refused(url, source):
     assert csp_source_for(url) == source

@@ -14,13 +14,14 @@ from portal.identity.models import (
     User,
 )
 from portal.identity.services import LicenceOutcome
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def member(demo_institution):
-    return User.objects.create_user("member", email="member@uni.example")
+    return make_user("member")
 
 
 def login(user, *affiliations):
