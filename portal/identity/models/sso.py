@@ -1,7 +1,7 @@
 """SSO login and licences: licence assignments, terms of use, accepted SAML assertions.
 
-Imported by ``portal.identity.models``; every field that holds personal data says so in its
-help text.
+Imported by the package ``portal.identity.models``; every field that holds personal data says
+so in its help text.
 """
 
 from __future__ import annotations
