@@ -6,6 +6,7 @@ them); the services enforce the locks a second time.
 
 import datetime
 import re
+import unicodedata
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
@@ -218,6 +219,16 @@ class MeetingForm(forms.Form):
                     )
 
     # field cleaning -------------------------------------------------------------------------
+    def clean_topic(self) -> str:
+        """One line: the topic goes into mail subjects and calendar summaries, where a line
+        break or another control character would break the header."""
+        topic = self.cleaned_data["topic"]
+        if any(unicodedata.category(character) in {"Cc", "Cf", "Zl", "Zp"} for character in topic):
+            raise forms.ValidationError(
+                _("The topic must be a single line without control characters.")
+            )
+        return topic
+
     def clean_allowed_domains(self) -> list[str]:
         raw = self.cleaned_data.get("allowed_domains") or ""
         domains = [part.strip().lower().lstrip("@") for part in re.split(r"[,\s;]+", raw)]

@@ -7,6 +7,7 @@ and send it.
 """
 
 import hmac
+import math
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -46,3 +47,95 @@ def passcode_matches(token: str, candidate: str) -> bool:
     except InvalidToken:
         return False
     return hmac.compare_digest(stored.encode(), candidate.strip().encode())
+
+
+# --- strength of a host's own passcode -------------------------------------------------------
+# A host's passcode guards the meeting as much as a generated one, so it must not be guessable
+# with a short list (docs/POLICY.md, security baseline: the 2020 meeting raids guessed short and
+# common passcodes). A list-and-pattern check in the way of zxcvbn, small enough to read.
+
+#: The most common passwords and words of German- and English-speaking users, lower case.
+COMMON_PASSCODES = frozenset(
+    """
+    password passwort kennwort geheim secret letmein welcome willkommen hallo hello admin
+    administrator login master monkey dragon football fussball soccer baseball sunshine princess
+    qwerty qwertz azerty iloveyou trustno1 starwars whatever freedom shadow michael superman
+    batman computer internet schule school student studium uni universitaet university meeting
+    meetings zoom konferenz conference seminar vorlesung lecture lehrer teacher test testing
+    changeme default guest gast sommer summer winter herbst fruehling schatz hase baby love
+    liebe berlin hamburg muenchen deutschland germany passcode pass pw mypassword meinpasswort
+    abc abcd abc123 geheimnis sicherheit security
+    """.split()  # noqa: SIM905 -- a list to read, not to edit word by word
+)
+_LEET = str.maketrans("0134578@$|+", "oieastbasit")
+_KEYBOARD_ROWS = (
+    "1234567890",
+    "qwertyuiop",
+    "qwertzuiop",
+    "asdfghjkl",
+    "yxcvbnm",
+    "zxcvbnm",
+    "abcdefghijklmnopqrstuvwxyz",
+)
+#: Bits a host's passcode must carry at least by its length and kinds of characters: about
+#: those of a generated one (12 digits, the numeric form, carry 39.9).
+MINIMUM_PASSCODE_BITS = 39.5
+
+
+def _is_sequence(text: str) -> bool:
+    """Consecutive characters (abcd, 4321) or a stretch of a keyboard row (qwertz, 7890123)."""
+    if len(text) < 4:
+        return False
+    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
+    if len(steps) == 1 and steps <= {1, -1}:
+        return True
+    return any(text in row * 2 or text in (row * 2)[::-1] for row in _KEYBOARD_ROWS)
+
+
+def _repeats_short_unit(text: str) -> bool:
+    for size in range(1, min(4, len(text) // 2) + 1):
+        unit = text[:size]
+        if (unit * (len(text) // size + 1))[: len(text)] == text:
+            return True
+    return False
+
+
+def _character_pool(text: str) -> int:
+    pool = 0
+    pool += 10 if any(c.isdigit() for c in text) else 0
+    pool += 26 if any(c.islower() for c in text) else 0
+    pool += 26 if any(c.isupper() for c in text) else 0
+    pool += 33 if any(not c.isalnum() for c in text) else 0
+    return pool
+
+
+def estimated_bits(passcode: str) -> float:
+    """The passcode's strength by length and kinds of characters (before patterns)."""
+    pool = _character_pool(passcode)
+    return len(passcode) * math.log2(pool) if pool else 0.0
+
+
+_AFFIXES = "0123456789!?.,;:-_+*#/&%$§()[]{}=~^'\"<> "
+
+
+def passcode_weakness(passcode: str) -> str | None:
+    """Why ``passcode`` is easy to guess, or None: "common" (a common password or word, also
+    with look-alike characters and up to five digits or signs around it), "pattern" (a
+    sequence, a keyboard row or a repeated short part, also with such affixes) or "short"
+    (fewer than :data:`MINIMUM_PASSCODE_BITS` by length and kinds of characters)."""
+    lowered = passcode.lower()
+    core = lowered.strip(_AFFIXES)
+    short_affixes = len(lowered) - len(core) <= 5
+    if lowered.translate(_LEET) in COMMON_PASSCODES or (
+        short_affixes and core.translate(_LEET) in COMMON_PASSCODES
+    ):
+        return "common"
+    if (
+        _is_sequence(lowered)
+        or _repeats_short_unit(lowered)
+        or (short_affixes and len(core) >= 4 and (_is_sequence(core) or _repeats_short_unit(core)))
+    ):
+        return "pattern"
+    if estimated_bits(passcode) < MINIMUM_PASSCODE_BITS:
+        return "short"
+    return None

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
-from meetings.scheduling import calendar, recurrence
+from meetings.scheduling import calendar, passcodes, recurrence
 from meetings.scheduling.models import (
     Invitation,
     Meeting,
@@ -86,7 +86,9 @@ def licence_errors(
 
 def validate_host_passcode(*, passcode: str, meeting_id: str | None, policy: MeetingPolicy) -> None:
     """A passcode chosen by the host meets the policy: the minimum length of the institution's
-    meeting policy, not one repeated character, not the meeting ID (policy table, meetings)."""
+    meeting policy, not the meeting ID, and not easy to guess (no common password or word, no
+    sequence or repeated pattern, as many bits as a generated one: docs/POLICY.md, meetings and
+    security baseline)."""
     errors = []
     if len(passcode) < policy.minimum_passcode_length:
         errors.append(
@@ -99,6 +101,25 @@ def validate_host_passcode(*, passcode: str, meeting_id: str | None, policy: Mee
         errors.append(_("The passcode must not repeat a single character."))
     if meeting_id and passcode == meeting_id:
         errors.append(_("The passcode must not be the meeting ID."))
+    if not errors:
+        weakness = passcodes.passcode_weakness(passcode)
+        if weakness == "common":
+            errors.append(_("This passcode is too easy to guess: it is a common password or word."))
+        elif weakness == "pattern":
+            errors.append(
+                _(
+                    "This passcode is too easy to guess: it is a sequence, a keyboard row or a "
+                    "repeated pattern."
+                )
+            )
+        elif weakness == "short":
+            errors.append(
+                _(
+                    "This passcode is too easy to guess: mix upper- and lower-case letters, "
+                    "digits and signs, or make it longer (for example 12 digits, or 9 letters "
+                    "and digits). Leave the field empty to get a strong generated one."
+                )
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -412,7 +433,8 @@ def invite(*, meeting: Meeting, addresses: list[str], whole_series: bool = False
         else calendar.meeting_calendar(meeting)
     )
     context = {"meeting": meeting, "whole_series": whole_series, "join_url": meeting.join_url()}
-    subject = _("Invitation: %(topic)s") % {"topic": meeting.topic}
+    # one line whatever is stored: a line break in a mail header fails the whole send
+    subject = _("Invitation: %(topic)s") % {"topic": " ".join(meeting.topic.split())}
     body = render_to_string("meetings/scheduling/invitation_email.txt", context)
     messages = []
     for address in addresses:

@@ -90,4 +90,4 @@ def details(**overrides: object) -> services.MeetingDetails:
 
 @pytest.fixture
 def meeting(host):
-    return services.schedule_meeting(host=host, details=details(), passcode="Seminar-2026")
+    return services.schedule_meeting(host=host, details=details(), passcode="Raum7-Kurs-26")

@@ -32,7 +32,7 @@ def test_it_invites_institution_addresses_with_link_passcode_and_calendar(
     assert [mail.to for mail in mailoutbox] == [["a@uni.example"], ["b@uni.example"]]
     mail = mailoutbox[0]
     assert meeting.join_url() in mail.body
-    assert "Seminar-2026" in mail.body
+    assert "Raum7-Kurs-26" in mail.body
     assert "b@uni.example" not in mail.body  # invitees never see each other
     name, content, mimetype = mail.attachments[0]
     assert name == "invitation.ics"
@@ -187,3 +187,13 @@ def test_an_announced_recording_is_stated_in_the_mail_and_the_calendar_file(
 def test_an_unannounced_meeting_says_nothing_about_recording(host_client, meeting, mailoutbox):
     invite(host_client, meeting, "a@uni.example")
     assert "recorded" not in mailoutbox[0].body
+
+
+def test_a_topic_with_a_line_break_still_reaches_every_invitee(host_client, meeting, mailoutbox):
+    meeting.topic = "Kolloquium\r\nBcc: everyone@evil.example"
+    meeting.save()
+    response = invite(host_client, meeting, "a@uni.example")
+    assert response.status_code == 200
+    assert [mail.to for mail in mailoutbox] == [["a@uni.example"]]
+    assert mailoutbox[0].subject == "Invitation: Kolloquium Bcc: everyone@evil.example"
+    assert not mailoutbox[0].bcc

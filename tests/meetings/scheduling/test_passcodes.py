@@ -58,6 +58,54 @@ def test_it_refuses_a_weak_passcode_and_stores_nothing(host_client, passcode, me
     assert not Meeting.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("passcode", "reason"),
+    [
+        ("12345678", "a sequence, a keyboard row or a repeated pattern"),
+        ("87654321", "a sequence, a keyboard row or a repeated pattern"),
+        ("abcdefgh", "a sequence, a keyboard row or a repeated pattern"),
+        ("qwertzuiop", "a sequence, a keyboard row or a repeated pattern"),
+        ("zxcvbnm1", "a sequence, a keyboard row or a repeated pattern"),
+        ("abcabcabc", "a sequence, a keyboard row or a repeated pattern"),
+        ("12121212", "a sequence, a keyboard row or a repeated pattern"),
+        ("password", "a common password or word"),
+        ("Passw0rd!", "a common password or word"),
+        ("P@ssw0rd", "a common password or word"),
+        ("Sommer2026", "a common password or word"),
+        ("Zoom2026!", "a common password or word"),
+        ("Willkommen1", "a common password or word"),
+        ("48291573", "make it longer"),
+        ("kuchenba", "make it longer"),
+    ],
+)
+def test_it_refuses_a_passcode_that_is_easy_to_guess(host_client, passcode, reason):
+    response = host_client.post(
+        "/meetings/new/", form_data(passcode=passcode), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "too easy to guess" in body
+    assert reason in body
+    assert not Meeting.objects.exists()
+
+
+def test_the_refusal_is_german_for_a_german_host(host_client):
+    response = host_client.post(
+        "/meetings/new/", form_data(passcode="Passw0rd!"), HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.status_code == 400
+    assert "zu leicht zu erraten" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "passcode", ["Tulpe-4711", "Neu-Kurs-99", "x7#Lq2vR", "482915736041", "kY8pQ3zW"]
+)
+def test_it_accepts_a_passcode_that_is_hard_to_guess(host_client, passcode):
+    host_client.post("/meetings/new/", form_data(passcode=passcode))
+    assert Meeting.objects.get().passcode_matches(passcode)
+
+
 def test_it_uses_the_policy_minimum_length(host_client):
     policy = MeetingPolicy.current()
     policy.minimum_passcode_length = 12
@@ -78,14 +126,14 @@ def test_it_refuses_the_meeting_id_as_passcode(host_client, meeting):
     assert response.status_code == 400
     assert "must not be the meeting ID" in response.content.decode()
     meeting.refresh_from_db()
-    assert meeting.passcode == "Seminar-2026"
+    assert meeting.passcode == "Raum7-Kurs-26"
 
 
 def test_the_passcode_cannot_be_removed(host_client, meeting):
     response = host_client.post(f"/meetings/{meeting.meeting_id}/edit/", form_data(passcode=""))
     assert response.status_code == 302
     meeting.refresh_from_db()
-    assert meeting.passcode == "Seminar-2026"
+    assert meeting.passcode == "Raum7-Kurs-26"
 
 
 def test_the_host_can_change_the_passcode(host_client, meeting):

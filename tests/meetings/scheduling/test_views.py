@@ -51,6 +51,8 @@ def test_it_reads_the_start_in_the_chosen_time_zone(host_client):
         ({"topic": "x" * 201}, "at most 200 characters"),
         ({"description": "x" * 5001}, "at most 5000 characters"),
         ({"topic": ""}, "This field is required."),
+        ({"topic": "Seminar\nBcc: x@evil.example"}, "a single line without control characters"),
+        ({"topic": "Seminar\u2028two"}, "a single line without control characters"),
         ({"expected_participants": "301"}, "allows at most 300 participants"),
         ({"allowed_domains": "not a domain!"}, "Not a domain name"),
     ],
