@@ -16,3 +16,6 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("consent/", include("consent.urls")),
 ]
+
+# A translated page instead of the bare "Server Error (500)"; 503 while a service is away.
+handler500 = "portal.views.server_error"

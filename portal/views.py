@@ -1,5 +1,10 @@
+import sys
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -17,3 +22,38 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Readiness for load balancers: 200 when every configured service answers, else 503."""
     result = run_checks()
     return JsonResponse(result, status=200 if result["ok"] else 503)
+
+
+#: Errors that mean a service the portal needs (PostgreSQL, Redis, the broker) is away for a
+#: moment, not that the request or the code is wrong.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+try:
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    UNAVAILABLE_ERRORS += (RedisConnectionError, RedisTimeoutError, BrokerUnavailable)
+except ImportError:  # pragma: no cover - both come with the locked environment
+    pass
+
+#: Seconds a client is asked to wait before retrying while a service is away.
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler for uncaught errors: a translated page, never the bare "Server Error".
+
+    A service that is briefly away (database, Redis, broker) answers 503 with ``Retry-After``
+    so that people, proxies and load balancers know to come back; anything else answers 500.
+    The page is rendered without the request's context processors, which may need the very
+    service that is away (the user, the session).
+    """
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, UNAVAILABLE_ERRORS)
+    template = "errors/unavailable.html" if unavailable else "errors/server_error.html"
+    body = get_template(template).render({"INSTITUTION_NAME": settings.INSTITUTION_NAME})
+    response = HttpResponse(body, status=503 if unavailable else 500)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
