@@ -1,16 +1,25 @@
 """Rate limits on wrong join attempts (docs/POLICY.md, security baseline).
 
-About 10 failures per meeting per hour, plus a cap per client across all meetings, counted in
-the shared cache (Redis in production) through django-ratelimit, so every server process sees
-the same counts. A wrong meeting ID counts exactly like a wrong passcode, so that the two
-cannot be told apart by the limits either.
+About 10 failures per meeting and client per hour, and 30 per client across all meetings,
+counted in the shared cache (Redis in production) through django-ratelimit, so every server
+process sees the same counts. A wrong meeting ID counts exactly like a wrong passcode, so that
+the two cannot be told apart by the limits either.
+
+No limit is per meeting alone: wrong attempts from elsewhere never lock out a person who has
+the right passcode. A client is an IPv4 address or an IPv6 /64 network (one subscriber's
+allocation), so changing addresses inside one's own network gains nothing. The numbers: a
+generated passcode carries 40 bits (1.1 · 10¹² possibilities); at 30 guesses per hour and
+network, even 100,000 networks need about 21 years on average to guess one, far longer than
+any meeting lives.
 """
+
+import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
-FAILURES_PER_MEETING = "10/h"
+FAILURES_PER_MEETING = "10/h"  # per meeting and client
 FAILURES_PER_CLIENT = "30/h"
 _MEETING_GROUP = "meetings.join.meeting"
 _CLIENT_GROUP = "meetings.join.client"
@@ -26,6 +35,20 @@ def client_address(request: HttpRequest) -> str:
         if last:
             return last
     return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def client_key(request: HttpRequest) -> str:
+    """What the limits count per client: the IPv4 address, or the IPv6 /64 network."""
+    address = client_address(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def _usage(request: HttpRequest, group: str, value: str, rate: str, increment: bool) -> dict:
@@ -50,7 +73,8 @@ def count_failure(request: HttpRequest, *, meeting_ref: str) -> None:
 
 
 def _limits(request: HttpRequest, meeting_ref: str) -> list[tuple[str, str, str]]:
+    client = client_key(request)
     return [
-        (_MEETING_GROUP, meeting_ref, FAILURES_PER_MEETING),
-        (_CLIENT_GROUP, client_address(request), FAILURES_PER_CLIENT),
+        (_MEETING_GROUP, f"{meeting_ref}|{client}", FAILURES_PER_MEETING),
+        (_CLIENT_GROUP, client, FAILURES_PER_CLIENT),
     ]

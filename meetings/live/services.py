@@ -131,16 +131,21 @@ def join_meeting(
 ) -> JoinResult:
     """Let someone into a meeting's waiting room (or straight into the room).
 
-    Checks in the order of the issue, refusing with :class:`JoinRefused`: the meeting runs or
-    may be joined before the host; SSO login if the meeting demands it; allowed e-mail domain;
-    the passcode; not locked; the host's licence capacity; not removed before. The host and
-    co-hosts skip the lock, capacity and waiting room. The caller counts wrong passcodes for the
-    rate limits (docs/POLICY.md, security baseline).
+    The passcode comes first: until it is right, every refusal is the same
+    :data:`JoinRefused.WRONG_CREDENTIALS`, whether the meeting was scheduled, ended, for members
+    only or nonexistent, so that nobody learns anything about a meeting without its passcode
+    (docs/POLICY.md, security baseline). Then, refusing with :class:`JoinRefused`: the meeting
+    runs or may be joined before the host; SSO login if the meeting demands it; allowed e-mail
+    domain; not locked; the host's licence capacity; not removed before. The host and co-hosts
+    skip the lock, capacity and waiting room. The caller counts wrong passcodes for the rate
+    limits.
     """
     authenticated = user is not None and user.is_authenticated
     hosting = meeting.is_hosted_by(user)
     display_name = " ".join(display_name.split())[:150]
 
+    if not meeting.passcode_matches(passcode):
+        raise JoinRefused(JoinRefused.WRONG_CREDENTIALS)
     if meeting.status == Meeting.Status.ENDED:
         raise JoinRefused(JoinRefused.ENDED)
     if meeting.status == Meeting.Status.SCHEDULED and not (meeting.join_before_host or hosting):
@@ -150,8 +155,6 @@ def join_meeting(
     allowed = [domain.strip().lower().lstrip("@") for domain in meeting.allowed_domains or []]
     if allowed and not hosting and (not authenticated or _email_domain(user) not in allowed):
         raise JoinRefused(JoinRefused.DOMAIN_NOT_ALLOWED)
-    if not meeting.passcode_matches(passcode):
-        raise JoinRefused(JoinRefused.WRONG_CREDENTIALS)
 
     with transaction.atomic():
         # one join at a time per meeting, so that two processes never both take the last seat

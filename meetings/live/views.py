@@ -1,5 +1,8 @@
 """Join flow, waiting page and live room (thin views over :mod:`meetings.live.services`)."""
 
+import functools
+import secrets
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,8 +21,12 @@ from meetings.live.services import JoinRefused
 from meetings.scheduling import passcodes
 from meetings.scheduling.models import Meeting
 
-# A token that never decrypts: a missing meeting costs the same passcode check as a real one.
-_NO_MEETING_TOKEN = "gAAAAA-no-meeting"  # noqa: S105
+
+@functools.cache
+def _no_meeting_token() -> str:
+    """A real passcode token of this process that nobody knows: a missing meeting costs the
+    same decryption and comparison as a real one, so time tells nothing either."""
+    return passcodes.encrypt_passcode(secrets.token_urlsafe(24))
 
 
 def _refusal_texts() -> dict[str, tuple[str, str]]:
@@ -101,7 +108,7 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
             meeting = Meeting.objects.select_related("host").filter(meeting_id=ref).first()
             try:
                 if meeting is None:
-                    passcodes.passcode_matches(_NO_MEETING_TOKEN, form.cleaned_data["passcode"])
+                    passcodes.passcode_matches(_no_meeting_token(), form.cleaned_data["passcode"])
                     raise JoinRefused(JoinRefused.WRONG_CREDENTIALS)
                 guest_key = request.session.get(selectors_live.guest_session_key(meeting))
                 result = services_live.join_meeting(
@@ -124,12 +131,13 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
     else:
         initial = {} if guest else {"display_name": request.user.shown_name}
         form = JoinForm(initial=initial, guest=guest, fixed_meeting_id=fixed)
-    # the link names the meeting: its recording announcement is shown before anyone enters
-    linked = Meeting.objects.filter(meeting_id=fixed).first() if fixed else None
+    # Nothing about the meeting shows before its passcode is right (not even whether it
+    # exists); a planned recording is announced in the invitation, the calendar file, the
+    # waiting page and the room.
     return render(
         request,
         "meetings/live/join.html",
-        {"form": form, "fixed_meeting_id": fixed, "guest": guest, "meeting": linked},
+        {"form": form, "fixed_meeting_id": fixed, "guest": guest},
     )
 
 

@@ -15,10 +15,11 @@ from meetings.scheduling.models import Meeting
 
 
 @database_sync_to_async
-def _may_follow(scope: dict, meeting_pk: int) -> tuple[bool, bool]:
-    meeting = Meeting.objects.filter(pk=meeting_pk).first()
+def _may_follow(scope: dict, meeting_id: str) -> tuple[int | None, bool]:
+    """(the meeting's key if the caller may follow it, whether a recording runs)."""
+    meeting = Meeting.objects.filter(meeting_id=meeting_id).first()
     if meeting is None:
-        return False, False
+        return None, False
     user = scope.get("user")
     allowed = False
     if user is not None and user.is_authenticated:
@@ -38,17 +39,19 @@ def _may_follow(scope: dict, meeting_pk: int) -> tuple[bool, bool]:
             .exclude(state__in=[Participant.State.REMOVED, Participant.State.DECLINED])
             .exists()
         )
-    return allowed, running_session(meeting=meeting) is not None
+    if not allowed:
+        return None, False
+    return meeting.pk, running_session(meeting=meeting) is not None
 
 
 class RecordingIndicatorConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
-        self.meeting_pk = int(self.scope["url_route"]["kwargs"]["meeting_pk"])
-        allowed, running = await _may_follow(self.scope, self.meeting_pk)
-        if not allowed:
+        meeting_id = str(self.scope["url_route"]["kwargs"]["meeting_id"])
+        meeting_pk, running = await _may_follow(self.scope, meeting_id)
+        if meeting_pk is None:
             await self.close(code=4404)
             return
-        self.group = meeting_group(self.meeting_pk)
+        self.group = meeting_group(meeting_pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         # the state at connect time: a browser that connects late still sees the truth

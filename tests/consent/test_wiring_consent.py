@@ -34,11 +34,28 @@ def consent_url(meeting):
 
 
 # announcement ---------------------------------------------------------------------------------
-def test_the_join_link_announces_a_planned_recording(client):
-    text = published_text()
+def test_the_join_link_tells_nothing_about_a_planned_recording_before_the_passcode(client):
+    """A join link is no oracle: whether a meeting exists or plans a recording shows only to
+    someone with its passcode (on the waiting page and in the room)."""
+    published_text()
     meeting = make_meeting(make_user("host"), recording_announced=True)
 
     page = client.get(f"/meetings/join/{meeting.meeting_id}/").content.decode()
+
+    assert "planned to be recorded" not in page
+
+
+def test_the_room_announces_a_planned_recording(client):
+    text = published_text()
+    meeting = make_meeting(make_user("host"), recording_announced=True)
+    guest = make_participant(
+        meeting, name="Gina", guest_key="gina-key", state=Participant.State.ADMITTED
+    )
+    session = client.session
+    session[guest_session_key(meeting)] = guest.guest_key
+    session.save()
+
+    page = client.get(f"/meetings/live/{meeting.meeting_id}/").content.decode()
 
     assert "This meeting is planned to be recorded" in page
     assert f'href="/consent/text/{text.version}/"' in page

@@ -1,4 +1,7 @@
-"""The join page: checks in the issue's order, identical answers, rate limits."""
+"""The join page: the passcode first, identical answers until it is right, rate limits that
+never lock out the right passcode."""
+
+import re
 
 import pytest
 from django.test import Client, override_settings
@@ -25,12 +28,20 @@ def test_it_shows_the_join_form(client):
     assert b'name="passcode"' in response.content
 
 
-def test_the_link_page_looks_the_same_for_any_meeting_id(client, meeting):
+def without_tokens(response, meeting_id: str) -> str:
+    body = response.content.decode().replace(meeting_id, "MEETING-ID")
+    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
+    return re.sub(r'"X-CSRFToken": "[^"]+"', "", body)
+
+
+def test_the_link_page_looks_the_same_for_any_meeting_id(client, make_meeting):
+    meeting = make_meeting(recording_announced=True, authenticated_only=True)
     real = client.get(f"/meetings/join/{meeting.meeting_id}/")
     fake = client.get("/meetings/join/12345678901/")
     assert real.status_code == fake.status_code == 200
     assert b"join.js" in real.content
     assert PASSCODE.encode() not in real.content
+    assert without_tokens(real, meeting.meeting_id) == without_tokens(fake, "12345678901")
 
 
 def test_it_rejects_put(client):
@@ -135,8 +146,31 @@ def test_it_asks_guests_to_log_in_for_members_only_meetings(client, meeting):
     assert not Participant.objects.exists()
 
 
-def test_login_is_checked_before_the_passcode(client, meeting):
-    response = post_join(client, meeting.meeting_id, passcode="WRONG123")
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": Meeting.Status.SCHEDULED, "started_at": None},
+        {"status": Meeting.Status.ENDED},
+        {"authenticated_only": True},
+        {"locked": True},
+        {"allowed_domains": ["other.example"]},
+        {"recording_announced": True},
+    ],
+)
+def test_a_wrong_passcode_tells_nothing_about_the_meeting(client, make_meeting, fields):
+    """Until the passcode is right, every meeting answers like a meeting that does not exist:
+    same status, same page, and the attempt is counted."""
+    meeting = make_meeting(**fields)
+    wrong = post_join(client, meeting.meeting_id, passcode="WRONG123")
+    nowhere = post_join(Client(REMOTE_ADDR="10.7.7.7"), "10000000000", passcode="WRONG123")
+    assert wrong.status_code == nowhere.status_code == 200
+    assert without_tokens(wrong, meeting.meeting_id) == without_tokens(nowhere, "10000000000")
+    assert not Participant.objects.exists()
+
+
+def test_login_is_asked_for_once_the_passcode_is_right(client, meeting):
+    response = post_join(client, meeting.meeting_id)
+    assert response.status_code == 403
     assert b"Please log in first" in response.content
 
 
@@ -211,16 +245,37 @@ def test_the_link_page_joins_that_meeting(client, make_meeting):
     assert Participant.objects.filter(meeting=meeting).count() == 1
 
 
-def test_ten_wrong_passcodes_block_the_meeting_for_an_hour(make_meeting):
+def test_wrong_passcodes_from_elsewhere_never_lock_out_the_right_passcode(make_meeting):
     meeting = make_meeting(authenticated_only=False)
-    for number in range(10):
-        client = Client(REMOTE_ADDR=f"10.0.0.{number}")
+    for number in range(50):
+        client = Client(REMOTE_ADDR=f"10.0.{number // 10}.{number % 10}")
         assert post_join(client, meeting.meeting_id, passcode="WRONG123").status_code == 200
-    # even the right passcode from a fresh client is refused now
-    response = post_join(Client(REMOTE_ADDR="10.0.1.1"), meeting.meeting_id)
+    response = post_join(Client(REMOTE_ADDR="10.0.9.1"), meeting.meeting_id)
+    assert response.status_code == 302
+    assert Participant.objects.count() == 1
+
+
+def test_ten_wrong_passcodes_block_that_client_at_that_meeting_for_an_hour(make_meeting):
+    meeting = make_meeting(authenticated_only=False)
+    client = Client(REMOTE_ADDR="10.0.0.1")
+    for _attempt in range(10):
+        assert post_join(client, meeting.meeting_id, passcode="WRONG123").status_code == 200
+    # even the right passcode is refused now, from that client, at that meeting
+    response = post_join(client, meeting.meeting_id)
     assert response.status_code == 429
     assert b"Too many attempts" in response.content
     assert not Participant.objects.exists()
+
+
+def test_an_ipv6_network_counts_as_one_client(make_meeting):
+    meeting = make_meeting(authenticated_only=False)
+    for number in range(10):
+        client = Client(REMOTE_ADDR=f"2001:db8:1:2::{number + 1:x}")
+        post_join(client, meeting.meeting_id, passcode="WRONG123")
+    assert (
+        post_join(Client(REMOTE_ADDR="2001:db8:1:2::ffff"), meeting.meeting_id).status_code == 429
+    )
+    assert post_join(Client(REMOTE_ADDR="2001:db8:1:3::1"), meeting.meeting_id).status_code == 302
 
 
 def test_a_client_is_capped_across_meetings(client, make_meeting):

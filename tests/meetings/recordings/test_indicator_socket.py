@@ -41,7 +41,7 @@ def setup(running=False):
 
 def connect(meeting, user):
     communicator = WebsocketCommunicator(
-        URLRouter(websocket_urlpatterns), f"/ws/recording/{meeting.pk}/"
+        URLRouter(websocket_urlpatterns), f"/ws/recording/{meeting.meeting_id}/"
     )
     communicator.scope["user"] = user
     return communicator
