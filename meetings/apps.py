@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 #: The features, in the order their models are imported (a model's foreign keys name models of
 #: the features before it).
 FEATURES = ("scheduling", "live", "recordings", "polls")
+#: Features with models but no retention category (the placement of media rooms).
+MODEL_ONLY_FEATURES = ("backends",)
 
 
 class MeetingsConfig(AppConfig):
@@ -24,7 +26,10 @@ class MeetingsConfig(AppConfig):
         The app label stays "meetings" for all of them (tables, permissions and admin URLs).
         """
         self.models = self.apps.all_models[self.label]
-        modules = [import_module(f"meetings.{feature}.models") for feature in FEATURES]
+        modules = [
+            import_module(f"meetings.{feature}.models")
+            for feature in (*FEATURES, *MODEL_ONLY_FEATURES)
+        ]
         self.models_module = modules[0]
 
     def ready(self) -> None:

@@ -226,6 +226,8 @@
       text.focus();
     });
   }
+  // other scripts of the room (media.js) send their actions through this page's socket
+  document.addEventListener("meeting:send", function (e) { send(e.detail); });
   // the heartbeat also lets the server check the licence's time limit without a worker
   window.setInterval(function () { send({ action: "ping" }); }, 30000);
   connect();
