@@ -37,6 +37,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+    # media tests: fake camera and microphone, no permission prompt, and real loopback ICE
+    # candidates instead of mDNS names (Janus is told to ignore mDNS)
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
 ]
 
 
@@ -137,8 +143,8 @@ def new_page(browser):
     """Factory for pages in separate browser contexts (one per person)."""
     contexts = []
 
-    def make(locale: str = "en-GB"):
-        context = browser.new_context(locale=locale)
+    def make(locale: str = "en-GB", permissions: list[str] | None = None):
+        context = browser.new_context(locale=locale, permissions=permissions or [])
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

@@ -435,15 +435,14 @@ def _on_commit_end_room(meeting: Meeting, participants: list[Participant]) -> No
     transaction.on_commit(close)
 
 
-def media_credentials(*, participant: Participant) -> dict | None:
-    """The media credentials of an admitted participant, or None (no media backend, not in
-    the room, or the media server does not answer: the room then says so).
+def media_credentials(*, meeting: Meeting, participant: Participant) -> dict | None:
+    """The media credentials of an admitted participant (as just read from the database), or
+    None (no media backend, not in the room); ``{"unavailable": True}`` when the media server
+    does not answer (the room then says so).
 
     Only admitted participants of a running meeting get them (docs/POLICY.md, meetings: the
     portal is the only gatekeeper); locking lets nobody new in, so no new ones arise.
     """
-    participant.refresh_from_db(fields=["state"])
-    meeting = participant.meeting
     if not participant.is_admitted or meeting.status != Meeting.Status.RUNNING:
         return None
     try:

@@ -230,7 +230,9 @@ def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
         room = backend.create_room(meeting=meeting)
     except BackendUnavailable:
         room = None
-    media = services_live.media_credentials(participant=participant) if room else None
+    media = (
+        services_live.media_credentials(meeting=meeting, participant=participant) if room else None
+    )
     context.update(
         room=room,
         media=media,

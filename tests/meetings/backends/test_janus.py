@@ -94,7 +94,7 @@ def test_a_room_is_created_with_its_secret_and_only_tokens_the_portal_added_get_
     room = JanusRoom.objects.get(meeting=room_meeting)
     anna = admitted(room_meeting, "Anna")
 
-    credentials = services_live.media_credentials(participant=anna)
+    credentials = services_live.media_credentials(meeting=room_meeting, participant=anna)
     assert set(credentials) == {"server", "token", "room", "feed", "ice_servers"}
     secrets_of_server = {janus.api_secret, janus.admin_secret, room_secret(room.room_id)}
     assert not secrets_of_server & set(map(str, credentials.values()))
@@ -111,7 +111,7 @@ def test_a_room_is_created_with_its_secret_and_only_tokens_the_portal_added_get_
         meeting=room_meeting, user=None, passcode=PASSCODE, display_name="Ben"
     ).participant
     assert waiting.state == Participant.State.WAITING
-    assert services_live.media_credentials(participant=waiting) is None
+    assert services_live.media_credentials(meeting=room_meeting, participant=waiting) is None
     their_token = participant_token(meeting=room_meeting, participant=waiting)
     assert post(janus.api_url, {"janus": "create", "token": their_token})["janus"] == "error"
 
@@ -121,7 +121,7 @@ def test_a_valid_token_alone_does_not_open_another_room(janus, room_meeting, mak
     get_backend().create_room(meeting=room_meeting)
     get_backend().create_room(meeting=other)
     anna = admitted(room_meeting, "Anna")
-    credentials = services_live.media_credentials(participant=anna)
+    credentials = services_live.media_credentials(meeting=room_meeting, participant=anna)
     other_room = JanusRoom.objects.get(meeting=other).room_id
     refused = join_as_browser(janus.api_url, token=credentials["token"], room=other_room, feed=1)
     assert refused["error_code"] == 433  # not in that room's allowed list
@@ -135,7 +135,7 @@ def test_removal_revokes_the_token_and_kicks_the_feed(
     room = JanusRoom.objects.get(meeting=room_meeting)
     hosting = services_live.host_enters(meeting=room_meeting, user=host)
     anna = admitted(room_meeting, "Anna")
-    credentials = services_live.media_credentials(participant=anna)
+    credentials = services_live.media_credentials(meeting=room_meeting, participant=anna)
     joined = join_as_browser(
         janus.api_url, token=credentials["token"], room=room.room_id, feed=anna.pk
     )
@@ -180,7 +180,7 @@ def test_ending_the_meeting_destroys_the_room_on_janus(
     hosting = services_live.host_enters(meeting=room_meeting, user=host)
     backend.create_room(meeting=room_meeting)
     anna = admitted(room_meeting, "Anna")
-    token = services_live.media_credentials(participant=anna)["token"]
+    token = services_live.media_credentials(meeting=room_meeting, participant=anna)["token"]
     assert backend.room_exists(meeting=room_meeting)
 
     with django_capture_on_commit_callbacks(execute=True):

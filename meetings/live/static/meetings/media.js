@@ -265,7 +265,8 @@
       (msg.publishers || []).forEach(function (p) { subscribe(p.id); });
     } else if (event === "event") {
       (msg.publishers || []).forEach(function (p) { subscribe(p.id); });
-      if (msg.leaving !== undefined) { unsubscribe(msg.leaving); }
+      if (msg.leaving !== undefined && msg.leaving !== "ok") { unsubscribe(msg.leaving); }
+      if (msg.kicked !== undefined) { unsubscribe(msg.kicked); }
       if (msg.unpublished !== undefined) {
         if (msg.unpublished === "ok") { /* our own */ } else { unsubscribe(msg.unpublished); }
       }
