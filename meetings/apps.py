@@ -38,14 +38,17 @@ class MeetingsConfig(AppConfig):
             import_module(f"meetings.{feature}.retention")
         import_module("meetings.live.tasks")
         import_module("meetings.polls.tasks")
+        import_module("meetings.recordings.tasks")
 
         # The features that know the others register into them here, so that scheduling and
         # the live room import no feature above them: while a recording runs the room holds
         # back whoever has not consented; calendar entries announce a planned recording.
         from meetings.live.admission import register_admission_rule
-        from meetings.recordings.admission import RecordingConsentRule
+        from meetings.live.lifecycle import register_on_meeting_end
+        from meetings.recordings.admission import RecordingConsentRule, stop_at_meeting_end
         from meetings.recordings.gate import calendar_announcement
         from meetings.scheduling.calendar import register_description_part
 
         register_admission_rule(RecordingConsentRule())
+        register_on_meeting_end(stop_at_meeting_end)
         register_description_part(calendar_announcement)

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from meetings.backends import BackendUnavailable, get_backend
-from meetings.live import admission
+from meetings.live import admission, lifecycle
 from meetings.live import broadcast as live
 from meetings.live import selectors as selectors_live
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport, Participant
@@ -391,6 +391,7 @@ def end_meeting(*, meeting: Meeting, by_time_limit: bool = False) -> bool:
         _close_attendance(meeting.pk)
         if not meeting.chat_stored:
             ChatMessage.objects.filter(meeting_id=meeting.pk).delete()
+        lifecycle.meeting_ends(meeting)  # e.g. a running recording stops first
         gone = list(participants.filter(admitted_at__isnull=False).only("pk", "meeting_id"))
         participants.delete()
         _on_commit_end_room(meeting, gone)

@@ -171,6 +171,15 @@ def _live_strings() -> dict[str, str]:
         "recording_on": _("Recording: this meeting is being recorded."),
         "recording_off": _("Not recording."),
         "held": _("Waiting for consent to the recording: {names}"),
+        "recording_stopped_withdrawn": _(
+            "The recording stopped: a participant withdrew their consent. What was recorded "
+            "is deleted under the withdrawal rule."
+        ),
+        "conversion_retry": _("The recording could not be processed yet; it is tried again."),
+        "conversion_failed": _(
+            "The recording could not be processed. Its raw files are deleted at the end of the "
+            "retention period."
+        ),
     }
 
 
