@@ -21,7 +21,8 @@ from tests.meetings.recordings.helpers import (
     decide,
     make_meeting,
     make_user,
-    published_text,  # noqa: F401 (fixture)
+    published_text,
+    recordings_storage,  # noqa: F401 (fixture)
 )
 
 pytestmark = [
