@@ -428,10 +428,13 @@ def _on_commit_end_room(meeting: Meeting, participants: list[Participant]) -> No
         backend = get_backend()
         try:
             backend.end_room(meeting=meeting)
-            for participant in participants:
-                backend.revoke_media(meeting=meeting, participant=participant)
         except BackendUnavailable:
             logger.warning("media room not closed meeting=%s", meeting.pk)
+        for participant in participants:  # each on its own: one failure stops no other
+            try:
+                backend.revoke_media(meeting=meeting, participant=participant)
+            except BackendUnavailable:
+                logger.warning("media not revoked meeting=%s", meeting.pk)
 
     transaction.on_commit(close)
 
