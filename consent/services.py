@@ -10,7 +10,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.timezone import now
@@ -21,8 +21,12 @@ from consent.selectors import subject_of_participant
 from meetings.live.broadcast import AUDIENCE_HOSTS, broadcast_to_meeting
 from meetings.live.models import Participant
 from meetings.recordings.gate import series_key_for
-from meetings.recordings.models import Recording
-from meetings.recordings.services import running_session, schedule_recording_deletion
+from meetings.recordings.models import Recording, RecordingSession
+from meetings.recordings.services import (
+    running_session,
+    schedule_recording_deletion,
+    stop_recording,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +105,16 @@ def withdraw_consent(
         decision.refresh_from_db()
         due_at = when + datetime.timedelta(days=settings.RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS)
         session_ids = RecordingConsentBasis.objects.filter(decision=decision).values("session_id")
+        # a recording that runs on this consent stops at once; whatever it recorded (still to
+        # be converted) gets the same deletion date as the stored recordings below
+        sessions = RecordingSession.objects.filter(pk__in=session_ids)
+        sessions.filter(
+            models.Q(deletion_due_at__isnull=True) | models.Q(deletion_due_at__gt=due_at)
+        ).update(deletion_due_at=due_at)
+        for session in sessions.filter(stopped_at__isnull=True).select_related("meeting"):
+            stop_recording(
+                meeting=session.meeting, reason=RecordingSession.StopReason.CONSENT_WITHDRAWN
+            )
         recordings = list(
             Recording.objects.filter(session_id__in=session_ids).select_related("meeting__host")
         )

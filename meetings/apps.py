@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 #: The features, in the order their models are imported (a model's foreign keys name models of
 #: the features before it).
 FEATURES = ("scheduling", "live", "recordings", "polls")
+#: Features with models but no retention category (the placement of media rooms).
+MODEL_ONLY_FEATURES = ("backends",)
 
 
 class MeetingsConfig(AppConfig):
@@ -24,7 +26,10 @@ class MeetingsConfig(AppConfig):
         The app label stays "meetings" for all of them (tables, permissions and admin URLs).
         """
         self.models = self.apps.all_models[self.label]
-        modules = [import_module(f"meetings.{feature}.models") for feature in FEATURES]
+        modules = [
+            import_module(f"meetings.{feature}.models")
+            for feature in (*FEATURES, *MODEL_ONLY_FEATURES)
+        ]
         self.models_module = modules[0]
 
     def ready(self) -> None:
@@ -33,14 +38,17 @@ class MeetingsConfig(AppConfig):
             import_module(f"meetings.{feature}.retention")
         import_module("meetings.live.tasks")
         import_module("meetings.polls.tasks")
+        import_module("meetings.recordings.tasks")
 
         # The features that know the others register into them here, so that scheduling and
         # the live room import no feature above them: while a recording runs the room holds
         # back whoever has not consented; calendar entries announce a planned recording.
         from meetings.live.admission import register_admission_rule
-        from meetings.recordings.admission import RecordingConsentRule
+        from meetings.live.lifecycle import register_on_meeting_end
+        from meetings.recordings.admission import RecordingConsentRule, stop_at_meeting_end
         from meetings.recordings.gate import calendar_announcement
         from meetings.scheduling.calendar import register_description_part
 
         register_admission_rule(RecordingConsentRule())
+        register_on_meeting_end(stop_at_meeting_end)
         register_description_part(calendar_announcement)

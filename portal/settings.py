@@ -248,6 +248,16 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     *(path / "static" for path in MEETINGS_FEATURE_DIRS if (path / "static").is_dir()),
+    # janus.js and adapter.js from Debian's packages (libjs-janus-gateway,
+    # libjs-webrtc-adapter): served by the portal itself, the same version as the server
+    *(
+        (prefix, folder)
+        for prefix, folder in (
+            ("janus-gateway", Path("/usr/share/javascript/janus-gateway")),
+            ("webrtc-adapter", Path("/usr/share/javascript/webrtc-adapter")),
+        )
+        if folder.is_dir()
+    ),
 ]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 # Recordings never get a public URL: downloads go through a permission-checked view. No URL
@@ -281,6 +291,50 @@ RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS = env.int(
 # Bearer token(s) of the conferencing backends that deliver recordings to the ingest API;
 # empty means the API refuses every delivery.
 RECORDING_INGEST_TOKENS = env.list("RECORDING_INGEST_TOKENS", default=[])
+# --- conferencing backend (docs/ARCHITECTURE.md, backends) -----------------------------------
+# The built-in backend carries no media; scripts/run chooses the Janus backend.
+MEETINGS_BACKEND = env.str("MEETINGS_BACKEND", default="meetings.backends.builtin.BuiltinBackend")
+
+
+def _janus_servers(value: str) -> list[dict[str, str]]:
+    """``api|admin|public`` per server, servers separated by ``;`` (public defaults to api)."""
+    servers = []
+    for entry in filter(None, (part.strip() for part in value.split(";"))):
+        parts = [part.strip() for part in entry.split("|")]
+        if len(parts) < 2:
+            raise ImproperlyConfigured("JANUS_SERVERS: each server needs 'api URL|admin URL'")
+        servers.append({"api": parts[0], "admin": parts[1], "public": (parts[2:] or [parts[0]])[0]})
+    return servers
+
+
+JANUS_SERVERS = _janus_servers(
+    env.str("JANUS_SERVERS", default="http://127.0.0.1:8088/janus|http://127.0.0.1:7088/admin")
+)
+
+
+def _derived_secret(purpose: str) -> str:
+    if not DEBUG and "janus" in MEETINGS_BACKEND.lower():
+        raise ImproperlyConfigured(f"set {purpose} for the Janus backend in production")
+    return hashlib.sha256(f"{purpose}:".encode() + SECRET_KEY.encode()).hexdigest()
+
+
+# Never reach a browser: the portal's own requests (API), the Admin API (tokens), and the key
+# from which rooms' secrets, the VideoRoom admin key and participants' tokens derive.
+JANUS_API_SECRET = env.str("JANUS_API_SECRET", default="") or _derived_secret("JANUS_API_SECRET")
+JANUS_ADMIN_SECRET = env.str("JANUS_ADMIN_SECRET", default="") or _derived_secret(
+    "JANUS_ADMIN_SECRET"
+)
+JANUS_ROOM_KEY = env.str("JANUS_ROOM_KEY", default="") or _derived_secret("JANUS_ROOM_KEY")
+# Where Janus writes recordings (a folder the portal's workers read: same machine or a share).
+JANUS_RECORDINGS_DIR = Path(
+    env.str("JANUS_RECORDINGS_DIR", default=str(BASE_DIR / "var" / "janus" / "recordings"))
+)
+JANUS_TIMEOUT_SECONDS = env.float("JANUS_TIMEOUT_SECONDS", default=5.0)
+# TURN (coturn with use-auth-secret): URLs given to browsers with time-limited credentials.
+TURN_URLS = env.list("TURN_URLS", default=[])
+TURN_SECRET = env.str("TURN_SECRET", default="")
+TURN_CREDENTIAL_TTL_SECONDS = env.int("TURN_CREDENTIAL_TTL_SECONDS", default=12 * 3600)
+
 # Key of the pseudonymous subject references in consent evidence; keep it stable for good.
 CONSENT_SUBJECT_KEY = env.str(
     "CONSENT_SUBJECT_KEY",
@@ -325,6 +379,21 @@ if not DEBUG:
     # once per domain; the portal does not ask for it by default.
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
+
+def _janus_origins(servers: list[dict[str, str]]) -> list[str]:
+    """The origins browsers connect to for media signalling (only with the Janus backend)."""
+    if "janus" not in MEETINGS_BACKEND.lower():
+        return []
+    from urllib.parse import urlsplit
+
+    origins = []
+    for server in servers:
+        parts = urlsplit(server["public"])
+        if parts.scheme and parts.netloc:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
+
+
 # Strict Content-Security-Policy: everything comes from the portal itself, inline scripts
 # only with the per-request nonce. ``form-action`` is extended per response with exactly the
 # registered IdPs' SSO and logout endpoints (portal/identity/sso/csp.py), so that the redirect
@@ -336,8 +405,9 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
-        "connect-src": [SELF],
-        "media-src": [SELF],
+        # the Janus servers' public URLs (HTTP and WebSocket), exactly, never a wildcard
+        "connect-src": [SELF, *_janus_origins(JANUS_SERVERS)],
+        "media-src": [SELF, "blob:"],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

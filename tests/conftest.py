@@ -17,6 +17,8 @@ import pytest  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 
+from tests.janus_process import janus_installed, start_janus  # noqa: E402
+
 # Browser tests run the portal in an ASGI server subprocess (websockets), which must see the
 # test database: on SQLite that means a file, not Django's default in-memory test database.
 if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -39,6 +41,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+    # media tests: fake camera and microphone, no permission prompt, and real loopback ICE
+    # candidates instead of mDNS names (Janus is told to ignore mDNS)
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
 ]
 
 
@@ -53,6 +61,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL (CI does)")
     skip_browser = pytest.mark.skip(reason=f"needs Debian's Chromium at {CHROMIUM}")
     has_browser = shutil.which(CHROMIUM) is not None
+    skip_janus = pytest.mark.skip(
+        reason="needs Debian's janus, janus-tools and ffmpeg (scripts/bootstrap --with-browser)"
+    )
+    has_janus = janus_installed() and shutil.which("janus-pp-rec") and shutil.which("ffmpeg")
     for item in items:
         if "postgres" in item.keywords and not settings.USES_POSTGRESQL:
             item.add_marker(skip_pg)
@@ -62,6 +74,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if os.environ.get("CI"):
                 raise pytest.UsageError(f"CI must have Debian's Chromium at {CHROMIUM}")
             item.add_marker(skip_browser)
+        if "janus" in item.keywords and not has_janus:
+            if os.environ.get("CI"):
+                raise pytest.UsageError("CI must have Debian's janus, janus-tools and ffmpeg")
+            item.add_marker(skip_janus)
     # Playwright's sync API leaves an event loop running in the test thread for the rest of the
     # session, which breaks asyncio tests after it: browser tests run last.
     items.sort(key=lambda item: "browser" in item.keywords)
@@ -100,6 +116,32 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def janus_server():
+    """One Janus of our own per test worker (free ports, test secrets, temporary folder)."""
+    running = start_janus()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def janus(janus_server, settings):
+    """The portal configured for the test Janus: the Janus backend, its servers and secrets."""
+    settings.MEETINGS_BACKEND = "meetings.backends.janus.JanusBackend"
+    settings.JANUS_SERVERS = [
+        {
+            "api": janus_server.api_url,
+            "admin": janus_server.admin_url,
+            "public": janus_server.api_url,
+        }
+    ]
+    settings.JANUS_API_SECRET = janus_server.api_secret
+    settings.JANUS_ADMIN_SECRET = janus_server.admin_secret
+    settings.JANUS_ROOM_KEY = janus_server.room_key
+    settings.JANUS_RECORDINGS_DIR = janus_server.recordings_dir
+    return janus_server
+
+
 @pytest.fixture
 def new_page(browser):
     """Factory for pages in separate browser contexts (one per person)."""
@@ -108,8 +150,8 @@ def new_page(browser):
     expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     contexts = []
 
-    def make(locale: str = "en-GB"):
-        context = browser.new_context(locale=locale)
+    def make(locale: str = "en-GB", permissions: list[str] | None = None):
+        context = browser.new_context(locale=locale, permissions=permissions or [])
         context.set_default_timeout(BROWSER_TIMEOUT_MS)
         context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         contexts.append(context)

@@ -2,8 +2,8 @@
 
 The portal is the control plane (who is admitted, locked, removed, chat, polls, consent); a
 backend carries audio and video. ``MEETINGS_BACKEND`` names the class (a dotted path); the
-default is the built-in backend without media. Planned: a Janus SFU on our own machines and
-adapters for Zoom's REST API and BigBlueButton (docs/ARCHITECTURE.md, extension points).
+default is the built-in backend without media; ``janus.JanusBackend`` carries audio, video and
+screen sharing on the institution's own Janus servers (docs/ARCHITECTURE.md, backends).
 """
 
 from functools import cache
@@ -11,11 +11,24 @@ from functools import cache
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from meetings.backends.base import ConferencingBackend, RecordingInfo, RoomInfo
+from meetings.backends.base import (
+    BackendUnavailable,
+    ConferencingBackend,
+    RecordingInfo,
+    RecordingNotSupported,
+    RoomInfo,
+)
 
 DEFAULT_BACKEND = "meetings.backends.builtin.BuiltinBackend"
 
-__all__ = ["ConferencingBackend", "RecordingInfo", "RoomInfo", "get_backend"]
+__all__ = [
+    "BackendUnavailable",
+    "ConferencingBackend",
+    "RecordingInfo",
+    "RecordingNotSupported",
+    "RoomInfo",
+    "get_backend",
+]
 
 
 @cache

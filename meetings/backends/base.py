@@ -5,12 +5,17 @@ from __future__ import annotations
 import abc
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from meetings.scheduling.models import Meeting
 
 if TYPE_CHECKING:  # a backend is handed participants; it never queries the live room
     from meetings.live.models import Participant
+
+
+class BackendUnavailable(Exception):
+    """The media server did not answer or refused the portal's request."""
 
 
 class RecordingNotSupported(Exception):
@@ -56,14 +61,41 @@ class ConferencingBackend(abc.ABC):
     def end_room(self, *, meeting: Meeting) -> None:
         """Close the room; every media session of the meeting ends."""
 
-    @abc.abstractmethod
-    def start_recording(self, *, meeting: Meeting) -> None:
-        """Start recording (only after the consent checks of the portal have passed)."""
+    def media_session(self, *, meeting: Meeting, participant: Participant) -> dict[str, Any] | None:
+        """Media credentials for one admitted participant's browser (None: no media).
+
+        Called by the live services only for admitted participants; the answer holds nothing
+        that lets anyone else in (no room secret, no server secret).
+        """
+        return None
+
+    def revoke_media(self, *, meeting: Meeting, participant: Participant) -> None:
+        """Take back the participant's media credentials and end their media at once."""
+        return None
+
+    def mute_all(self, *, meeting: Meeting, except_feeds: list[int]) -> int:
+        """Mute everyone's microphone on the media server (the host's "mute all")."""
+        return 0
 
     @abc.abstractmethod
-    def stop_recording(self, *, meeting: Meeting) -> None:
+    def start_recording(self, *, meeting: Meeting, reference: str = "") -> None:
+        """Start recording (only after the consent checks of the portal have passed).
+
+        ``reference`` names the recording session; the files of one session stay together.
+        """
+
+    @abc.abstractmethod
+    def stop_recording(self, *, meeting: Meeting, reference: str = "") -> None:
         """Stop a running recording."""
 
     @abc.abstractmethod
     def list_recordings(self, *, meeting: Meeting) -> list[RecordingInfo]:
         """Recordings of the meeting that the backend still holds."""
+
+    def export_recording(self, *, meeting: Meeting, reference: str, into: Path) -> Path:
+        """Turn the backend's files of one recording session into one file under ``into``."""
+        raise RecordingNotSupported("This backend hands over no recordings.")
+
+    def discard_recording(self, *, meeting: Meeting, reference: str) -> None:
+        """Delete the backend's raw files of one recording session (after export or expiry)."""
+        return None

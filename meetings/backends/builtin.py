@@ -33,10 +33,10 @@ class BuiltinBackend(ConferencingBackend):
     def end_room(self, *, meeting: Meeting) -> None:
         return None
 
-    def start_recording(self, *, meeting: Meeting) -> None:
+    def start_recording(self, *, meeting: Meeting, reference: str = "") -> None:
         raise RecordingNotSupported("The built-in backend carries no media to record.")
 
-    def stop_recording(self, *, meeting: Meeting) -> None:
+    def stop_recording(self, *, meeting: Meeting, reference: str = "") -> None:
         raise RecordingNotSupported("The built-in backend carries no media to record.")
 
     def list_recordings(self, *, meeting: Meeting) -> list[RecordingInfo]:

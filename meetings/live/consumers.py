@@ -88,6 +88,15 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                 services_live.set_meeting_locked(actor=participant, locked=action == "lock")
             elif action == "end":
                 services_live.end_meeting_by_host(actor=participant)
+            elif action == "mute_all":
+                services_live.mute_everyone(actor=participant)
+            elif action == "media_state":
+                services_live.announce_media_state(
+                    participant=participant,
+                    audio=content.get("audio") is True,
+                    video=content.get("video") is True,
+                    screen=content.get("screen") is True,
+                )
             elif action == "chat":
                 services_live.send_chat_message(
                     sender=participant,

@@ -17,8 +17,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.timezone import now
 
-from meetings.backends import get_backend
-from meetings.live import admission
+from meetings.backends import BackendUnavailable, get_backend
+from meetings.live import admission, lifecycle
 from meetings.live import broadcast as live
 from meetings.live import selectors as selectors_live
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport, Participant
@@ -220,7 +220,11 @@ def start_meeting(*, meeting: Meeting) -> bool:
         if not started:
             return False
         meeting.status, meeting.started_at = Meeting.Status.RUNNING, started_at
-        get_backend().create_room(meeting=meeting)
+        try:
+            get_backend().create_room(meeting=meeting)
+        except BackendUnavailable:
+            # the room page asks again; the meeting's control plane works without media
+            logger.warning("media room not created meeting=%s", meeting.pk)
         transaction.on_commit(lambda: schedule_time_limit(meeting=meeting))
     logger.info("meeting started meeting=%s", meeting.pk)
     return True
@@ -340,6 +344,7 @@ def remove_participant(*, actor: Participant, participant_pk: object) -> bool:
         ).update(state=Participant.State.REMOVED, is_host=False)
         if removed:
             _close_attendance(actor.meeting_id, [target.pk])
+            _on_commit_revoke_media(actor.meeting, [target])
             _on_commit_broadcast(actor.meeting_id, "removed", participant_ids=[target.pk])
             _announce_roster(actor.meeting_id)
     return bool(removed)
@@ -389,13 +394,104 @@ def end_meeting(*, meeting: Meeting, by_time_limit: bool = False) -> bool:
         _close_attendance(meeting.pk)
         if not meeting.chat_stored:
             ChatMessage.objects.filter(meeting_id=meeting.pk).delete()
+        lifecycle.meeting_ends(meeting)  # e.g. a running recording stops first
+        gone = list(participants.filter(admitted_at__isnull=False).only("pk", "meeting_id"))
         participants.delete()
-        get_backend().end_room(meeting=meeting)
+        _on_commit_end_room(meeting, gone)
         _on_commit_broadcast(
             meeting.pk, "ended", audience=live.AUDIENCE_ALL, by_time_limit=by_time_limit
         )
     logger.info("meeting ended meeting=%s time_limit=%s", meeting.pk, by_time_limit)
     return True
+
+
+# --- media ------------------------------------------------------------------------------------
+def _on_commit_revoke_media(meeting: Meeting, participants: list[Participant]) -> None:
+    """After the change commits: the media server forgets the participants' credentials and
+    drops their media (remove, leave)."""
+
+    def revoke() -> None:
+        backend = get_backend()
+        for participant in participants:
+            try:
+                backend.revoke_media(meeting=meeting, participant=participant)
+            except BackendUnavailable:
+                logger.warning(
+                    "media not revoked meeting=%s participant=%s", meeting.pk, participant.pk
+                )
+
+    transaction.on_commit(revoke)
+
+
+def _on_commit_end_room(meeting: Meeting, participants: list[Participant]) -> None:
+    """After the end commits: the room is destroyed on the media server, then every
+    credential of the meeting is revoked."""
+
+    def close() -> None:
+        backend = get_backend()
+        try:
+            backend.end_room(meeting=meeting)
+        except BackendUnavailable:
+            logger.warning("media room not closed meeting=%s", meeting.pk)
+        for participant in participants:  # each on its own: one failure stops no other
+            try:
+                backend.revoke_media(meeting=meeting, participant=participant)
+            except BackendUnavailable:
+                logger.warning("media not revoked meeting=%s", meeting.pk)
+
+    transaction.on_commit(close)
+
+
+def media_credentials(*, meeting: Meeting, participant: Participant) -> dict | None:
+    """The media credentials of an admitted participant (as just read from the database), or
+    None (no media backend, not in the room); ``{"unavailable": True}`` when the media server
+    does not answer (the room then says so).
+
+    Only admitted participants of a running meeting get them (docs/POLICY.md, meetings: the
+    portal is the only gatekeeper); locking lets nobody new in, so no new ones arise.
+    """
+    if not participant.is_admitted or meeting.status != Meeting.Status.RUNNING:
+        return None
+    try:
+        return get_backend().media_session(meeting=meeting, participant=participant)
+    except BackendUnavailable:
+        logger.warning("media credentials unavailable meeting=%s", meeting.pk)
+        return {"unavailable": True}
+
+
+def mute_everyone(*, actor: Participant) -> int:
+    """The host mutes every other microphone: on the media server (so that it holds) and in
+    the browsers (so that their buttons show it). Participants may unmute themselves."""
+    _require_host(actor)
+    meeting = actor.meeting
+    hosts = list(
+        Participant.objects.filter(meeting_id=meeting.pk, is_host=True).values_list("pk", flat=True)
+    )
+    try:
+        muted = get_backend().mute_all(meeting=meeting, except_feeds=hosts)
+    except BackendUnavailable:
+        muted = 0
+    live.broadcast_to_meeting(meeting.pk, "media.mute_all", by=actor.pk)
+    logger.info("mute all meeting=%s streams=%d", meeting.pk, muted)
+    return muted
+
+
+def announce_media_state(
+    *, participant: Participant, audio: bool, video: bool, screen: bool
+) -> None:
+    """Tell the room whether the participant's microphone, camera and screen are on (shown in
+    the grid and the participant list, announced to screen readers)."""
+    participant.refresh_from_db(fields=["state"])
+    if not participant.is_admitted:
+        raise NotAllowed("only participants in the room")
+    live.broadcast_to_meeting(
+        participant.meeting_id,
+        "media.state",
+        participant=participant.pk,
+        audio=bool(audio),
+        video=bool(video),
+        screen=bool(screen),
+    )
 
 
 # --- participants' own actions ----------------------------------------------------------------
@@ -408,6 +504,7 @@ def leave_meeting(*, participant: Participant) -> None:
         ).update(state=Participant.State.LEFT)
         if left:
             _close_attendance(participant.meeting_id, [participant.pk])
+            _on_commit_revoke_media(participant.meeting, [participant])
             _announce_roster(participant.meeting_id)
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meetings.backends import get_backend
+from meetings.backends import BackendUnavailable, get_backend
 from meetings.live import admission, join_limits
 from meetings.live import selectors as selectors_live
 from meetings.live import services as services_live
@@ -179,6 +179,45 @@ def _live_strings() -> dict[str, str]:
         "recording_on": _("Recording: this meeting is being recorded."),
         "recording_off": _("Not recording."),
         "held": _("Waiting for consent to the recording: {names}"),
+        "recording_stopped_withdrawn": _(
+            "The recording stopped: a participant withdrew their consent. What was recorded "
+            "is deleted under the withdrawal rule."
+        ),
+        "conversion_retry": _("The recording could not be processed yet; it is tried again."),
+        "conversion_failed": _(
+            "The recording could not be processed. Its raw files are deleted at the end of the "
+            "retention period."
+        ),
+    }
+
+
+def _media_strings() -> dict[str, str]:
+    """Texts of the media script (audio, video, screen sharing)."""
+    return {
+        "you": _("You"),
+        "participant": _("Participant"),
+        "muted": _("muted"),
+        "camera_off": _("camera off"),
+        "sharing_screen": _("sharing the screen"),
+        "mute": _("Mute microphone"),
+        "unmute": _("Unmute microphone"),
+        "camera_stop": _("Turn camera off"),
+        "camera_start": _("Turn camera on"),
+        "screen_start": _("Share screen"),
+        "screen_stop": _("Stop sharing the screen"),
+        "screen_failed": _("The screen could not be shared."),
+        "device": _("Device"),
+        "device_failed": _("This device could not be used."),
+        "talking": _("{name} is talking"),
+        "muted_name": _("{name} muted their microphone"),
+        "unmuted_name": _("{name} unmuted their microphone"),
+        "all_muted": _("The host muted everyone's microphone. You may unmute yourself."),
+        "connecting": _("Connecting audio and video…"),
+        "connected": _("Audio and video connected."),
+        "reconnecting": _("Audio and video interrupted, reconnecting…"),
+        "refused": _("The media server refused the connection."),
+        "unavailable": _("Audio and video are unavailable at the moment; the room works without."),
+        "no_devices": _("You are in the meeting without camera or microphone."),
     }
 
 
@@ -204,8 +243,18 @@ def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
     if participant.is_waiting:
         return render(request, "meetings/live/waiting.html", context)
     backend = get_backend()
+    try:
+        room = backend.create_room(meeting=meeting)
+    except BackendUnavailable:
+        room = None
+    media = (
+        services_live.media_credentials(meeting=meeting, participant=participant) if room else None
+    )
     context.update(
-        room=backend.create_room(meeting=meeting),
+        room=room,
+        media=media,
+        media_unavailable=room is None or bool(media and media.get("unavailable")),
+        media_strings=_media_strings() if media else {},
         media_url=backend.join_url(meeting=meeting, participant=participant),
         roster=selectors_live.roster(meeting.pk),
         waiting=selectors_live.waiting_list(meeting.pk) if participant.is_host else [],

@@ -12,7 +12,12 @@ from django.db import transaction
 from meetings.live import broadcast
 from meetings.live.models import Participant
 from meetings.recordings import gate as recording_gate
-from meetings.recordings.services import may_admit_during_recording, running_session
+from meetings.recordings.models import RecordingSession
+from meetings.recordings.services import (
+    may_admit_during_recording,
+    running_session,
+    stop_recording,
+)
 from meetings.scheduling.models import Meeting
 
 
@@ -50,3 +55,8 @@ class RecordingConsentRule:
                 != []
             )
         return context
+
+
+def stop_at_meeting_end(meeting: Meeting) -> None:
+    """The end of a meeting stops its recording (then converted like any other)."""
+    stop_recording(meeting=meeting, reason=RecordingSession.StopReason.MEETING_ENDED)

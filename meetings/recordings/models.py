@@ -50,6 +50,43 @@ class RecordingSession(models.Model):
         help_text=_("Personal data. The host who started the recording."),
     )
 
+    class StopReason(models.TextChoices):
+        HOST = "host", _("stopped by the host")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("a participant withdrew their consent")
+        MEETING_ENDED = "meeting_ended", _("the meeting ended")
+
+    class Conversion(models.TextChoices):
+        NONE = "", _("nothing to convert")
+        PENDING = "pending", _("being converted")
+        STORED = "stored", _("stored")
+        FAILED = "failed", _("conversion failed")
+        DISCARDED = "discarded", _("raw files deleted")
+
+    backend_ref = models.CharField(
+        _("reference at the conferencing backend"), max_length=64, blank=True, editable=False
+    )
+    stop_reason = models.CharField(
+        _("why it stopped"), max_length=24, choices=StopReason.choices, blank=True
+    )
+    conversion = models.CharField(
+        _("conversion of the backend's files"),
+        max_length=16,
+        choices=Conversion.choices,
+        blank=True,
+        default=Conversion.NONE,
+    )
+    conversion_attempts = models.PositiveSmallIntegerField(_("conversion attempts"), default=0)
+    conversion_error = models.CharField(_("last conversion error"), max_length=200, blank=True)
+    deletion_due_at = models.DateTimeField(
+        _("recordings of this session are deleted at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when a consent the session rests on is withdrawn; a file stored later from "
+            "this session gets the same deletion date."
+        ),
+    )
+
     class Meta:
         verbose_name = _("recording session")
         verbose_name_plural = _("recording sessions")

@@ -7,19 +7,22 @@ required consent is revoked".
 """
 
 import datetime
+import hashlib
 import logging
 import secrets
+from pathlib import Path
 from typing import BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.utils.timezone import now
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
-from meetings.live.broadcast import broadcast_to_meeting
+from meetings.backends import BackendUnavailable, RecordingNotSupported, get_backend
+from meetings.live.broadcast import AUDIENCE_HOSTS, broadcast_to_meeting
 from meetings.live.models import Participant
 from meetings.recordings import gate as recording_gate
 from meetings.recordings.ingest import (
@@ -94,6 +97,7 @@ def start_recording(*, meeting: Meeting, by: AbstractBaseUser) -> RecordingSessi
         except IntegrityError as error:
             raise RecordingNotAllowed("already_running") from error
         recording_gate.record_consent_basis(session=session, participants=participants)
+        _start_on_backend(meeting, session)
         transaction.on_commit(
             lambda: broadcast_to_meeting(
                 meeting.pk, "recording.started", started_at=session.started_at.isoformat()
@@ -103,15 +107,132 @@ def start_recording(*, meeting: Meeting, by: AbstractBaseUser) -> RecordingSessi
     return session
 
 
-def stop_recording(*, meeting: Meeting, by: AbstractBaseUser | None = None) -> bool:
-    """Stop the running recording (if any) and tell the room; returns whether one ran."""
+def _start_on_backend(meeting: Meeting, session: RecordingSession) -> None:
+    """Only here, after the gate has passed, does the media server start recording (its rooms
+    are created with recording locked to the portal). A backend without media records
+    nothing: the host uploads the file. A media server that does not answer: no session."""
+    reference = f"session-{session.pk}"
+    try:
+        get_backend().start_recording(meeting=meeting, reference=reference)
+    except RecordingNotSupported:
+        return
+    except BackendUnavailable as error:
+        raise RecordingNotAllowed("backend_unavailable") from error
+    session.backend_ref = reference
+    session.save(update_fields=["backend_ref"])
+
+
+def stop_recording(
+    *,
+    meeting: Meeting,
+    by: AbstractBaseUser | None = None,
+    reason: str = RecordingSession.StopReason.HOST,
+) -> bool:
+    """Stop the running recording (if any) and tell the room why; returns whether one ran.
+
+    The media server stops at once; its files are then converted into one stored recording
+    by a Celery task (:func:`meetings.recordings.tasks.convert_backend_recording`).
+    """
     with transaction.atomic():
-        stopped = RecordingSession.objects.filter(meeting=meeting, stopped_at__isnull=True).update(
-            stopped_at=now()
+        session = (
+            RecordingSession.objects.select_for_update()
+            .filter(meeting=meeting, stopped_at__isnull=True)
+            .first()
         )
-        if stopped:
-            transaction.on_commit(lambda: broadcast_to_meeting(meeting.pk, "recording.stopped"))
-    return bool(stopped)
+        if session is None:
+            return False
+        session.stopped_at = now()
+        session.stop_reason = reason
+        if session.backend_ref:
+            session.conversion = RecordingSession.Conversion.PENDING
+        session.save(update_fields=["stopped_at", "stop_reason", "conversion"])
+        if session.backend_ref:
+            try:
+                get_backend().stop_recording(meeting=meeting, reference=session.backend_ref)
+            except BackendUnavailable:
+                # a room the server lost records nothing more; the files it wrote are converted
+                logger.warning("backend did not confirm the stop of session %s", session.pk)
+            transaction.on_commit(lambda: _queue_conversion(session.pk))
+        transaction.on_commit(
+            lambda: broadcast_to_meeting(meeting.pk, "recording.stopped", reason=reason)
+        )
+    logger.info("recording session %s stopped (%s)", session.pk, reason)
+    return True
+
+
+def _queue_conversion(session_pk: int) -> None:
+    from meetings.recordings.tasks import convert_backend_recording
+
+    convert_backend_recording.delay(session_pk)
+
+
+def convert_backend_recording_now(*, session: RecordingSession, workdir: Path) -> Recording:
+    """Turn the backend's files of a stopped session into one stored, verified recording and
+    delete the raw files. Raises on failure (the task retries); nothing half-done is kept."""
+    backend = get_backend()
+    meeting = session.meeting
+    produced = backend.export_recording(
+        meeting=meeting, reference=session.backend_ref, into=workdir
+    )
+    with open(produced, "rb") as stream:
+        recording = store_recording(
+            session=session,
+            stream=stream,
+            content_type="video/webm",
+            declared_size=produced.stat().st_size,
+            source=Recording.Source.BACKEND,
+        )
+    verify_stored_recording(recording=recording)
+    backend.discard_recording(meeting=meeting, reference=session.backend_ref)
+    RecordingSession.objects.filter(pk=session.pk).update(
+        conversion=RecordingSession.Conversion.STORED, conversion_error=""
+    )
+    return recording
+
+
+def verify_stored_recording(*, recording: Recording) -> None:
+    """Read the stored file back: its checksum must match what was written."""
+    digest = hashlib.sha256()
+    with recording.file.storage.open(recording.file.name, "rb") as stored:
+        for chunk in iter(lambda: stored.read(1024 * 1024), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != recording.sha256:
+        raise RecordingFileRejected("the stored recording does not match its checksum")
+
+
+def conversion_failed(*, session: RecordingSession, error: str, final: bool) -> None:
+    """Remember the failure (no personal data in it) and tell the hosts."""
+    RecordingSession.objects.filter(pk=session.pk).update(
+        conversion=(
+            RecordingSession.Conversion.FAILED if final else RecordingSession.Conversion.PENDING
+        ),
+        conversion_attempts=models.F("conversion_attempts") + 1,
+        conversion_error=error[:200],
+    )
+    broadcast_to_meeting(
+        session.meeting_id,
+        "recording.conversion_failed",
+        audience=AUDIENCE_HOSTS,
+        final=final,
+    )
+
+
+def discard_raw_recordings(*, until: datetime.datetime) -> int:
+    """Delete the backend's raw files of sessions whose conversion failed and that stopped
+    before ``until`` (so raw files never outlive the retention period); returns how many."""
+    backend = get_backend()
+    stale = RecordingSession.objects.filter(
+        conversion__in=[RecordingSession.Conversion.FAILED, RecordingSession.Conversion.PENDING],
+        stopped_at__lte=until,
+    ).select_related("meeting")
+    count = 0
+    for session in stale:
+        backend.discard_recording(meeting=session.meeting, reference=session.backend_ref)
+        RecordingSession.objects.filter(pk=session.pk).update(
+            conversion=RecordingSession.Conversion.DISCARDED
+        )
+        count += 1
+    return count
 
 
 def may_admit_during_recording(participant: Participant) -> bool:
@@ -174,6 +295,10 @@ def store_recording(
         raise
     recording.size = wrapped.bytes_read
     recording.sha256 = wrapped.digest.hexdigest()
+    session.refresh_from_db(fields=["deletion_due_at"])
+    if session.deletion_due_at is not None:
+        # a consent it rests on was withdrawn while it was converted: the same date
+        recording.schedule_deletion(due_at=session.deletion_due_at, reason="consent withdrawn")
     try:
         recording.save()
     except BaseException:

@@ -41,7 +41,7 @@ class AsgiServer:
             self.process.wait()
 
 
-def start_asgi_server(timeout: float = 30) -> AsgiServer:
+def start_asgi_server(timeout: float = 30, env: dict[str, str] | None = None) -> AsgiServer:
     """Start uvicorn on a free port against the test database and wait until it answers."""
     port, process = start_uvicorn(
         env={
@@ -51,6 +51,7 @@ def start_asgi_server(timeout: float = 30) -> AsgiServer:
             "STATIC_MANIFEST": "false",
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         },
         timeout=timeout,
     )

@@ -128,6 +128,10 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  function notice(text) {
+    var el = byId("recording-notice");
+    if (el) { el.textContent = text; el.hidden = false; }
+  }
   function renderRecording(running) {
     var el = byId("room-recording");
     if (!el) { return; }
@@ -157,7 +161,14 @@
       if (el) { el.textContent = strings.time_warning.replace("{minutes}", p.minutes_left); el.hidden = false; }
     },
     "recording.started": function () { renderRecording(true); },
-    "recording.stopped": function () { renderRecording(false); },
+    "recording.stopped": function (p) {
+      renderRecording(false);
+      if (isHost && p.reason === "consent_withdrawn") { notice(strings.recording_stopped_withdrawn); }
+    },
+    // hosts: the recorded files could not be converted (retried, then reported for good)
+    "recording.conversion_failed": function (p) {
+      notice(p.final ? strings.conversion_failed : strings.conversion_retry);
+    },
     // the host asked again for consent (only the participants it targets receive it)
     "consent.requested": function () { var el = byId("consent-prompt"); if (el) { el.hidden = false; } },
     // this participant waits because a recording runs and they have not consented
@@ -226,6 +237,8 @@
       text.focus();
     });
   }
+  // other scripts of the room (media.js) send their actions through this page's socket
+  document.addEventListener("meeting:send", function (e) { send(e.detail); });
   // the heartbeat also lets the server check the licence's time limit without a worker
   window.setInterval(function () { send({ action: "ping" }); }, 30000);
   connect();

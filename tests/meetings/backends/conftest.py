@@ -1,0 +1,3 @@
+"""The live room's fixtures (licences, a host, meetings created directly) for backend tests."""
+
+from tests.meetings.live.conftest import _english, host, licences, make_meeting  # noqa: F401
