@@ -7,7 +7,14 @@ added through the Admin API (an admitted participant), the Admin API needs its o
 the VideoRoom plugin creates rooms only with the portal's key, and recordings go to a folder
 the portal converts from. Unused plugins, transports, loggers and event handlers are disabled.
 
-Plain Python without Django: ``manage.py janus_config``, the tests and the benchmarks use it.
+Plain Python without Django, used by the tests and the benchmarks; run as a module it writes
+the folder from the portal's settings (``scripts/run`` does this before it starts Janus as a
+child process; production writes it once per server, with that server's ports and addresses)::
+
+    scripts/janus-config --dir var/janus/etc
+
+The secrets come from the settings (``JANUS_API_SECRET``, ``JANUS_ADMIN_SECRET``,
+``JANUS_ROOM_KEY``) and are written only into the folder, readable by its owner only.
 """
 
 from __future__ import annotations
@@ -187,3 +194,51 @@ def write_config(config: JanusConfig) -> Path:
         path.write_text(_render(sections))
         path.chmod(0o600)
     return folder
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Write the configuration folder from the portal's settings (see the module docstring)."""
+    import argparse
+    import os
+
+    import django
+
+    parser = argparse.ArgumentParser(
+        prog="scripts/janus-config",
+        description="Write a Janus configuration folder (transports on loopback, secrets set).",
+    )
+    parser.add_argument("--dir", default="var/janus/etc")
+    parser.add_argument("--http-port", type=int, default=8088)
+    parser.add_argument("--admin-port", type=int, default=7088)
+    parser.add_argument("--ws-port", type=int, default=8188)
+    parser.add_argument("--rtp-ports", default="20000-40000")
+    parser.add_argument(
+        "--ice-enforce-list",
+        default="lo",
+        help='interfaces for media ("lo": this machine only; "" for all)',
+    )
+    parser.add_argument("--nat-1-1", default="", help="the public address behind NAT")
+    options = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    django.setup()
+    from django.conf import settings
+
+    from meetings.backends.janus import room_admin_key
+
+    folder = write_config(
+        JanusConfig(
+            directory=Path(options.dir),
+            api_secret=settings.JANUS_API_SECRET,
+            admin_secret=settings.JANUS_ADMIN_SECRET,
+            room_admin_key=room_admin_key(),
+            recordings_dir=Path(settings.JANUS_RECORDINGS_DIR),
+            http_port=options.http_port,
+            admin_port=options.admin_port,
+            ws_port=options.ws_port,
+            rtp_port_range=options.rtp_ports,
+            ice_enforce_list=options.ice_enforce_list,
+            nat_1_1_mapping=options.nat_1_1,
+        )
+    )
+    print(f"Janus configuration written to {folder}")  # noqa: T201

@@ -14,16 +14,9 @@ from meetings.live import services as services_live
 from meetings.recordings import services as recording_services
 from meetings.recordings.models import Recording, RecordingSession
 from meetings.recordings.tasks import convert_backend_recording
+from tests.factories import admit, decide, make_meeting, make_user, published_text
 from tests.meetings.live.asgi_server import start_asgi_server
 from tests.meetings.live.test_media_browser import MEDIA, wait_for_frames
-from tests.meetings.recordings.helpers import (
-    admit,
-    decide,
-    make_meeting,
-    make_user,
-    published_text,
-    recordings_storage,  # noqa: F401 (fixture)
-)
 
 pytestmark = [
     pytest.mark.browser,
