@@ -17,10 +17,12 @@ from dataclasses import dataclass
 
 from allauth.socialaccount.providers.saml.utils import build_saml_config, prepare_django_request
 from django.http import HttpRequest
+from django.utils import timezone
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
 from onelogin.saml2.errors import OneLogin_Saml2_ValidationError as VE
 from onelogin.saml2.response import OneLogin_Saml2_Response
 
+from portal.identity.sso import idp as idp_settings
 from portal.identity.sso import keys
 
 # Refusal reasons (their texts: ``adapters.render_sso_error``).
@@ -82,6 +84,8 @@ def validate_response(*, acs_request: HttpRequest, app_settings: dict, slug: str
     saml_response = acs_request.POST.get("SAMLResponse", "")
     if not saml_response:
         return Outcome(None, INVALID, "no SAMLResponse in the request")
+    if idp_settings.metadata_expired(app_settings, now=timezone.now()):
+        return Outcome(None, INVALID, "the IdP's metadata is past its validUntil: refresh it")
     request_data = prepare_django_request(acs_request)
     config = build_saml_config(acs_request, app_settings, slug)
     encrypted = _is_encrypted(saml_response)

@@ -275,6 +275,36 @@ def register_idp(
     return app, created
 
 
+def refresh_all_metadata() -> dict[str, str]:
+    """Fetch again the metadata of every IdP registered from a URL or file (nightly).
+
+    Each refresh is ``register_idp`` with the stored source, entity ID and federation
+    certificate, so a signature is verified again and ``validUntil`` moves on; a failure
+    leaves that IdP's last good metadata in place and is logged (no personal data).
+    """
+    results: dict[str, str] = {}
+    for app in SocialApp.objects.filter(provider="saml").order_by("client_id"):
+        source = (app.settings or {}).get("portal", {}).get("metadata_source") or ""
+        if not source:
+            continue
+        try:
+            register_idp(slug=app.client_id, name=app.name, metadata=source)
+        except MetadataError as error:
+            logger.error("IdP metadata of %s not refreshed: %s", app.client_id, error)
+            results[app.client_id] = "failed"
+        else:
+            results[app.client_id] = "refreshed"
+    return results
+
+
+def metadata_expired(app_settings: dict[str, Any], *, now: datetime.datetime) -> bool:
+    """True once the IdP metadata's ``validUntil`` has passed (it is no longer to be used)."""
+    from django.utils.dateparse import parse_datetime
+
+    valid_until = parse_datetime((app_settings.get("idp") or {}).get("valid_until") or "")
+    return valid_until is not None and valid_until <= now
+
+
 def runtime_settings(app_settings: dict[str, Any]) -> dict[str, Any]:
     """The app's settings with what is never stored: the SP key pair and metadata validity.
 
