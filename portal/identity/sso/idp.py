@@ -316,7 +316,8 @@ def runtime_settings(app_settings: dict[str, Any]) -> dict[str, Any]:
     from portal.identity.sso import keys
 
     result = dict(app_settings)
-    advanced = dict(result.get("advanced") or {})
+    # an app registered before a baseline key existed gets its default (stored ones win)
+    advanced = {**SECURITY_SETTINGS, **(result.get("advanced") or {})}
     if not advanced.get("private_key"):
         current = keys.current()
         advanced["x509cert"] = current.certificate
