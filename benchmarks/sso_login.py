@@ -2,8 +2,8 @@
 
 For N demo members it builds a signed response with the development IdP (pysaml2, not
 timed), then times the browser's part: POST to allauth's ACS, the ``/acs/finish/`` step
-(python3-saml validation, allauth, our replay check, age check, role and licence
-assignment) and the landing page. It reports the median for first logins (account
+(python3-saml validation, allauth, our replay check, stable identifier, age check, role and
+licence assignment) and the landing page. It reports the median for first logins (account
 created) and for later logins, and splits the time into python3-saml's validation (of which
 the XML signature check), our own code and the rest (allauth, Django, sessions, database).
 
@@ -42,7 +42,8 @@ timings: dict[str, list[float]] = defaultdict(list)
 ORDER = [
     "python3-saml is_valid",
     "  of which signature check (xmlsec)",
-    "ours: replay parse",
+    "ours: assertion facts (decrypted)",
+    "ours: stable identifier",
     "ours: replay lookup",
     "ours: pre_social_login (age, replay)",
     "  of which replay insert",
@@ -68,7 +69,7 @@ def instrument() -> None:
     from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
     from portal.identity import services
-    from portal.identity.sso import adapters, replay
+    from portal.identity.sso import adapters, idp, replay
 
     OneLogin_Saml2_Response.is_valid = timed(
         "python3-saml is_valid", OneLogin_Saml2_Response.is_valid
@@ -76,7 +77,8 @@ def instrument() -> None:
     OneLogin_Saml2_Utils.validate_sign = staticmethod(
         timed("  of which signature check (xmlsec)", OneLogin_Saml2_Utils.validate_sign)
     )
-    replay.assertion_facts = timed("ours: replay parse", replay.assertion_facts)
+    replay.facts_from = timed("ours: assertion facts (decrypted)", replay.facts_from)
+    idp.stable_identifier = timed("ours: stable identifier", idp.stable_identifier)
     replay.was_seen = timed("ours: replay lookup", replay.was_seen)
     replay.remember = timed("  of which replay insert", replay.remember)
     services.apply_sso_login = timed("  of which role and licence", services.apply_sso_login)
@@ -101,6 +103,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [SP_HOST]
     settings.DEBUG = True
     settings.DEV_IDP_KEY_DIR = tempfile.mkdtemp(prefix="bench-idp-")
+    settings.SAML_SP_KEY_DIR = tempfile.mkdtemp(prefix="bench-sp-")
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
         run(count)

@@ -229,6 +229,14 @@ ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
 DEV_IDP_ENABLED = env.bool("DEV_IDP_ENABLED", default=DEBUG)
 DEV_IDP_KEY_DIR = env.str("DEV_IDP_KEY_DIR", default=str(BASE_DIR / "var" / "dev-idp"))
 XMLSEC1_BINARY = env.str("XMLSEC1_BINARY", default="/usr/bin/xmlsec1")
+# The SAML service provider's key pair (signing AuthnRequests, decrypting assertions): files,
+# generated at first use, never in the database (docs/POLICY.md, security baseline).
+SAML_SP_KEY_DIR = env.str("SAML_SP_KEY_DIR", default=str(BASE_DIR / "var" / "saml-sp"))
+# How long the SP metadata stays valid (validUntil) and how long an IdP may cache it.
+SAML_SP_METADATA_VALID_DAYS = env.int("SAML_SP_METADATA_VALID_DAYS", default=365)
+SAML_SP_METADATA_CACHE_HOURS = env.int("SAML_SP_METADATA_CACHE_HOURS", default=24)
+# A federation's metadata signing certificate (PEM file) for aggregates given by URL to add_idp.
+SAML_FEDERATION_CERT = env.str("SAML_FEDERATION_CERT", default="")
 
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False

@@ -91,6 +91,15 @@ if settings.REDIS_URL:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _saml_sp_keys(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The SAML SP key pair of this test session, never the developer's ``var/saml-sp/``
+    (subprocesses, such as the ASGI server, inherit it through the environment)."""
+    directory = str(tmp_path_factory.mktemp("saml-sp-keys"))
+    os.environ["SAML_SP_KEY_DIR"] = directory
+    settings.SAML_SP_KEY_DIR = directory
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     """Rate-limit counters live in the shared cache; they must not leak between tests."""

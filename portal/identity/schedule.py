@@ -17,6 +17,12 @@ NIGHTLY_TASKS = [
         hour="1",
     ),
     PeriodicTaskSpec(
+        name="portal: refresh IdP metadata",
+        task="portal.identity.tasks.refresh_idp_metadata_task",
+        minute="10",
+        hour="1",
+    ),
+    PeriodicTaskSpec(
         name="portal: forget expired SSO assertion IDs",
         task="portal.identity.tasks.forget_expired_assertions_task",
         minute="40",

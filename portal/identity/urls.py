@@ -7,11 +7,16 @@ from portal.identity.sso import dev_idp_views
 from portal.identity.sso import views as sso_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    # allauth's SAML ACS finish step, wrapped to refuse replayed assertions (before allauth's)
+    # allauth's SAML ACS finish step and SP metadata, replaced by the portal's (before allauth's)
     re_path(
         r"^accounts/saml/(?P<organization_slug>[^/]+)/acs/finish/$",
         sso_views.finish_acs,
         name="portal_saml_finish_acs",
+    ),
+    re_path(
+        r"^accounts/saml/(?P<organization_slug>[^/]+)/metadata/$",
+        sso_views.sp_metadata,
+        name="portal_saml_metadata",
     ),
     path("accounts/login/", sso_views.login, name="portal_login"),
     path("accounts/", include("allauth.urls")),

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -28,27 +29,76 @@ from portal.identity.sso.receivers import released_attributes
 
 logger = logging.getLogger(__name__)
 
+
+def _refuse_save(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("an app loaded with the SP key is never saved (docs/POLICY.md)")
+
+
 MINIMUM_AGE = 16  # policy: "minimum age 16"
 
 
-def render_sso_error(request: HttpRequest, reason: str, status: int = 400) -> HttpResponse:
-    """The clear error page of a refused SSO login (nothing was created)."""
-    messages = {
+def refusal_messages() -> dict[str, str]:
+    """One text per refusal reason, for the person and the helpdesk (docs/POLICY.md)."""
+    return {
         "replay": _("This login response has already been used. Please log in again."),
         "state": _(
             "This login response does not belong to a login started here, or it has "
             "already been used. Please log in again."
         ),
+        "unsigned": _(
+            "The identity provider's answer is not signed as the portal requires (the "
+            "assertion itself must carry a valid signature). Nothing was changed. Please tell "
+            'your helpdesk: reason "not signed".'
+        ),
+        "expired": _(
+            "The identity provider's answer has expired or is not valid yet (it took too long, "
+            "or a clock is wrong). Nothing was changed. Please log in again."
+        ),
+        "audience": _(
+            "The identity provider's answer was meant for another service, not for this "
+            'portal. Nothing was changed. Please tell your helpdesk: reason "wrong audience".'
+        ),
+        "idp_initiated": _(
+            "Logins started at the identity provider are not accepted. Please start the "
+            "login here, with the button of your institution."
+        ),
+        "undecryptable": _(
+            "The identity provider's answer is encrypted for a key the portal does not have. "
+            'Nothing was changed. Please tell your helpdesk: reason "cannot decrypt".'
+        ),
+        "no_stable_id": _(
+            "Your identity provider did not release a lasting identifier for you (such as "
+            "eduPersonPrincipalName or a persistent NameID), so the portal cannot recognise "
+            "you at your next login and no account was created. Please tell your helpdesk: "
+            'reason "no stable identifier".'
+        ),
+        "idp_status": _(
+            "Your identity provider did not log you in. Please try again, or contact your "
+            "helpdesk if this keeps happening."
+        ),
         "invalid": _(
-            "The identity provider's answer could not be verified (wrong signature, wrong "
-            "recipient or expired). Nothing was changed. Please log in again."
+            "The identity provider's answer could not be verified. Nothing was changed. "
+            "Please log in again."
         ),
     }
-    logger.warning("SSO login refused: %s", reason)
+
+
+def render_sso_error(
+    request: HttpRequest, reason: str, status: int = 400, *, detail: str = ""
+) -> HttpResponse:
+    """The clear error page of a refused SSO login (nothing was created).
+
+    The person sees a text for the reason; the log gets the reason and the technical detail
+    (python3-saml's error: codes and element names, never attribute values or keys).
+    """
+    messages = refusal_messages()
+    if reason not in messages:
+        reason = "invalid"
+    logger.warning("SSO login refused: %s%s", reason, f" ({detail})" if detail else "")
     return render(
         request,
         "portal/sso/error.html",
-        {"message": messages.get(reason, messages["invalid"]), "reason": reason},
+        {"message": messages[reason], "reason": reason},
         status=status,
     )
 
@@ -70,6 +120,20 @@ def may_log_in_locally(user: User) -> bool:
 
 
 class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_app(self, request: HttpRequest, provider, client_id=None):  # noqa: ANN001, ANN201
+        """The app with the SP key pair and metadata validity added (never stored).
+
+        Every SAML view of allauth's (login, SLS) and the portal's (ACS finish, metadata,
+        logout) gets its app here. The copy keeps the key out of the row: saving it is refused.
+        """
+        app = super().get_app(request, provider, client_id=client_id)
+        if getattr(app, "provider", "") != "saml":
+            return app
+        loaded = copy.copy(app)
+        loaded.settings = idp_settings.runtime_settings(app.settings or {})
+        loaded.save = _refuse_save  # type: ignore[method-assign]
+        return loaded
+
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:  # noqa: ANN001
         # Accounts of the IdP's users are created at their first SSO login; local sign-up
         # is governed by the account adapter.
@@ -136,6 +200,7 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def get_logout_redirect_url(self, request: HttpRequest) -> str:
         """After an SSO login, end the IdP's session too (SAML single logout) if it can."""
+        from allauth.socialaccount.adapter import get_adapter as get_social_adapter
         from allauth.socialaccount.models import SocialApp
         from allauth.socialaccount.providers.saml.utils import build_auth
 
@@ -145,13 +210,21 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         saml = request.session.get(SAML_SESSION_KEY) if hasattr(request, "session") else None
         if not saml:
             return default
-        app = SocialApp.objects.filter(provider="saml", client_id=saml.get("slug")).first()
-        if app is None or not (app.settings or {}).get("idp", {}).get("slo_url"):
+        try:
+            app = get_social_adapter(request).get_app(
+                request, provider="saml", client_id=saml.get("slug")
+            )
+        except SocialApp.DoesNotExist:
+            return default
+        if not (app.settings or {}).get("idp", {}).get("slo_url"):
             return default
         auth = build_auth(request, app.get_provider(request))
+        # the subject as the IdP named it (decrypted), so the IdP finds the session to end
         return auth.logout(
             return_to=request.build_absolute_uri(default),
             name_id=saml.get("name_id") or None,
             session_index=saml.get("session_index") or None,
+            nq=saml.get("name_id_nq") or None,
             name_id_format=saml.get("name_id_format") or None,
+            spnq=saml.get("name_id_spnq") or None,
         )

@@ -198,19 +198,34 @@ def build_response(
     sp_metadata: tuple[str, ...] = (),
     idp_server=None,  # noqa: ANN001 (a pysaml2 Server; tests pass one with other settings)
     sign_assertion: bool = True,
+    name_id_format: str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+    encrypt_for: str | None = None,
 ) -> str:
-    """A signed SAML response (XML) asserting ``person`` to the SP at ``destination``."""
-    from saml2.saml import AUTHN_PASSWORD_PROTECTED, NAMEID_FORMAT_PERSISTENT, NameID
+    """A signed SAML response (XML) asserting ``person`` to the SP at ``destination``.
+
+    ``encrypt_for`` (the SP's certificate, PEM) encrypts the assertion for it; a transient
+    ``name_id_format`` gets a new random NameID each time, as real IdPs send it.
+    """
+    from saml2.saml import AUTHN_PASSWORD_PROTECTED, NAMEID_FORMAT_TRANSIENT, NameID
 
     idp = idp_server or server(sp_metadata)
+    text = secrets.token_hex(16) if name_id_format == NAMEID_FORMAT_TRANSIENT else person.username
+    extra: dict = {}
+    if encrypt_for:
+        extra = {
+            "encrypt_assertion": True,
+            "encrypt_cert_assertion": encrypt_for,
+            "encrypt_assertion_self_contained": False,
+        }
     response = idp.create_authn_response(
         identity if identity is not None else identity_of(person),
         in_response_to=in_response_to,
         destination=destination,
         sp_entity_id=sp_entity_id,
-        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=person.username),
+        name_id=NameID(format=name_id_format, text=text),
         authn={"class_ref": AUTHN_PASSWORD_PROTECTED, "authn_auth": entity_id()},
         sign_assertion=sign_assertion,
         sign_response=False,
+        **extra,
     )
     return str(response)

@@ -1,28 +1,38 @@
 """Identity providers: one allauth ``SocialApp`` per IdP, its settings JSON and attributes.
 
 The settings follow the security baseline (docs/POLICY.md): strict mode, signed assertions, no
-IdP-initiated login, deprecated algorithms (SHA-1) rejected.
+IdP-initiated login, deprecated algorithms (SHA-1) rejected, a persistent NameID requested,
+AuthnRequests signed. The SP's key pair is never stored with them: ``runtime_settings`` adds
+it (and the SP metadata's validity) from ``SAML_SP_KEY_DIR`` each time allauth loads the app.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import Any
 
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.test import RequestFactory
 from django.urls import reverse
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
+from onelogin.saml2.utils import OneLogin_Saml2_XML
 
 # eduPerson and SCHAC names (URI form first, then the friendly names some IdPs send).
 DEFAULT_ATTRIBUTE_MAPPING: dict[str, list[str]] = {
+    # the stable identifier, in this order (``stable_identifier``): eduPersonPrincipalName,
+    # then the SAML subject-id or pairwise-id, then a persistent NameID
     "uid": [
         "urn:oid:1.3.6.1.4.1.5923.1.1.1.6",  # eduPersonPrincipalName
         "eduPersonPrincipalName",
+    ],
+    "subject_id": [
         "urn:oasis:names:tc:SAML:attribute:subject-id",
+        "urn:oasis:names:tc:SAML:attribute:pairwise-id",
     ],
     "email": ["urn:oid:0.9.2342.19200300.100.1.3", "mail", "email"],
     "first_name": ["urn:oid:2.5.4.42", "givenName"],
@@ -46,32 +56,125 @@ SECURITY_SETTINGS: dict[str, Any] = {
     "allow_single_label_domains": False,
     "digest_algorithm": OneLogin_Saml2_Constants.SHA256,
     "signature_algorithm": OneLogin_Saml2_Constants.RSA_SHA256,
+    # Without a requested format SimpleSAMLphp (and others) send a transient NameID, which
+    # names nobody twice; a persistent one is the last stable identifier (docs/POLICY.md).
+    "name_id_format": OneLogin_Saml2_Constants.NAMEID_PERSISTENT,
+    # signed with the SP key of SAML_SP_KEY_DIR (added at run time, never stored)
+    "authn_request_signed": True,
+    "logout_request_signed": True,
+    "logout_response_signed": True,
+    # Encrypted assertions are always accepted (the key is in the SP metadata); true here
+    # refuses unencrypted ones from this IdP.
+    "want_assertion_encrypted": False,
 }
+
+NAME_ID_FORMATS = {
+    "persistent": OneLogin_Saml2_Constants.NAMEID_PERSISTENT,
+    "transient": OneLogin_Saml2_Constants.NAMEID_TRANSIENT,
+    "unspecified": OneLogin_Saml2_Constants.NAMEID_UNSPECIFIED,
+    "email": OneLogin_Saml2_Constants.NAMEID_EMAIL_ADDRESS,
+}
+
+# Attributes whose values are scoped by definition ("value@scope"): the scope is checked.
+SCOPED_IDENTIFIERS = {
+    "urn:oid:1.3.6.1.4.1.5923.1.1.1.6",
+    "eduPersonPrincipalName",
+    "urn:oasis:names:tc:SAML:attribute:subject-id",
+    "urn:oasis:names:tc:SAML:attribute:pairwise-id",
+}
+
+
+logger = logging.getLogger(__name__)
 
 
 class MetadataError(ValueError):
     """The IdP metadata could not be read or holds no usable IdP."""
 
 
-def parse_idp_metadata(source: str) -> dict[str, Any]:
-    """The IdP part of allauth's settings from metadata XML (a file path, a URL or the XML)."""
+def read_metadata(source: str, *, timeout: int = 10) -> str:
+    """The metadata XML from a URL, a file path or the XML itself."""
     try:
         if source.startswith(("https://", "http://")):
-            parsed = OneLogin_Saml2_IdPMetadataParser.parse_remote(source, timeout=10)
-        else:
-            if source.lstrip().startswith("<"):
-                xml = source
-            else:
-                with open(source, encoding="utf-8") as handle:
-                    xml = handle.read()
-            parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml)
+            xml = OneLogin_Saml2_IdPMetadataParser.get_metadata(source, timeout=timeout)
+            return xml.decode() if isinstance(xml, bytes) else xml
+        if source.lstrip().startswith("<"):
+            return source
+        with open(source, encoding="utf-8") as handle:
+            return handle.read()
     except OSError as error:
         raise MetadataError(str(error)) from error
+    except Exception as error:  # urllib's errors (unreachable, HTTP status) or no IdP in it
+        raise MetadataError(f"cannot fetch the metadata: {error}") from error
+
+
+def verify_metadata_signature(xml: str, certificate: str) -> None:
+    """Refuse metadata (an aggregate or one entity) not signed by the federation's key.
+
+    The signature must cover the whole document (its root element), so nothing outside the
+    signed part can be slipped in.
+    """
+    from onelogin.saml2.utils import OneLogin_Saml2_Utils
+
+    try:
+        root = OneLogin_Saml2_XML.to_etree(xml)
+    except Exception as error:
+        raise MetadataError(f"unreadable metadata: {error}") from error
+    references = OneLogin_Saml2_XML.query(root, "/*/ds:Signature/ds:SignedInfo/ds:Reference")
+    root_id = root.get("ID")
+    if len(references) != 1 or references[0].get("URI") not in {"", f"#{root_id}"}:
+        raise MetadataError("the metadata's signature does not cover the whole document")
+    if not OneLogin_Saml2_Utils.validate_metadata_sign(xml, certificate):
+        raise MetadataError("the metadata's signature is missing or not the federation's")
+
+
+def metadata_valid_until(xml: str, entity_id: str | None) -> datetime.datetime | None:
+    """The earliest ``validUntil`` of the document and of the chosen entity (None if none)."""
+    from django.utils.dateparse import parse_datetime
+
+    root = OneLogin_Saml2_XML.to_etree(xml)
+    nodes = [root]
+    if entity_id:
+        nodes += [
+            node
+            for node in OneLogin_Saml2_XML.query(root, "//md:EntityDescriptor")
+            if node.get("entityID") == entity_id
+        ]
+    times = [parse_datetime(node.get("validUntil") or "") for node in nodes]
+    times = [value for value in times if value is not None]
+    return min(times) if times else None
+
+
+def parse_idp_metadata(
+    source: str,
+    *,
+    entity_id: str | None = None,
+    federation_cert: str | None = None,
+    now: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """The IdP part of allauth's settings from metadata (a file path, a URL or the XML).
+
+    ``entity_id`` picks one IdP of an aggregate (DFN-AAI, eduGAIN); ``federation_cert`` (PEM)
+    makes the document's signature mandatory; an expired ``validUntil`` is refused.
+    """
+    from django.utils import timezone
+
+    xml = read_metadata(source)
+    if entity_id is not None and ("'" in entity_id or '"' in entity_id):
+        raise MetadataError("an entity ID holds no quotes")
+    if federation_cert:
+        verify_metadata_signature(xml, federation_cert)
+    try:
+        valid_until = metadata_valid_until(xml, entity_id)
+        parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml, entity_id=entity_id)
     except Exception as error:  # the parser raises plain exceptions on broken XML
         raise MetadataError(f"unreadable metadata: {error}") from error
+    if valid_until is not None and valid_until <= (now or timezone.now()):
+        raise MetadataError(f"the metadata expired at {valid_until.isoformat()} (validUntil)")
     idp = parsed.get("idp") or {}
     cert = idp.get("x509cert") or (idp.get("x509certMulti", {}).get("signing") or [None])[0]
     if not idp.get("entityId") or not idp.get("singleSignOnService", {}).get("url") or not cert:
+        if entity_id:
+            raise MetadataError(f"no usable IdP with the entity ID {entity_id} in the metadata")
         raise MetadataError("metadata lacks an IdP entity ID, SSO endpoint or signing key")
     result = {
         "entity_id": idp["entityId"],
@@ -81,6 +184,8 @@ def parse_idp_metadata(source: str) -> dict[str, Any]:
     slo = idp.get("singleLogoutService", {}).get("url")
     if slo:
         result["slo_url"] = slo
+    if valid_until is not None:
+        result["valid_until"] = valid_until.isoformat()
     return result
 
 
@@ -93,19 +198,33 @@ def build_app_settings(
     *,
     slug: str,
     idp: dict[str, Any],
+    old: dict[str, Any] | None = None,
     attribute_mapping: dict[str, list[str]] | None = None,
     scopes: list[str] | None = None,
-    metadata_source: str = "",
+    advanced: dict[str, Any] | None = None,
+    portal: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    mapping = {**DEFAULT_ATTRIBUTE_MAPPING, **(attribute_mapping or {})}
-    return {
-        "idp": idp,
-        "sp": {"entity_id": sp_entity_id(slug)},
-        "attribute_mapping": mapping,
-        "advanced": dict(SECURITY_SETTINGS),
-        # our own keys: allowed scopes of eduPersonScopedAffiliation, where the metadata came from
-        "portal": {"scopes": scopes or [], "metadata_source": metadata_source},
+    """The app's settings: the old ones kept, the metadata's replaced, the given ones set.
+
+    Everything not derived from the metadata (mapping, scopes, security options such as the
+    NameID format or encryption, an admin's own keys) survives a refresh; a key missing from
+    an old app gets the baseline's default.
+    """
+    old = old or {}
+    result = dict(old)
+    result["idp"] = dict(idp)
+    result["sp"] = {**old.get("sp", {}), "entity_id": sp_entity_id(slug)}
+    mapping = attribute_mapping or old.get("attribute_mapping") or {}
+    result["attribute_mapping"] = {**DEFAULT_ATTRIBUTE_MAPPING, **mapping}
+    result["advanced"] = {**SECURITY_SETTINGS, **old.get("advanced", {}), **(advanced or {})}
+    # our own keys: allowed scopes, where the metadata came from, how it is checked
+    old_portal = old.get("portal", {})
+    result["portal"] = {
+        **old_portal,
+        "scopes": list(scopes if scopes is not None else old_portal.get("scopes", [])),
+        **(portal or {}),
     }
+    return result
 
 
 @transaction.atomic
@@ -116,38 +235,123 @@ def register_idp(
     metadata: str,
     attribute_mapping: dict[str, list[str]] | None = None,
     scopes: list[str] | None = None,
+    entity_id: str | None = None,
+    federation_cert: str | None = None,
+    advanced: dict[str, Any] | None = None,
 ) -> tuple[SocialApp, bool]:
     """Create or update the ``SocialApp`` of an IdP from its metadata (file, URL or XML).
 
-    An existing app keeps its attribute mapping and scopes unless new ones are given, so an
-    admin's edits in the admin survive a metadata refresh.
+    Idempotent: a rerun (the way to refresh metadata) changes only what the metadata says and
+    the options given; an admin's edits survive. The entity ID and the federation's
+    certificate of an earlier run are reused, so a refresh checks the signature again.
     """
-    idp = parse_idp_metadata(metadata)
-    app = SocialApp.objects.filter(provider="saml", client_id=slug).first()
+    app = SocialApp.objects.select_for_update().filter(provider="saml", client_id=slug).first()
     created = app is None
-    if app is not None:
-        old = app.settings or {}
-        attribute_mapping = attribute_mapping or old.get("attribute_mapping")
-        scopes = scopes if scopes is not None else old.get("portal", {}).get("scopes")
-    else:
+    old = (app.settings or {}) if app is not None else {}
+    old_portal = old.get("portal", {})
+    entity_id = entity_id or old_portal.get("entity_id") or None
+    federation_cert = federation_cert or old_portal.get("federation_cert") or None
+    idp = parse_idp_metadata(metadata, entity_id=entity_id, federation_cert=federation_cert)
+    if app is None:
         app = SocialApp(provider="saml", client_id=slug)
     app.name = name or app.name or slug
     app.provider_id = idp["entity_id"]
     source = "" if metadata.lstrip().startswith("<") else metadata
+    portal = {"metadata_source": source or old_portal.get("metadata_source", "")}
+    if entity_id:
+        portal["entity_id"] = entity_id
+    if federation_cert:
+        portal["federation_cert"] = federation_cert
     app.settings = build_app_settings(
         slug=slug,
         idp=idp,
+        old=old,
         attribute_mapping=attribute_mapping,
         scopes=scopes,
-        metadata_source=source,
+        advanced=advanced,
+        portal=portal,
     )
     app.save()
     return app, created
 
 
+def refresh_all_metadata() -> dict[str, str]:
+    """Fetch again the metadata of every IdP registered from a URL or file (nightly).
+
+    Each refresh is ``register_idp`` with the stored source, entity ID and federation
+    certificate, so a signature is verified again and ``validUntil`` moves on; a failure
+    leaves that IdP's last good metadata in place and is logged (no personal data).
+    """
+    results: dict[str, str] = {}
+    for app in SocialApp.objects.filter(provider="saml").order_by("client_id"):
+        source = (app.settings or {}).get("portal", {}).get("metadata_source") or ""
+        if not source:
+            continue
+        try:
+            register_idp(slug=app.client_id, name=app.name, metadata=source)
+        except MetadataError as error:
+            logger.error("IdP metadata of %s not refreshed: %s", app.client_id, error)
+            results[app.client_id] = "failed"
+        else:
+            results[app.client_id] = "refreshed"
+    return results
+
+
+def metadata_expired(app_settings: dict[str, Any], *, now: datetime.datetime) -> bool:
+    """True once the IdP metadata's ``validUntil`` has passed (it is no longer to be used)."""
+    from django.utils.dateparse import parse_datetime
+
+    valid_until = parse_datetime((app_settings.get("idp") or {}).get("valid_until") or "")
+    return valid_until is not None and valid_until <= now
+
+
+def runtime_settings(app_settings: dict[str, Any]) -> dict[str, Any]:
+    """The app's settings with what is never stored: the SP key pair and metadata validity.
+
+    The key pair comes from ``SAML_SP_KEY_DIR`` (``portal.identity.sso.keys``); during a key
+    rotation the other certificate is published too (python3-saml's ``x509certNew``).
+    """
+    from django.utils import timezone
+
+    from portal.identity.sso import keys
+
+    result = dict(app_settings)
+    # an app registered before a baseline key existed gets its default (stored ones win)
+    advanced = {**SECURITY_SETTINGS, **(result.get("advanced") or {})}
+    if not advanced.get("private_key"):
+        current = keys.current()
+        advanced["x509cert"] = current.certificate
+        advanced["private_key"] = current.private_key
+        other = keys.other_published()
+        if other is not None:
+            advanced["x509cert_new"] = other.certificate
+    valid_until = timezone.now() + datetime.timedelta(days=settings.SAML_SP_METADATA_VALID_DAYS)
+    advanced["metadata_valid_until"] = valid_until.strftime("%Y-%m-%dT%H:%M:%SZ")
+    advanced["metadata_cache_duration"] = f"PT{settings.SAML_SP_METADATA_CACHE_HOURS}H"
+    result["advanced"] = advanced
+    return result
+
+
+def sp_metadata_for(request: HttpRequest, app: SocialApp) -> tuple[str, list[str]]:
+    """The SP metadata XML of ``app`` (as loaded by the adapter, with the keys) and its errors."""
+    from allauth.socialaccount.providers.saml.utils import build_saml_config
+    from onelogin.saml2.settings import OneLogin_Saml2_Settings
+
+    config = build_saml_config(request, app.settings, app.client_id)
+    # publish the certificate for encryption too (python3-saml does only when it is required)
+    config["security"]["wantAssertionsEncrypted"] = True
+    saml_settings = OneLogin_Saml2_Settings(settings=config, sp_validation_only=True)
+    metadata = saml_settings.get_sp_metadata()
+    if isinstance(metadata, bytes):
+        metadata = metadata.decode()
+    return metadata, saml_settings.validate_metadata(metadata)
+
+
 def sp_metadata_xml(slug: str) -> str:
     """The SP metadata XML for one IdP, as served at its stable URL."""
     from urllib.parse import urlsplit
+
+    from allauth.socialaccount.adapter import get_adapter
 
     base = urlsplit(settings.PORTAL_BASE_URL)
     request = RequestFactory().get(
@@ -157,10 +361,9 @@ def sp_metadata_xml(slug: str) -> str:
     )
     # the host is ours (PORTAL_BASE_URL), not a client's: no ALLOWED_HOSTS check needed
     request.get_host = lambda: base.netloc  # type: ignore[method-assign]
-    from allauth.socialaccount.providers.saml.views import metadata
-
-    response = metadata(request, organization_slug=slug)
-    return response.content.decode()
+    app = get_adapter().get_app(request, provider="saml", client_id=slug)
+    metadata, _errors = sp_metadata_for(request, app)
+    return metadata
 
 
 def mapping_for(app: SocialApp | None) -> dict[str, list[str]]:
@@ -219,3 +422,38 @@ def scopes_for(app: SocialApp | None) -> list[str]:
 
     scopes = list((app.settings or {}).get("portal", {}).get("scopes", [])) if app else []
     return scopes or list(Institution.current().mail_domains)
+
+
+def _scope_allowed(value: str, scopes: list[str]) -> bool:
+    scope = value.rpartition("@")[2].strip().lower() if "@" in value else ""
+    return bool(scope) and scope in {s.lower() for s in scopes}
+
+
+def stable_identifier(
+    *,
+    attributes: dict[str, list[str]],
+    mapping: dict[str, list[str]],
+    scopes: list[str],
+    name_id: str | None,
+    name_id_format: str | None,
+) -> tuple[str, str] | None:
+    """The person's stable identifier and where it came from, or None (docs/POLICY.md).
+
+    In this order: eduPersonPrincipalName, the SAML subject-id or pairwise-id (each only with
+    one of the allowed scopes), a persistent NameID. A transient (or unspecified, or e-mail)
+    NameID names nobody twice and is never used: without a stable identifier the login is
+    refused instead of creating a new account at every login.
+    """
+    for key in ("uid", "subject_id"):
+        for name in mapping.get(key, []):
+            values = [str(value).strip() for value in attributes.get(name) or [] if value]
+            if not values:
+                continue
+            value = values[0]
+            if (name in SCOPED_IDENTIFIERS or "@" in value) and not _scope_allowed(value, scopes):
+                logger.warning("SSO identifier attribute %s has a scope not allowed", name)
+                continue
+            return value, name
+    if name_id and name_id_format == OneLogin_Saml2_Constants.NAMEID_PERSISTENT:
+        return name_id, "persistent NameID"
+    return None

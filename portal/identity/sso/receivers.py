@@ -50,11 +50,14 @@ def assign_on_login(
         request.session[TERMS_PENDING_SESSION_KEY] = True
     facts = getattr(request, "portal_saml_assertion", None)
     if app is not None and facts is not None:
-        # what single logout needs: the IdP, the subject's NameID and the session index
+        # what single logout needs: the IdP, the subject's NameID (read after decryption,
+        # with its qualifiers) and the session index
         request.session[SAML_SESSION_KEY] = {
             "slug": app.client_id,
             "name_id": facts.name_id,
             "name_id_format": facts.name_id_format,
+            "name_id_nq": facts.name_id_nq,
+            "name_id_spnq": facts.name_id_spnq,
             "session_index": facts.session_index,
         }
 

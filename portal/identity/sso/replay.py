@@ -1,31 +1,27 @@
 """Refuse replayed SAML responses: every accepted assertion ID is kept until it expires.
 
-Neither python3-saml nor allauth does this (docs/POLICY.md, security baseline). The ID is read
-from the response allauth is about to validate; it is recorded only after python3-saml has
-accepted the signature (in ``pre_social_login``), and the unique constraint makes two
-simultaneous replays of one response fail on the second insert.
+Neither python3-saml nor allauth does this (docs/POLICY.md, security baseline). The facts are
+read from python3-saml once it has validated (and, for an encrypted assertion, decrypted) the
+response, so an encrypted assertion is known by its own ID and subject too. The ID is recorded
+in ``pre_social_login``; the unique constraint makes two simultaneous replays of one response
+fail on the second insert.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from onelogin.saml2.utils import OneLogin_Saml2_XML
+from onelogin.saml2.auth import OneLogin_Saml2_Auth
+from onelogin.saml2.constants import OneLogin_Saml2_Constants
 
 from portal.identity.models import SeenAssertion
 
-NAMESPACES = {
-    "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
-    "saml": "urn:oasis:names:tc:SAML:2.0:assertion",
-}
 # An assertion without any expiry is remembered this long (longer than any sane lifetime).
 FALLBACK_LIFETIME = datetime.timedelta(days=1)
+CLOCK_DRIFT = datetime.timedelta(seconds=OneLogin_Saml2_Constants.ALLOWED_CLOCK_DRIFT)
 
 
 @dataclass(frozen=True)
@@ -34,39 +30,31 @@ class AssertionFacts:
     expires_at: datetime.datetime
     name_id: str = ""
     name_id_format: str = ""
+    name_id_nq: str = ""
+    name_id_spnq: str = ""
     session_index: str = ""
 
 
-def assertion_facts(saml_response: str) -> AssertionFacts | None:
-    """The assertion ID and its latest expiry, read from a base64 ``SAMLResponse``.
-
-    Read without validation: the caller only uses them once python3-saml has validated the
-    same response. An encrypted assertion is identified by the response's ID instead.
-    """
-    try:
-        document = OneLogin_Saml2_XML.to_etree(base64.b64decode(saml_response, validate=False))
-    except (binascii.Error, ValueError, TypeError, Exception):  # noqa: B014 (lxml's errors vary)
-        return None
-    assertions = OneLogin_Saml2_XML.query(document, "//saml:Assertion")
-    element = assertions[0] if assertions else document
-    identifier = element.get("ID")
+def facts_from(auth: OneLogin_Saml2_Auth) -> AssertionFacts | None:
+    """The assertion's ID, expiry and subject from a validated (decrypted) response."""
+    identifier = auth.get_last_assertion_id()
     if not identifier:
         return None
-    times = []
-    for path in ("//saml:SubjectConfirmationData", "//saml:Conditions"):
-        for node in OneLogin_Saml2_XML.query(document, path):
-            value = parse_datetime(node.get("NotOnOrAfter") or "")
-            if value is not None:
-                times.append(value)
-    expires = max(times) if times else timezone.now() + FALLBACK_LIFETIME
-    name_ids = OneLogin_Saml2_XML.query(document, "//saml:Subject/saml:NameID")
-    statements = OneLogin_Saml2_XML.query(document, "//saml:AuthnStatement")
+    not_on_or_after = auth.get_last_assertion_not_on_or_after()
+    expires = (
+        # python3-saml accepts it until then plus its allowed clock drift
+        datetime.datetime.fromtimestamp(not_on_or_after, tz=datetime.UTC) + CLOCK_DRIFT
+        if not_on_or_after
+        else timezone.now() + FALLBACK_LIFETIME
+    )
     return AssertionFacts(
-        identifier[:255],
+        str(identifier)[:255],
         expires,
-        name_id=(name_ids[0].text or "") if name_ids else "",
-        name_id_format=(name_ids[0].get("Format") or "") if name_ids else "",
-        session_index=(statements[0].get("SessionIndex") or "") if statements else "",
+        name_id=auth.get_nameid() or "",
+        name_id_format=auth.get_nameid_format() or "",
+        name_id_nq=auth.get_nameid_nq() or "",
+        name_id_spnq=auth.get_nameid_spnq() or "",
+        session_index=auth.get_session_index() or "",
     )
 
 

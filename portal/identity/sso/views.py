@@ -1,49 +1,129 @@
-"""Views of SSO login: the ACS finish step (replay check around allauth's), terms acceptance."""
+"""Views of SSO login: the ACS finish step (validation, refusals, replay check, stable
+identifier), the SP metadata, terms acceptance."""
 
 from __future__ import annotations
+
+import logging
 
 from allauth.account import views as allauth_views
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.core.internal import httpkit
+from allauth.socialaccount import app_settings as allauth_app_settings
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.helpers import complete_social_login
 from allauth.socialaccount.models import SocialApp
-from allauth.socialaccount.providers.saml import views as saml_views
+from allauth.socialaccount.providers.base.constants import AuthProcess
+from allauth.socialaccount.providers.saml.utils import decode_relay_state
 from allauth.socialaccount.sessions import LoginSession
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.identity import selectors, services
 from portal.identity.models import TermsVersion
-from portal.identity.sso import replay
+from portal.identity.sso import acs, replay
+from portal.identity.sso import idp as idp_settings
 from portal.identity.sso.adapters import render_sso_error
 from portal.identity.sso.receivers import TERMS_PENDING_SESSION_KEY
 
+logger = logging.getLogger(__name__)
+
 
 def finish_acs(request: HttpRequest, organization_slug: str) -> HttpResponse:
-    """allauth's ACS finish step, with replayed assertions refused and a clear error page.
+    """allauth's ACS finish step, with a clear refusal per cause (docs/POLICY.md, SSO refusals).
 
-    The response stored by allauth's first ACS step is read to learn the assertion's ID; a
-    known ID is refused before anything else happens. allauth then validates the response
-    (python3-saml, strict) and our ``pre_social_login`` records the ID.
+    The response stored by allauth's first ACS step is validated and decrypted
+    (``acs.validate_response``); only then are the assertion's facts read, so the replay check
+    and single logout see the decrypted ID, NameID and SessionIndex. A response to no request
+    of ours (IdP-initiated), a replayed one and one without a stable identifier are refused
+    before allauth looks the person up; ``pre_social_login`` records the ID and checks the age.
     """
+    adapter = get_social_adapter(request)
+    try:
+        app = adapter.get_app(request, provider="saml", client_id=organization_slug)
+    except SocialApp.DoesNotExist as error:
+        raise Http404("unknown identity provider") from error
+    provider = app.get_provider(request)
     acs_session = LoginSession(request, "saml_acs_session", "saml-acs-session")
     stored = acs_session.store.get("request")
-    if stored:
-        acs_request = httpkit.deserialize_request(stored, HttpRequest())
-        facts = replay.assertion_facts(acs_request.POST.get("SAMLResponse", ""))
-        if facts is not None and replay.was_seen(facts):
-            acs_session.delete()
-            return render_sso_error(request, "replay")
-        request.portal_saml_assertion = facts
+    acs_session.delete()
+    if not stored:
+        return render_sso_error(request, "state", detail="no stored ACS request")
+    acs_request = httpkit.deserialize_request(stored, HttpRequest())
+    outcome = acs.validate_response(
+        acs_request=acs_request, app_settings=app.settings, slug=organization_slug
+    )
+    auth = outcome.auth
+    if auth is None:
+        return render_sso_error(request, outcome.reason, detail=outcome.detail)
+    state_id = auth.get_last_response_in_response_to()
+    advanced = app.settings.get("advanced", {})
+    if not state_id and advanced.get("reject_idp_initiated_sso", True):
+        return render_sso_error(request, acs.IDP_INITIATED, detail="no InResponseTo")
+    facts = replay.facts_from(auth)
+    if facts is None or replay.was_seen(facts):
+        return render_sso_error(request, "replay", detail="assertion ID seen before")
+    attributes = auth.get_attributes()
+    found = idp_settings.stable_identifier(
+        attributes=attributes,
+        mapping=idp_settings.mapping_for(app),
+        scopes=idp_settings.scopes_for(app),
+        name_id=auth.get_nameid(),
+        name_id_format=auth.get_nameid_format(),
+    )
+    if found is None:
+        return render_sso_error(
+            request,
+            acs.NO_STABLE_ID,
+            detail=f"no eduPersonPrincipalName, subject-id, pairwise-id or persistent NameID "
+            f"(NameID format {auth.get_nameid_format() or 'none'})",
+        )
+    uid, source = found
+    logger.info("SSO identifier from %s (IdP %s)", source, organization_slug)
+    request.portal_saml_assertion = facts
     try:
-        return saml_views.finish_acs(request, organization_slug=organization_slug)
-    except PermissionDenied:
-        # allauth's one-time state: the response answers no login started in this session
-        return render_sso_error(request, "state")
+        login = provider.sociallogin_from_response(request, auth)
+    except (ValueError, ImproperlyConfigured) as error:
+        return render_sso_error(request, acs.INVALID, detail=f"unusable response: {error}")
+    login.account.uid = uid[: allauth_app_settings.UID_MAX_LENGTH]
+    if state_id:
+        try:
+            login.state = provider.unstash_redirect_state(request, state_id)
+        except PermissionDenied:
+            # allauth's one-time state: the response answers no login started in this session
+            return render_sso_error(request, "state", detail="no matching login state")
+    else:
+        next_url = decode_relay_state(acs_request.POST.get("RelayState"))
+        login.state["process"] = AuthProcess.LOGIN
+        if next_url:
+            login.state["next"] = next_url
+    return complete_social_login(request, login)
+
+
+@login_not_required
+@require_GET
+def sp_metadata(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """The SP metadata for one IdP, at its stable URL (also the SP's entity ID).
+
+    Unlike allauth's, it always publishes the SP certificate for encryption as well as for
+    signing (python3-saml adds the encryption key only when every assertion must be
+    encrypted), and carries the validity and cache duration the operator set.
+    """
+    try:
+        app = get_social_adapter(request).get_app(
+            request, provider="saml", client_id=organization_slug
+        )
+    except SocialApp.DoesNotExist as error:
+        raise Http404("unknown identity provider") from error
+    metadata, errors = idp_settings.sp_metadata_for(request, app)
+    if errors:
+        logger.error("SP metadata of %s is invalid: %s", organization_slug, ", ".join(errors))
+        return HttpResponse("invalid SP settings", status=503, content_type="text/plain")
+    return HttpResponse(metadata, content_type="text/xml")
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -1,6 +1,5 @@
-"""Assertion IDs: read from the response, remembered once, a second insert refused."""
+"""Assertion IDs: read from the validated response, remembered once, a second insert refused."""
 
-import base64
 import datetime
 
 import pytest
@@ -10,26 +9,36 @@ from portal.identity.sso import replay
 
 pytestmark = pytest.mark.django_db
 
-RESPONSE = """<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"
- xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="r1" Version="2.0">
- <saml:Assertion ID="a-123" Version="2.0"><saml:Subject>
- <saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">p1</saml:NameID>
- <saml:SubjectConfirmation><saml:SubjectConfirmationData NotOnOrAfter="2030-01-01T10:00:00Z"/>
- </saml:SubjectConfirmation></saml:Subject>
- <saml:Conditions NotOnOrAfter="2030-01-01T09:00:00Z"/>
- <saml:AuthnStatement SessionIndex="s-9"/></saml:Assertion></samlp:Response>"""
+
+class ValidatedAuth:
+    """What python3-saml's ``Auth`` answers after validating (and decrypting) a response."""
+
+    def __init__(self, **answers):
+        self.answers = answers
+
+    def __getattr__(self, name):
+        return lambda: self.answers.get(name.removeprefix("get_"))
 
 
-def test_it_reads_id_expiry_and_subject():
-    facts = replay.assertion_facts(base64.b64encode(RESPONSE.encode()).decode())
+def test_it_reads_id_expiry_and_subject_of_the_validated_assertion():
+    expiry = datetime.datetime(2030, 1, 1, 10, tzinfo=datetime.UTC)
+    auth = ValidatedAuth(
+        last_assertion_id="a-123",
+        last_assertion_not_on_or_after=int(expiry.timestamp()),
+        nameid="p1",
+        nameid_format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+        session_index="s-9",
+    )
+
+    facts = replay.facts_from(auth)
+
     assert facts.assertion_id == "a-123"
-    assert facts.expires_at == datetime.datetime(2030, 1, 1, 10, tzinfo=datetime.UTC)
+    assert facts.expires_at == expiry + replay.CLOCK_DRIFT
     assert (facts.name_id, facts.session_index) == ("p1", "s-9")
 
 
-def test_it_answers_none_for_garbage():
-    assert replay.assertion_facts("%%%not base64") is None
-    assert replay.assertion_facts(base64.b64encode(b"<a/>").decode()) is None
+def test_it_answers_none_without_an_assertion_id():
+    assert replay.facts_from(ValidatedAuth()) is None
 
 
 def test_an_assertion_is_remembered_once():

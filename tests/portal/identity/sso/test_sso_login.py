@@ -86,7 +86,7 @@ def test_it_refuses_a_tampered_assertion(sso):
     response = sso.post_response(tampered)
 
     assert response.status_code == 400
-    assert "could not be verified" in response.content.decode()
+    assert "not signed as the portal requires" in response.content.decode()
     assert stored_rows() == before
     assert "_auth_user_id" not in sso.client.session
 
@@ -101,7 +101,7 @@ def test_it_refuses_a_wrong_audience(sso):
     response = sso.post_response(xml)
 
     assert response.status_code == 400
-    assert "could not be verified" in response.content.decode()
+    assert "meant for another service" in response.content.decode()
     assert stored_rows() == before
 
 
@@ -116,7 +116,7 @@ def test_it_refuses_an_expired_assertion(sso):
     response = sso.post_response(xml)
 
     assert response.status_code == 400
-    assert "could not be verified" in response.content.decode()
+    assert "has expired or is not valid yet" in response.content.decode()
     assert stored_rows() == before
 
 
@@ -129,6 +129,7 @@ def test_it_refuses_an_assertion_signed_with_sha1(sso):
     response = sso.post_response(xml)
 
     assert response.status_code == 400
+    assert "not signed as the portal requires" in response.content.decode()
     assert stored_rows() == before
 
 
@@ -141,6 +142,7 @@ def test_it_refuses_an_unsigned_assertion(sso):
     response = sso.post_response(xml)
 
     assert response.status_code == 400
+    assert "not signed as the portal requires" in response.content.decode()
     assert stored_rows() == before
 
 
@@ -180,6 +182,7 @@ def test_it_refuses_an_idp_initiated_login(sso):
     response = sso.post_response(xml)
 
     assert response.status_code == 400
+    assert "Logins started at the identity provider are not accepted" in response.content.decode()
     assert stored_rows()[:3] == before[:3]
     assert "_auth_user_id" not in sso.client.session
 
