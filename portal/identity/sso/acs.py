@@ -88,6 +88,11 @@ def validate_response(*, acs_request: HttpRequest, app_settings: dict, slug: str
         return Outcome(None, INVALID, "the IdP's metadata is past its validUntil: refresh it")
     request_data = prepare_django_request(acs_request)
     config = build_saml_config(acs_request, app_settings, slug)
+    # allauth passes one IdP certificate; during the IdP's key rollover accept every signing
+    # certificate its (verified) metadata lists
+    signing = (app_settings.get("idp") or {}).get("x509cert_multi")
+    if signing:
+        config["idp"]["x509certMulti"] = {"signing": list(signing)}
     encrypted = _is_encrypted(saml_response)
     private_keys = [config["sp"].get("privateKey")]
     if encrypted:

@@ -181,6 +181,11 @@ def parse_idp_metadata(
         "sso_url": idp["singleSignOnService"]["url"],
         "x509cert": cert,
     }
+    # During an IdP's key rollover its metadata lists the old and the new signing certificate;
+    # a response signed with either must be accepted (see acs.py), not only the first.
+    signing = [c for c in (idp.get("x509certMulti", {}).get("signing") or []) if c]
+    if len(signing) > 1:
+        result["x509cert_multi"] = signing
     slo = idp.get("singleLogoutService", {}).get("url")
     if slo:
         result["slo_url"] = slo

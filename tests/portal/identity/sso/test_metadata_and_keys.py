@@ -4,6 +4,7 @@ and the nightly refresh; the SP metadata's validity, its keys and their rotation
 import datetime
 import io
 import json
+import re
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -263,3 +264,60 @@ def test_a_login_is_refused_once_the_idp_metadata_expired(
 
     assert response.status_code == 400
     assert "_auth_user_id" not in sso.client.session
+
+
+def rolled_over(metadata: str) -> str:
+    """The IdP's metadata during a key rollover: a new signing certificate listed first."""
+    new = keys._split(keys._generate_pem("IdP's next signing key"))
+    cert = "".join(
+        line for line in new.certificate.splitlines() if line and "CERTIFICATE" not in line
+    )
+    prefix = re.search(r"<(\w+):KeyDescriptor", metadata).group(1)
+    descriptor = (
+        f'<{prefix}:KeyDescriptor use="signing">'
+        '<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+        f"<ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data>"
+        f"</ds:KeyInfo></{prefix}:KeyDescriptor>"
+    )
+    head, marker, tail = metadata.partition(f"<{prefix}:KeyDescriptor")
+    return head + descriptor + marker + tail
+
+
+def without_the_old_certificate(metadata: str) -> str:
+    """The metadata once the rollover finished: only the first (new) signing certificate."""
+    prefix = re.search(r"<(\w+):KeyDescriptor", metadata).group(1)
+    blocks = list(re.finditer(rf"<{prefix}:KeyDescriptor.*?</{prefix}:KeyDescriptor>", metadata))
+    second = blocks[1]
+    return metadata[: second.start()] + metadata[second.end() :]
+
+
+def test_a_response_signed_with_either_certificate_of_a_key_rollover_is_accepted(
+    keys_dir, demo_institution, settings
+):
+    from django.test import Client
+
+    from tests.portal.identity.sso.conftest import SSOSession
+
+    settings.ALLOWED_HOSTS = [SP_HOST]
+    app, _created = idp.register_idp(
+        slug="uni", name="Demo University", metadata=rolled_over(dev_idp.metadata_xml())
+    )
+    assert len(app.settings["idp"]["x509cert_multi"]) == 2
+    assert app.settings["idp"]["x509cert"] != dev_idp.certificate_base64()  # the new one first
+
+    session = SSOSession(Client(HTTP_HOST=SP_HOST, HTTP_ACCEPT_LANGUAGE="en"))
+    session.login(person("s.yilmaz"))  # signed with the old key, still listed
+
+    assert "_auth_user_id" in session.client.session
+
+
+def test_after_the_rollover_the_old_certificate_is_no_longer_accepted(
+    keys_dir, demo_institution, settings
+):
+    idp.register_idp(
+        slug="uni", name="Demo University", metadata=rolled_over(dev_idp.metadata_xml())
+    )
+    finished = without_the_old_certificate(rolled_over(dev_idp.metadata_xml()))
+    app, _created = idp.register_idp(slug="uni", name="Demo University", metadata=finished)
+    assert "x509cert_multi" not in app.settings["idp"]
+    assert app.settings["idp"]["x509cert"] != dev_idp.certificate_base64()
