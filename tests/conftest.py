@@ -208,3 +208,16 @@ def demo_institution(db, settings):
     call_command("demo_data", verbosity=0)
     settings.DEBUG = debug
     return Institution.current()
+
+
+@pytest.fixture
+def in_process_channel_layer(settings) -> None:
+    """Channels' in-process layer for consumer tests driven by ``WebsocketCommunicator``.
+
+    Those tests run the consumers on pytest-asyncio's event loop, which cancels whatever is left
+    when a test ends; channels-redis' shielded blocking read does not always come back from such
+    a cancellation, and one such test could hang a whole run. Delivery through Redis between
+    server processes is proven where it matters: ``tests/meetings/live/test_two_servers.py`` and
+    the browser tests, whose ASGI servers use the real Redis layer.
+    """
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -15,7 +15,10 @@ from meetings.routing import websocket_urlpatterns
 from meetings.scheduling.models import Meeting
 from tests.factories import make_guest
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("in_process_channel_layer"),
+]
 
 
 async def connect(meeting, *, user=None, session=None):

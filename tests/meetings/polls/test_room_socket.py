@@ -24,7 +24,10 @@ from meetings.polls import services
 from meetings.routing import websocket_urlpatterns
 from tests.factories import admit, admit_guest, make_meeting, make_poll, make_user
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("in_process_channel_layer"),
+]
 
 
 def in_own_event_loop(test):

@@ -16,7 +16,10 @@ from meetings.live.broadcast import broadcast_to_meeting
 from meetings.recordings.routing import websocket_urlpatterns
 from tests.factories import admit, make_meeting, make_user, start_recording
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("in_process_channel_layer"),
+]
 
 
 def in_own_loop(coroutine_function):
