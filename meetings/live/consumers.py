@@ -8,6 +8,7 @@ this connection belongs to; the database holds the state.
 """
 
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -22,6 +23,14 @@ from meetings.scheduling.models import Meeting
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_ALLOWED = 4403
+#: The largest frame a browser may send: room actions are small, a chat message at most
+#: ``services.CHAT_MAX_LENGTH`` characters. Larger frames are refused before they are parsed.
+MAX_FRAME_BYTES = 16 * 1024
+#: Messages one socket may send: a burst of this many, refilled at ``RATE_PER_SECOND``. Enough
+#: for a person clicking and typing; a script flooding the room gets "slow_down" errors and its
+#: messages are dropped (docs/POLICY.md, security baseline).
+RATE_BURST = 20
+RATE_PER_SECOND = 5.0
 
 
 class MeetingConsumer(AsyncJsonWebsocketConsumer):
@@ -50,6 +59,32 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = []
 
     # --- from the browser -----------------------------------------------------------------
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Refuse oversized, binary, malformed and too frequent frames with an error event; the
+        socket stays open (a bad frame never kills the connection or logs a traceback)."""
+        if not self._take_token():
+            await self._error("slow_down")
+            return
+        if text_data is None or len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self._error("too_large" if text_data is not None or bytes_data else "bad_request")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            await self._error("bad_request")
+            return
+        await self.receive_json(content)
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        tokens, last = getattr(self, "_bucket", (float(RATE_BURST), now))
+        tokens = min(float(RATE_BURST), tokens + (now - last) * RATE_PER_SECOND)
+        if tokens < 1:
+            self._bucket = (tokens, now)
+            return False
+        self._bucket = (tokens - 1, now)
+        return True
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("action"), str):
             await self._error("bad_request")
@@ -107,6 +142,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                 return "bad_request"
         except services_live.NotAllowed:
             return "not_allowed"
+        except services_live.TooFast:
+            return "slow_down"
         except (services_live.InvalidAction, TypeError, ValueError):
             return "bad_request"
         return ""

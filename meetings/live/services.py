@@ -8,6 +8,7 @@ transaction commits, so any number of server processes serve the same meeting.
 
 import datetime
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -54,6 +55,29 @@ class NotAllowed(Exception):
 
 class InvalidAction(Exception):
     """A room action with bad input (empty chat message, unknown participant)."""
+
+
+class TooFast(Exception):
+    """Someone sends more than a person could type; the message is dropped."""
+
+
+#: Chat messages one participant may send per window, whatever the number of sockets or tabs.
+CHAT_MESSAGES_PER_WINDOW = 10
+CHAT_WINDOW_SECONDS = 10
+
+
+def _count_chat_message(participant_pk: int) -> bool:
+    """Count one chat message of ``participant_pk`` in the shared cache; False when over the
+    limit (fixed windows, shared by every server process through Redis in production)."""
+    window = int(time.time() // CHAT_WINDOW_SECONDS)
+    key = f"meetings:chat-rate:{participant_pk}:{window}"
+    cache.add(key, 0, CHAT_WINDOW_SECONDS * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, CHAT_WINDOW_SECONDS * 2)
+        count = 1
+    return count <= CHAT_MESSAGES_PER_WINDOW
 
 
 @dataclass(frozen=True)
@@ -522,6 +546,8 @@ def send_chat_message(
     text = (text or "").strip()
     if not text or len(text) > CHAT_MAX_LENGTH:
         raise InvalidAction("empty or too long")
+    if not _count_chat_message(sender.pk):
+        raise TooFast("more chat messages than a person types")
     recipient = None
     if recipient_pk not in (None, "", 0):
         recipient = _target(sender, recipient_pk)

@@ -176,6 +176,8 @@ def _live_strings() -> dict[str, str]:
         "time_warning": _("The meeting ends in {minutes} minutes (licence time limit)."),
         "error_not_allowed": _("You may not do that."),
         "error_bad_request": _("That did not work. Please check your input."),
+        "error_slow_down": _("You are sending messages too quickly. Please wait a moment."),
+        "error_too_large": _("That message is too long to send."),
         "recording_on": _("Recording: this meeting is being recorded."),
         "recording_off": _("Not recording."),
         "held": _("Waiting for consent to the recording: {names}"),

@@ -248,3 +248,63 @@ async def test_the_heartbeat_ends_the_meeting_at_the_time_limit(make_meeting, me
     assert (await receive_event(room, "ended"))["by_time_limit"] is True
     await meeting.arefresh_from_db()
     assert meeting.status == Meeting.Status.ENDED
+
+
+async def errors_among(communicator, count: int) -> list[str]:
+    """The error codes among the next ``count`` events (each frame answers at most one)."""
+    codes = []
+    while not await communicator.receive_nothing(timeout=0.3):
+        message = await communicator.receive_json_from(timeout=2)
+        if message["event"] == "error":
+            codes.append(message["payload"]["code"])
+        if len(codes) >= count:
+            break
+    return codes
+
+
+async def test_a_malformed_or_binary_frame_gets_an_error_and_the_socket_stays(
+    meeting, host, host_participant
+):
+    console, _ = await connect(meeting, user=host)
+    await receive_event(console, "state")
+    await console.send_to(text_data="{not json")
+    assert (await receive_event(console, "error"))["code"] == "bad_request"
+    await console.send_to(bytes_data=b"\x00\x01")
+    assert (await receive_event(console, "error"))["code"] == "too_large"
+    await console.send_json_to({"action": "lock"})
+    assert (await receive_event(console, "locked"))["locked"] is True
+    await console.disconnect()
+
+
+async def test_an_oversized_frame_is_refused_before_it_is_parsed(meeting, host, host_participant):
+    console, _ = await connect(meeting, user=host)
+    await receive_event(console, "state")
+    await console.send_to(text_data='{"action": "chat", "text": "' + "x" * 20_000 + '"}')
+    assert (await receive_event(console, "error"))["code"] == "too_large"
+    assert await ChatMessage.objects.acount() == 0
+    await console.disconnect()
+
+
+async def test_a_flood_of_frames_is_slowed_down(meeting, host, host_participant):
+    console, _ = await connect(meeting, user=host)
+    await receive_event(console, "state")
+    for _number in range(60):
+        await console.send_json_to({"action": "ping"})
+    codes = await errors_among(console, 60)
+    assert "slow_down" in codes
+    assert len(codes) <= 60 - 20  # the burst goes through
+    await console.disconnect()
+
+
+async def test_one_participant_cannot_flood_the_chat(meeting, host, host_participant):
+    alice, alice_session = await sync_to_async(make_guest)(
+        meeting, "Alice", state=Participant.State.ADMITTED
+    )
+    alice_ws, _ = await connect(meeting, session=alice_session)
+    await receive_event(alice_ws, "state")
+    for number in range(15):
+        await alice_ws.send_json_to({"action": "chat", "text": f"spam {number}"})
+    codes = await errors_among(alice_ws, 5)
+    assert codes.count("slow_down") == 5
+    assert await ChatMessage.objects.acount() == 10
+    await alice_ws.disconnect()
