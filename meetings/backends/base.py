@@ -13,6 +13,10 @@ if TYPE_CHECKING:  # a backend is handed participants; it never queries the live
     from meetings.live.models import Participant
 
 
+class BackendError(Exception):
+    """The backend could not do what was asked (unreachable, rate-limited or refused)."""
+
+
 class RecordingNotSupported(Exception):
     """The backend cannot record (the built-in backend carries no media)."""
 
@@ -67,3 +71,18 @@ class ConferencingBackend(abc.ABC):
     @abc.abstractmethod
     def list_recordings(self, *, meeting: Meeting) -> list[RecordingInfo]:
         """Recordings of the meeting that the backend still holds."""
+
+    # Optional hooks (no-ops here): a backend with its own admission or storage mirrors the
+    # portal's decisions in them. The services call them after their transaction commits.
+    def participants_admitted(self, *, meeting: Meeting, participants: list[Participant]) -> None:
+        """The portal admitted these participants (e.g. approve their registration)."""
+        return None
+
+    def participant_removed(self, *, meeting: Meeting, participant: Participant) -> None:
+        """The portal removed this participant (e.g. cancel their personal link)."""
+        return None
+
+    def discard_recordings(self, *, meeting: Meeting) -> None:
+        """A recording of the meeting is deleted or due for deletion in the portal: delete
+        whatever copy the backend still holds."""
+        return None

@@ -113,6 +113,14 @@ def _record_attendance(meeting: Meeting, participants: list[Participant]) -> Non
     AttendanceRecord.objects.bulk_create(records)
 
 
+def _backend_admitted(meeting: Meeting, participants: list[Participant]) -> None:
+    """Tell the backend whom the portal admitted, once it is certain (after the commit): a
+    backend with its own admission (Zoom's approved registrations) mirrors it."""
+    transaction.on_commit(
+        lambda: get_backend().participants_admitted(meeting=meeting, participants=participants)
+    )
+
+
 def _close_attendance(meeting_pk: int, participant_pks: list[int] | None = None) -> None:
     records = AttendanceRecord.objects.filter(meeting_id=meeting_pk, left_at__isnull=True)
     if participant_pks is not None:
@@ -199,6 +207,8 @@ def join_meeting(
             _record_attendance(meeting, [participant])
             if meeting.status == Meeting.Status.SCHEDULED:
                 start_meeting(meeting=meeting)
+            if not hosting:
+                _backend_admitted(meeting, [participant])
         _announce_roster(meeting.pk)
     logger.info("join meeting=%s state=%s", meeting.pk, participant.state)
     return JoinResult(participant=participant, guest_key=participant.guest_key)
@@ -290,6 +300,7 @@ def admit_participants(*, actor: Participant, participant_pks: list[int] | None 
             state=Participant.State.ADMITTED, admitted_at=now()
         )
         _record_attendance(meeting, admitted)
+        _backend_admitted(meeting, admitted)
         _on_commit_broadcast(meeting.pk, "admitted", participant_ids=ids)
         _announce_roster(meeting.pk)
     logger.info("admitted meeting=%s count=%d", meeting.pk, len(ids))
@@ -337,6 +348,10 @@ def remove_participant(*, actor: Participant, participant_pk: object) -> bool:
         ).update(state=Participant.State.REMOVED, is_host=False)
         if removed:
             _close_attendance(actor.meeting_id, [target.pk])
+            meeting = actor.meeting
+            transaction.on_commit(
+                lambda: get_backend().participant_removed(meeting=meeting, participant=target)
+            )
             _on_commit_broadcast(actor.meeting_id, "removed", participant_ids=[target.pk])
             _announce_roster(actor.meeting_id)
     return bool(removed)

@@ -19,6 +19,8 @@ from django.utils.timezone import now
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
+from meetings.backends import get_backend
+from meetings.backends.base import BackendError, RecordingNotSupported
 from meetings.live.broadcast import broadcast_to_meeting
 from meetings.live.models import Participant
 from meetings.recordings import gate as recording_gate
@@ -94,6 +96,13 @@ def start_recording(*, meeting: Meeting, by: AbstractBaseUser) -> RecordingSessi
         except IntegrityError as error:
             raise RecordingNotAllowed("already_running") from error
         recording_gate.record_consent_basis(session=session, participants=participants)
+        # the backend records only now, after the gate; if it cannot, nothing is kept
+        try:
+            get_backend().start_recording(meeting=meeting)
+        except RecordingNotSupported:
+            pass  # the built-in backend: the session is the portal's record only
+        except BackendError as error:
+            raise RecordingNotAllowed("backend_refused") from error
         transaction.on_commit(
             lambda: broadcast_to_meeting(
                 meeting.pk, "recording.started", started_at=session.started_at.isoformat()
@@ -111,7 +120,17 @@ def stop_recording(*, meeting: Meeting, by: AbstractBaseUser | None = None) -> b
         )
         if stopped:
             transaction.on_commit(lambda: broadcast_to_meeting(meeting.pk, "recording.stopped"))
+            transaction.on_commit(lambda: _stop_at_backend(meeting))
     return bool(stopped)
+
+
+def _stop_at_backend(meeting: Meeting) -> None:
+    try:
+        get_backend().stop_recording(meeting=meeting)
+    except RecordingNotSupported:
+        pass
+    except BackendError:
+        logger.exception("the backend could not stop recording meeting %s", meeting.pk)
 
 
 def may_admit_during_recording(participant: Participant) -> bool:
@@ -214,6 +233,9 @@ def schedule_recording_deletion(
         changed = locked.schedule_deletion(due_at=due_at, reason=reason)
         if changed:
             locked.save(update_fields=["deletion_due_at", "deletion_reason", "state"])
+            # whatever copy the backend still holds goes at once (docs/POLICY.md, recording)
+            meeting = locked.meeting
+            transaction.on_commit(lambda: get_backend().discard_recordings(meeting=meeting))
     recording.refresh_from_db()
     return changed
 
@@ -227,7 +249,8 @@ def mark_recordings_for_deletion(pks: list[int]) -> None:
 def delete_recording_files(pks: list[int]) -> None:
     """Step 2: delete the files; a file already gone counts as deleted, a storage that cannot
     be reached raises (and the rows stay for the next run)."""
-    for recording in Recording.objects.filter(pk__in=pks).only("pk", "file"):
+    for recording in Recording.objects.filter(pk__in=pks).only("pk", "file", "meeting"):
+        get_backend().discard_recordings(meeting=recording.meeting)
         if recording.file.name:
             recording.file.storage.delete(recording.file.name)  # no error when already gone
 
