@@ -27,7 +27,7 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from openapi_schema_validator import OAS30Validator
 
@@ -467,7 +467,14 @@ def control(method: str, path: str, body: Any, query: dict) -> tuple[int, Any]:
             "deliveries": state.deliveries,
         }
     if path == "/_double/config":
-        for field in ("qps", "seats", "retry_after_seconds", "webhook_target", "settings_locks"):
+        for field in (
+            "qps",
+            "seats",
+            "retry_after_seconds",
+            "webhook_target",
+            "settings_locks",
+            "faults",
+        ):
             if field in body:
                 setattr(state, field, body[field])
         return 200, {}
@@ -654,7 +661,10 @@ def handle_api(
     if fault is not None:
         extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
         return fault["status"], {"code": fault["status"], "message": "Injected by the test."}, extra
-    params = match.groupdict()
+    params = {name: unquote(value) for name, value in match.groupdict().items()}
+    for name, value in params.items():  # Zoom: UUIDs with "/" or "//" arrive encoded twice
+        if value.startswith("%2F") or "%2F%2F" in value:
+            params[name] = unquote(value)
     # check the request against the published description
     for parameter in operation["parameters"]:
         where, name = parameter["in"], parameter["name"]
@@ -714,7 +724,8 @@ async def app(scope, receive, send) -> None:  # noqa: ANN001
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     method = scope["method"]
-    path = scope["path"]
+    # the raw path: an encoded "/" inside a meeting UUID must stay inside its segment
+    path = (scope.get("raw_path") or scope["path"].encode()).decode().split("?", 1)[0]
     query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
     headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
     raw = await _read_body(receive)

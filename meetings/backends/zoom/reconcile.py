@@ -18,8 +18,8 @@ from django.db.models import Q
 from django.utils.timezone import now
 
 from meetings.backends.zoom import services
-from meetings.backends.zoom.client import ZoomClient, ZoomNotFound, ZoomRefused
-from meetings.backends.zoom.models import SyncState, ZoomReconciliation, ZoomUser
+from meetings.backends.zoom.client import ZoomClient, ZoomError, ZoomNotFound, ZoomRefused
+from meetings.backends.zoom.models import SyncState, ZoomMeeting, ZoomReconciliation, ZoomUser
 from portal.identity.models import LicencePool, User
 
 logger = logging.getLogger(__name__)
@@ -122,6 +122,11 @@ def reconcile(*, api: ZoomClient | None = None) -> ZoomReconciliation:
             state=SyncState.DELETED
         ):
             services.push_user(zoom_user=zoom_user)
+        # deletions at Zoom that could not be done at the time
+        for cloud_pk in services.pending_cloud_deletions():
+            _attempt(services.delete_cloud_recording, cloud_pk=cloud_pk)
+        for pk in services.meetings_to_delete():
+            _attempt(services.delete_remote_meeting, zoom_meeting=ZoomMeeting.objects.get(pk=pk))
 
     quota = sum(
         pool.quota
@@ -145,6 +150,13 @@ def reconcile(*, api: ZoomClient | None = None) -> ZoomReconciliation:
         api.requests_made,
     )
     return run
+
+
+def _attempt(function, **kwargs) -> None:  # noqa: ANN001, ANN003
+    try:
+        function(**kwargs)
+    except ZoomError as error:
+        logger.warning("zoom reconciliation: a deletion failed again: %s", error)
 
 
 def _licensed_count(api: ZoomClient) -> int:

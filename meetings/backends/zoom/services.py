@@ -565,7 +565,7 @@ def handle_cloud_recording(*, payload: dict, download_token: str | None) -> str:
     )
     if cloud.outcome:
         if cloud.state != SyncState.DELETED:
-            delete_cloud_recording(cloud_pk=cloud.pk)
+            _delete_cloud_copy(cloud.pk)
         return cloud.outcome
     meeting = zoom_meeting.meeting if zoom_meeting else None
     sink = delivery.recording_sink()
@@ -582,7 +582,7 @@ def handle_cloud_recording(*, payload: dict, download_token: str | None) -> str:
             session = sink.session_for(meeting=meeting, started_at=min(starts), ended_at=max(ends))
     if session is None:
         ZoomCloudRecording.objects.filter(pk=cloud.pk).update(outcome="refused")
-        delete_cloud_recording(cloud_pk=cloud.pk)
+        _delete_cloud_copy(cloud.pk)
         record_audit_event(
             actor=None,
             action="zoom.recording_deleted",
@@ -619,6 +619,31 @@ def handle_cloud_recording(*, payload: dict, download_token: str | None) -> str:
         recordings=stored,
     )
     return "imported"
+
+
+def _delete_cloud_copy(cloud_pk: int) -> None:
+    """Delete Zoom's copy now; while Zoom cannot be reached, a task tries again later (and
+    the nightly run sweeps whatever is left), without undoing the import."""
+    try:
+        delete_cloud_recording(cloud_pk=cloud_pk)
+    except ZoomUnavailable as error:
+        from celery import current_app
+
+        from meetings.backends.zoom.tasks import delete_cloud_recording_task
+
+        logger.warning("zoom: cloud recording %s not yet deleted at Zoom: %s", cloud_pk, error)
+        if not current_app.conf.task_always_eager:
+            delete_cloud_recording_task.apply_async(
+                args=[cloud_pk], countdown=max(60, error.retry_after)
+            )
+
+
+def pending_cloud_deletions() -> list[int]:
+    return list(
+        ZoomCloudRecording.objects.exclude(state=SyncState.DELETED)
+        .exclude(outcome="")
+        .values_list("pk", flat=True)
+    )
 
 
 def delete_cloud_recording(*, cloud_pk: int) -> str:

@@ -23,6 +23,7 @@ def zoom(zoom_double_server, settings, demo_institution):
     eager = current_app.conf.task_always_eager, current_app.conf.task_eager_propagates
     current_app.conf.task_always_eager = current_app.conf.task_eager_propagates = True
     zoom_double_server.reset()
+    settings.LANGUAGE_CODE = "en"  # assertions read the English texts
     zoom_double_server.config(retry_after_seconds=0)
     for name, value in zoom_double_server.settings().items():
         setattr(settings, name, value)
