@@ -31,7 +31,19 @@ from urllib.parse import parse_qs, unquote
 
 from openapi_schema_validator import OAS30Validator
 
-SPEC = json.loads((Path(__file__).with_name("zoom_api_subset.json")).read_text())
+
+def _any_of(node: Any) -> Any:
+    """Zoom's description uses ``oneOf`` for alternatives that overlap (userId: ID, e-mail or
+    "me"; account settings: several optional-only objects), so a valid value matches more
+    than one branch. Zoom accepts and sends such values: read every ``oneOf`` as ``anyOf``."""
+    if isinstance(node, dict):
+        return {("anyOf" if k == "oneOf" else k): _any_of(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_any_of(item) for item in node]
+    return node
+
+
+SPEC = _any_of(json.loads((Path(__file__).with_name("zoom_api_subset.json")).read_text()))
 ACCOUNT_ID = os.environ.get("ZOOM_DOUBLE_ACCOUNT_ID", "double-account")
 CLIENT_ID = os.environ.get("ZOOM_DOUBLE_CLIENT_ID", "double-client")
 CLIENT_SECRET = os.environ.get("ZOOM_DOUBLE_CLIENT_SECRET", "double-secret")
@@ -676,11 +688,6 @@ def handle_api(
                 raise ApiError(400, 300, f"missing {where} parameter {name}")
             continue
         schema = parameter["schema"]
-        if "oneOf" in schema:
-            # Zoom's description lists userId as oneOf (id | e-mail | "me"), and every string
-            # matches the first two branches; Zoom accepts any of them: read it as anyOf
-            schema = {**schema, "anyOf": schema["oneOf"]}
-            del schema["oneOf"]
         _validate(schema, _coerce(schema, source[name]), name)
     known = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
     unknown = set(query) - known
