@@ -158,7 +158,7 @@ def main() -> None:
         print(
             f"daily budget: {run.requests} of {DAILY_BUDGET} requests "
             f"({run.requests / DAILY_BUDGET:.2%}); worst case (every user different): "
-            f"{run.requests - fixed + USERS * 2} requests"
+            f"{run.requests - fixed + USERS} requests, one per difference"
         )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -109,4 +109,6 @@ def reconcile_task() -> int:
     """The nightly reconciliation of Zoom's users and seats with the portal's licences."""
     from meetings.backends.zoom import reconcile
 
+    if not services.is_enabled():
+        return 0
     return reconcile.reconcile().pk
