@@ -38,6 +38,14 @@ class ConsentRecordingGate:
             ignore_conflicts=True,
         )
 
+    def consent_basis_intact(self, *, session: RecordingSession) -> bool:
+        """Every consent the session rests on still holds (none withdrawn since)."""
+        return (
+            not RecordingConsentBasis.objects.filter(session=session)
+            .exclude(decision__given=True, decision__withdrawn_at__isnull=True)
+            .exists()
+        )
+
     def consent_url(self, *, meeting: Meeting) -> str:
         """The consent page as linked from the live room: ``via=meeting`` records that the
         decision was made from inside the meeting (the room need not know the parameter)."""

@@ -30,6 +30,7 @@ class MeetingsConfig(AppConfig):
             import_module(f"meetings.{feature}.models")
             for feature in (*FEATURES, *MODEL_ONLY_FEATURES)
         ]
+        import_module("meetings.backends.zoom.models")  # tables exist; Zoom runs only if chosen
         self.models_module = modules[0]
 
     def ready(self) -> None:
@@ -52,3 +53,18 @@ class MeetingsConfig(AppConfig):
         register_admission_rule(RecordingConsentRule())
         register_on_meeting_end(stop_at_meeting_end)
         register_description_part(calendar_announcement)
+
+        # Backends hand finished recordings to the recordings feature (consent checked there);
+        # the Zoom backend follows scheduling and identity's licence decisions. Its receivers
+        # do nothing unless MEETINGS_BACKEND names it (meetings/backends/zoom/).
+        from meetings.backends.delivery import register_recording_sink
+        from meetings.backends.zoom import receivers as zoom_receivers
+        from meetings.recordings.backend_sink import BackendRecordingSink
+        from meetings.scheduling.status import register_meeting_notice
+        from portal.identity.reports import register_licence_report_section
+
+        register_recording_sink(BackendRecordingSink())
+        import_module("meetings.backends.zoom.tasks")
+        zoom_receivers.connect()
+        register_meeting_notice(zoom_receivers.meeting_notice)
+        register_licence_report_section(zoom_receivers.licence_report_section)

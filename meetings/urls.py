@@ -11,4 +11,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(MEETING + r"polls/", include("meetings.polls.urls")),
     path("", include("meetings.live.urls")),
     path("", include("meetings.recordings.urls")),
+    # answers 404 unless MEETINGS_BACKEND names the Zoom backend
+    path("", include("meetings.backends.zoom.urls")),
 ]

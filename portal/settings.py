@@ -342,6 +342,21 @@ JANUS_TIMEOUT_SECONDS = env.float("JANUS_TIMEOUT_SECONDS", default=5.0)
 TURN_URLS = env.list("TURN_URLS", default=[])
 TURN_SECRET = env.str("TURN_SECRET", default="")
 TURN_CREDENTIAL_TTL_SECONDS = env.int("TURN_CREDENTIAL_TTL_SECONDS", default=12 * 3600)
+# Zoom (MEETINGS_BACKEND="meetings.backends.zoom.ZoomBackend"; nothing of Zoom runs otherwise):
+# Zoom: a Server-to-Server OAuth app of the institution's account. The secrets come only from
+# the environment and are never logged.
+ZOOM_ACCOUNT_ID = env.str("ZOOM_ACCOUNT_ID", default="")
+ZOOM_CLIENT_ID = env.str("ZOOM_CLIENT_ID", default="")
+ZOOM_CLIENT_SECRET = env.str("ZOOM_CLIENT_SECRET", default="")
+ZOOM_WEBHOOK_SECRET = env.str("ZOOM_WEBHOOK_SECRET", default="")
+ZOOM_API_BASE_URL = env.str("ZOOM_API_BASE_URL", default="https://api.zoom.us/v2")
+ZOOM_OAUTH_URL = env.str("ZOOM_OAUTH_URL", default="https://zoom.us/oauth/token")
+# Requests per second the portal allows itself for bulk work (the nightly reconciliation):
+# below Zoom's Medium limit of a Business+ account (60/s), leaving room for other apps.
+ZOOM_BULK_QPS = env.float("ZOOM_BULK_QPS", default=40.0)
+# Zoom user type for each portal licence type (slug=1 Basic, 2 Licensed); a type not named
+# here is Licensed when it has no time limit, else Basic.
+ZOOM_USER_TYPES = env.dict("ZOOM_USER_TYPES", cast={"value": int}, default={})
 
 # Key of the pseudonymous subject references in consent evidence; keep it stable for good.
 CONSENT_SUBJECT_KEY = env.str(

@@ -30,16 +30,18 @@ def start_uvicorn(
     port: int | None = None,
     extra_args: Sequence[str] = (),
     timeout: float = 30,
+    app: str = "portal.asgi:application",
 ) -> tuple[int, subprocess.Popen]:
-    """Run ``portal.asgi:application`` with ``env`` added to this process's environment;
-    return the port and the process once the port answers (RuntimeError otherwise)."""
+    """Run ``app`` (default ``portal.asgi:application``) with ``env`` added to this process's
+    environment; return the port and the process once the port answers (RuntimeError
+    otherwise)."""
     port = port or free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "portal.asgi:application",
+            app,
             "--host",
             "127.0.0.1",
             "--port",

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from meetings.backends.base import (
+    BackendError,
     BackendUnavailable,
     ConferencingBackend,
     RecordingInfo,
@@ -22,6 +23,7 @@ from meetings.backends.base import (
 DEFAULT_BACKEND = "meetings.backends.builtin.BuiltinBackend"
 
 __all__ = [
+    "BackendError",
     "BackendUnavailable",
     "ConferencingBackend",
     "RecordingInfo",

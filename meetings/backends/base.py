@@ -14,8 +14,12 @@ if TYPE_CHECKING:  # a backend is handed participants; it never queries the live
     from meetings.live.models import Participant
 
 
-class BackendUnavailable(Exception):
-    """The media server did not answer or refused the portal's request."""
+class BackendError(Exception):
+    """The backend could not do what was asked (unreachable, rate-limited or refused)."""
+
+
+class BackendUnavailable(BackendError):
+    """The backend could not be reached or is failing for now (try again later)."""
 
 
 class RecordingNotSupported(Exception):
@@ -46,6 +50,10 @@ class ConferencingBackend(abc.ABC):
     Every method is idempotent: a second ``create_room`` or ``end_room`` for the same meeting
     does no harm (two server processes may race at a meeting's start or end).
     """
+
+    #: Whether the portal turns the backend's raw files of a stopped recording into one file
+    #: (``export_recording``); a service that hands over finished files announces them itself.
+    exports_recordings: bool = False
 
     name: str = ""
 
@@ -98,4 +106,19 @@ class ConferencingBackend(abc.ABC):
 
     def discard_recording(self, *, meeting: Meeting, reference: str) -> None:
         """Delete the backend's raw files of one recording session (after export or expiry)."""
+        return None
+
+    # Optional hooks (no-ops here): a backend with its own admission or storage mirrors the
+    # portal's decisions in them. The services call them after their transaction commits.
+    def participants_admitted(self, *, meeting: Meeting, participants: list[Participant]) -> None:
+        """The portal admitted these participants (e.g. approve their registration)."""
+        return None
+
+    def participant_removed(self, *, meeting: Meeting, participant: Participant) -> None:
+        """The portal removed this participant (e.g. cancel their personal link)."""
+        return None
+
+    def discard_recordings(self, *, meeting: Meeting) -> None:
+        """A recording of the meeting is deleted or due for deletion in the portal: delete
+        whatever copy the backend still holds."""
         return None

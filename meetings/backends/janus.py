@@ -218,6 +218,7 @@ def place_room(servers: list[JanusServer]) -> JanusServer:
 
 class JanusBackend(ConferencingBackend):
     name = "janus"
+    exports_recordings = True
 
     # --- rooms ----------------------------------------------------------------------------------
     def _servers(self) -> dict[str, JanusServer]:

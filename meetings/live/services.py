@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.timezone import now
 
-from meetings.backends import BackendUnavailable, get_backend
+from meetings.backends import BackendError, get_backend
 from meetings.live import admission, lifecycle
 from meetings.live import broadcast as live
 from meetings.live import selectors as selectors_live
@@ -137,6 +137,14 @@ def _record_attendance(meeting: Meeting, participants: list[Participant]) -> Non
     AttendanceRecord.objects.bulk_create(records)
 
 
+def _backend_admitted(meeting: Meeting, participants: list[Participant]) -> None:
+    """Tell the backend whom the portal admitted, once it is certain (after the commit): a
+    backend with its own admission (Zoom's approved registrations) mirrors it."""
+    transaction.on_commit(
+        lambda: get_backend().participants_admitted(meeting=meeting, participants=participants)
+    )
+
+
 def _close_attendance(meeting_pk: int, participant_pks: list[int] | None = None) -> None:
     records = AttendanceRecord.objects.filter(meeting_id=meeting_pk, left_at__isnull=True)
     if participant_pks is not None:
@@ -226,6 +234,8 @@ def join_meeting(
             _record_attendance(meeting, [participant])
             if meeting.status == Meeting.Status.SCHEDULED:
                 start_meeting(meeting=meeting)
+            if not hosting:
+                _backend_admitted(meeting, [participant])
         _announce_roster(meeting.pk)
     logger.info("join meeting=%s state=%s", meeting.pk, participant.state)
     return JoinResult(participant=participant, guest_key=participant.guest_key)
@@ -246,7 +256,7 @@ def start_meeting(*, meeting: Meeting) -> bool:
         meeting.status, meeting.started_at = Meeting.Status.RUNNING, started_at
         try:
             get_backend().create_room(meeting=meeting)
-        except BackendUnavailable:
+        except BackendError:
             # the room page asks again; the meeting's control plane works without media
             logger.warning("media room not created meeting=%s", meeting.pk)
         transaction.on_commit(lambda: schedule_time_limit(meeting=meeting))
@@ -321,6 +331,7 @@ def admit_participants(*, actor: Participant, participant_pks: list[int] | None 
             state=Participant.State.ADMITTED, admitted_at=now()
         )
         _record_attendance(meeting, admitted)
+        _backend_admitted(meeting, admitted)
         _on_commit_broadcast(meeting.pk, "admitted", participant_ids=ids)
         _announce_roster(meeting.pk)
     logger.info("admitted meeting=%s count=%d", meeting.pk, len(ids))
@@ -369,6 +380,10 @@ def remove_participant(*, actor: Participant, participant_pk: object) -> bool:
         if removed:
             _close_attendance(actor.meeting_id, [target.pk])
             _on_commit_revoke_media(actor.meeting, [target])
+            meeting = actor.meeting
+            transaction.on_commit(
+                lambda: get_backend().participant_removed(meeting=meeting, participant=target)
+            )
             _on_commit_broadcast(actor.meeting_id, "removed", participant_ids=[target.pk])
             _announce_roster(actor.meeting_id)
     return bool(removed)
@@ -439,7 +454,7 @@ def _on_commit_revoke_media(meeting: Meeting, participants: list[Participant]) -
         for participant in participants:
             try:
                 backend.revoke_media(meeting=meeting, participant=participant)
-            except BackendUnavailable:
+            except BackendError:
                 logger.warning(
                     "media not revoked meeting=%s participant=%s", meeting.pk, participant.pk
                 )
@@ -455,12 +470,12 @@ def _on_commit_end_room(meeting: Meeting, participants: list[Participant]) -> No
         backend = get_backend()
         try:
             backend.end_room(meeting=meeting)
-        except BackendUnavailable:
+        except BackendError:
             logger.warning("media room not closed meeting=%s", meeting.pk)
         for participant in participants:  # each on its own: one failure stops no other
             try:
                 backend.revoke_media(meeting=meeting, participant=participant)
-            except BackendUnavailable:
+            except BackendError:
                 logger.warning("media not revoked meeting=%s", meeting.pk)
 
     transaction.on_commit(close)
@@ -478,7 +493,7 @@ def media_credentials(*, meeting: Meeting, participant: Participant) -> dict | N
         return None
     try:
         return get_backend().media_session(meeting=meeting, participant=participant)
-    except BackendUnavailable:
+    except BackendError:
         logger.warning("media credentials unavailable meeting=%s", meeting.pk)
         return {"unavailable": True}
 
@@ -493,7 +508,7 @@ def mute_everyone(*, actor: Participant) -> int:
     )
     try:
         muted = get_backend().mute_all(meeting=meeting, except_feeds=hosts)
-    except BackendUnavailable:
+    except BackendError:
         muted = 0
     live.broadcast_to_meeting(meeting.pk, "media.mute_all", by=actor.pk)
     logger.info("mute all meeting=%s streams=%d", meeting.pk, muted)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meetings.backends import BackendUnavailable, get_backend
+from meetings.backends import BackendError, get_backend
 from meetings.live import admission, join_limits
 from meetings.live import selectors as selectors_live
 from meetings.live import services as services_live
@@ -247,7 +247,7 @@ def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
     backend = get_backend()
     try:
         room = backend.create_room(meeting=meeting)
-    except BackendUnavailable:
+    except BackendError:
         room = None
     media = (
         services_live.media_credentials(meeting=meeting, participant=participant) if room else None

@@ -70,6 +70,17 @@ def record_consent_basis(*, session: RecordingSession, participants: list[Partic
         gate.record_consent_basis(session=session, participants=participants)
 
 
+def consent_basis_intact(*, session: RecordingSession) -> bool:
+    """Whether every consent ``session`` rests on still holds. False without a gate that can
+    tell (fail closed): a backend's recording is then not kept."""
+    answers = [
+        gate.consent_basis_intact(session=session)
+        for gate in _gates
+        if hasattr(gate, "consent_basis_intact")
+    ]
+    return bool(answers) and all(answers)
+
+
 def consent_url(*, meeting: Meeting) -> str:
     """Where a participant gives or refuses consent for ``meeting`` ("" without a gate that
     offers such a page). Lets the live room link the consent page without importing it."""

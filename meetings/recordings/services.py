@@ -21,7 +21,7 @@ from django.utils.timezone import now
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
-from meetings.backends import BackendUnavailable, RecordingNotSupported, get_backend
+from meetings.backends import BackendError, BackendUnavailable, RecordingNotSupported, get_backend
 from meetings.live.broadcast import AUDIENCE_HOSTS, broadcast_to_meeting
 from meetings.live.models import Participant
 from meetings.recordings import gate as recording_gate
@@ -118,6 +118,8 @@ def _start_on_backend(meeting: Meeting, session: RecordingSession) -> None:
         return
     except BackendUnavailable as error:
         raise RecordingNotAllowed("backend_unavailable") from error
+    except BackendError as error:
+        raise RecordingNotAllowed("backend_refused") from error
     session.backend_ref = reference
     session.save(update_fields=["backend_ref"])
 
@@ -143,15 +145,20 @@ def stop_recording(
             return False
         session.stopped_at = now()
         session.stop_reason = reason
-        if session.backend_ref:
+        backend = get_backend()
+        # a media server's raw files are converted here; a service that hands over finished
+        # files (Zoom's cloud recordings) announces them itself
+        converts = bool(session.backend_ref) and backend.exports_recordings
+        if converts:
             session.conversion = RecordingSession.Conversion.PENDING
         session.save(update_fields=["stopped_at", "stop_reason", "conversion"])
         if session.backend_ref:
             try:
-                get_backend().stop_recording(meeting=meeting, reference=session.backend_ref)
-            except BackendUnavailable:
+                backend.stop_recording(meeting=meeting, reference=session.backend_ref)
+            except BackendError:
                 # a room the server lost records nothing more; the files it wrote are converted
                 logger.warning("backend did not confirm the stop of session %s", session.pk)
+        if converts:
             transaction.on_commit(lambda: _queue_conversion(session.pk))
         transaction.on_commit(
             lambda: broadcast_to_meeting(meeting.pk, "recording.stopped", reason=reason)
@@ -339,6 +346,9 @@ def schedule_recording_deletion(
         changed = locked.schedule_deletion(due_at=due_at, reason=reason)
         if changed:
             locked.save(update_fields=["deletion_due_at", "deletion_reason", "state"])
+            # whatever copy the backend still holds goes at once (docs/POLICY.md, recording)
+            meeting = locked.meeting
+            transaction.on_commit(lambda: get_backend().discard_recordings(meeting=meeting))
     recording.refresh_from_db()
     return changed
 
@@ -352,7 +362,8 @@ def mark_recordings_for_deletion(pks: list[int]) -> None:
 def delete_recording_files(pks: list[int]) -> None:
     """Step 2: delete the files; a file already gone counts as deleted, a storage that cannot
     be reached raises (and the rows stay for the next run)."""
-    for recording in Recording.objects.filter(pk__in=pks).only("pk", "file"):
+    for recording in Recording.objects.filter(pk__in=pks).only("pk", "file", "meeting"):
+        get_backend().discard_recordings(meeting=recording.meeting)
         if recording.file.name:
             recording.file.storage.delete(recording.file.name)  # no error when already gone
 

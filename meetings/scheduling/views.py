@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings.scheduling import calendar, selectors, services
+from meetings.scheduling import status as meeting_status
 from meetings.scheduling.forms import InvitationForm, MeetingForm
 from meetings.scheduling.models import Meeting, MeetingPolicy
 from meetings.scheduling.models.policy import SECURITY_SETTINGS
@@ -92,6 +93,7 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
         "invite_form": InvitationForm(meeting=meeting),
         "invitations": meeting.invitations.all()[:200],
         "allowed_domains": services.allowed_invitation_domains(meeting=meeting),
+        "backend_notices": meeting_status.notices(meeting),
     }
     return render(request, "meetings/scheduling/meeting_detail.html", context)
 

@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from portal.identity.models import AffiliationRule, AuditEvent, LicenceType, Role, User
+from portal.identity.signals import announce_licence_decision
 
 if TYPE_CHECKING:
     from portal.identity.models import TermsVersion
@@ -170,6 +171,7 @@ def assign_licence(
             in_pool=in_pool,
             source=source,
         )
+        announce_licence_decision(user_pk=user.pk)
     logger.info("licence %s for user %s (%s)", outcome.value, user.pk, granted.slug)
     return outcome
 
@@ -217,6 +219,7 @@ def revoke_licence(*, user: User, actor: User | None = None, reason: str = "") -
             reason=reason,
             previous_licence_type=slug,
         )
+        announce_licence_decision(user_pk=user.pk)
     return True
 
 
@@ -253,6 +256,17 @@ def sync_licence_from_role(*, user: User) -> LicenceOutcome | None:
 
 
 def apply_sso_login(
+    *, user: User, affiliations: list[str], profile: dict[str, str]
+) -> LicenceOutcome | None:
+    """At every SSO login (see :func:`_apply_sso_login`); the decision is announced
+    (``portal/identity/signals.py``) even when nothing changed, so that systems following
+    the portal (Zoom) are brought back in line at every login."""
+    outcome = _apply_sso_login(user=user, affiliations=affiliations, profile=profile)
+    announce_licence_decision(user_pk=user.pk)
+    return outcome
+
+
+def _apply_sso_login(
     *, user: User, affiliations: list[str], profile: dict[str, str]
 ) -> LicenceOutcome | None:
     """At every SSO login: refresh the profile, derive the role, assign or withdraw the licence.
@@ -299,6 +313,7 @@ def deprovision_user(*, user: User, reason: str, now: datetime | None = None) ->
         user.is_institution_member = False
         user.save(update_fields=["deletion_due_at", "is_institution_member"])
         record_audit_event(actor=None, action="account.deletion_queued", target=user, reason=reason)
+        announce_licence_decision(user_pk=user.pk)
 
 
 def deprovision_stale_accounts(*, now: datetime | None = None) -> int:

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.identity import selectors, services
 from portal.identity.models import TermsVersion
+from portal.identity.reports import licence_report_sections
 from portal.identity.sso import acs, replay
 from portal.identity.sso import idp as idp_settings
 from portal.identity.sso.adapters import render_sso_error
@@ -179,6 +180,7 @@ def licence_report(request: HttpRequest) -> HttpResponse:
         {
             "pools": selectors.pool_utilisation(),
             "outside_quota": selectors.outside_quota_count(),
+            "extra_sections": licence_report_sections(),
         },
     )
 

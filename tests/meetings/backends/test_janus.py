@@ -20,7 +20,13 @@ from meetings.backends.janus import (
 from meetings.backends.models import JanusRoom
 from meetings.live import services as services_live
 from meetings.live.models import Participant
-from tests.meetings.live.conftest import PASSCODE
+from tests.meetings.live.conftest import (  # noqa: F401 (the live room's fixtures)
+    PASSCODE,
+    _english,
+    host,
+    licences,
+    make_meeting_fixture,
+)
 
 pytestmark = [pytest.mark.janus, pytest.mark.django_db]
 
@@ -128,7 +134,10 @@ def test_a_valid_token_alone_does_not_open_another_room(janus, room_meeting, mak
 
 
 def test_removal_revokes_the_token_and_kicks_the_feed(
-    janus, room_meeting, host, django_capture_on_commit_callbacks
+    janus,
+    room_meeting,
+    host,  # noqa: F811 (the live room's fixture)
+    django_capture_on_commit_callbacks,
 ):
     backend = get_backend()
     backend.create_room(meeting=room_meeting)
@@ -174,7 +183,10 @@ def test_recording_is_locked_to_the_portal(janus, room_meeting):
 
 
 def test_ending_the_meeting_destroys_the_room_on_janus(
-    janus, room_meeting, host, django_capture_on_commit_callbacks
+    janus,
+    room_meeting,
+    host,  # noqa: F811 (the live room's fixture)
+    django_capture_on_commit_callbacks,
 ):
     backend = get_backend()
     hosting = services_live.host_enters(meeting=room_meeting, user=host)

@@ -9,6 +9,12 @@ from django.core.cache import cache
 from meetings.backends import get_backend
 from meetings.backends.models import JanusRoom
 from tests.janus_process import start_janus
+from tests.meetings.live.conftest import (  # noqa: F401 (the live room's fixtures)
+    _english,
+    host,
+    licences,
+    make_meeting_fixture,
+)
 
 pytestmark = [pytest.mark.janus, pytest.mark.django_db]
 
