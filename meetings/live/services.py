@@ -61,23 +61,25 @@ class TooFast(Exception):
     """Someone sends more than a person could type; the message is dropped."""
 
 
-#: Chat messages one participant may send per window, whatever the number of sockets or tabs.
-CHAT_MESSAGES_PER_WINDOW = 10
-CHAT_WINDOW_SECONDS = 10
+#: Chat messages one participant may send in a burst, whatever the number of sockets or tabs,
+#: and how many more per second after it: plenty for a person typing, nothing for a script.
+CHAT_BURST = 10
+CHAT_PER_SECOND = 1.0
 
 
 def _count_chat_message(participant_pk: int) -> bool:
-    """Count one chat message of ``participant_pk`` in the shared cache; False when over the
-    limit (fixed windows, shared by every server process through Redis in production)."""
-    window = int(time.time() // CHAT_WINDOW_SECONDS)
-    key = f"meetings:chat-rate:{participant_pk}:{window}"
-    cache.add(key, 0, CHAT_WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, CHAT_WINDOW_SECONDS * 2)
-        count = 1
-    return count <= CHAT_MESSAGES_PER_WINDOW
+    """Take one token from ``participant_pk``'s chat bucket in the shared cache (Redis in
+    production, so every server process sees it); False when it is empty. Two processes may
+    both take the last token at the same instant: a bound, not an exact count."""
+    key = f"meetings:chat-bucket:{participant_pk}"
+    moment = time.time()
+    tokens, last = cache.get(key) or (float(CHAT_BURST), moment)
+    tokens = min(float(CHAT_BURST), tokens + (moment - last) * CHAT_PER_SECOND)
+    allowed = tokens >= 1
+    cache.set(
+        key, (tokens - 1 if allowed else tokens, moment), int(CHAT_BURST / CHAT_PER_SECOND) + 60
+    )
+    return allowed
 
 
 @dataclass(frozen=True)

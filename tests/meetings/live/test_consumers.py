@@ -288,11 +288,13 @@ async def test_an_oversized_frame_is_refused_before_it_is_parsed(meeting, host, 
 async def test_a_flood_of_frames_is_slowed_down(meeting, host, host_participant):
     console, _ = await connect(meeting, user=host)
     await receive_event(console, "state")
+    # frames the consumer answers at once (no database), so that they arrive faster than the
+    # bucket refills however loaded the machine is
     for _number in range(60):
-        await console.send_json_to({"action": "ping"})
+        await console.send_json_to({"nothing": 1})
     codes = await errors_among(console, 60)
+    assert codes.count("bad_request") >= 20  # the burst is handled
     assert "slow_down" in codes
-    assert len(codes) <= 60 - 20  # the burst goes through
     await console.disconnect()
 
 
@@ -305,6 +307,8 @@ async def test_one_participant_cannot_flood_the_chat(meeting, host, host_partici
     for number in range(15):
         await alice_ws.send_json_to({"action": "chat", "text": f"spam {number}"})
     codes = await errors_among(alice_ws, 5)
-    assert codes.count("slow_down") == 5
-    assert await ChatMessage.objects.acount() == 10
+    stored = await ChatMessage.objects.acount()
+    # the burst of 10, plus at most what the bucket refilled (one a second) while it ran
+    assert 10 <= stored <= 12
+    assert codes.count("slow_down") == 15 - stored
     await alice_ws.disconnect()
