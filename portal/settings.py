@@ -342,6 +342,12 @@ JANUS_TIMEOUT_SECONDS = env.float("JANUS_TIMEOUT_SECONDS", default=5.0)
 TURN_URLS = env.list("TURN_URLS", default=[])
 TURN_SECRET = env.str("TURN_SECRET", default="")
 TURN_CREDENTIAL_TTL_SECONDS = env.int("TURN_CREDENTIAL_TTL_SECONDS", default=12 * 3600)
+# Which ICE candidates browsers may use: "all" (direct first, TURN when nothing else works) or
+# "relay" (every stream through TURN: networks that must not see participants' addresses, and
+# the test that proves TURN carries media).
+MEDIA_ICE_TRANSPORT_POLICY = env.str("MEDIA_ICE_TRANSPORT_POLICY", default="all")
+if MEDIA_ICE_TRANSPORT_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured('MEDIA_ICE_TRANSPORT_POLICY is "all" or "relay"')
 
 # Key of the pseudonymous subject references in consent evidence; keep it stable for good.
 CONSENT_SUBJECT_KEY = env.str(

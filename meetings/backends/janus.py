@@ -331,6 +331,7 @@ class JanusBackend(ConferencingBackend):
             "room": room.room_id,
             "feed": participant.pk,
             "ice_servers": turn_credentials(subject=f"p{participant.pk}"),
+            "ice_transport_policy": settings.MEDIA_ICE_TRANSPORT_POLICY,
         }
 
     def revoke_media(self, *, meeting: Meeting, participant: Participant) -> None:

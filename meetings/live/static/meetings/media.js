@@ -287,7 +287,7 @@
       server: cfg.server,
       token: cfg.token,
       iceServers: cfg.ice_servers,
-      iceTransportPolicy: cfg.relay_only ? "relay" : undefined,
+      iceTransportPolicy: cfg.ice_transport_policy === "relay" ? "relay" : undefined,
       success: function () {
         janus.attach({
           plugin: "janus.plugin.videoroom",
@@ -378,7 +378,35 @@
         return out;
       });
     },
-    local: function () { return { audio: local.audio, video: local.video, screen: local.screen }; }
+    local: function () { return { audio: local.audio, video: local.video, screen: local.screen }; },
+    // the candidate types ("host", "srflx", "relay") of every connection's selected pair
+    candidateTypes: function () {
+      var pcs = [];
+      if (publisher && publisher.webrtcStuff && publisher.webrtcStuff.pc) { pcs.push(["own", publisher.webrtcStuff.pc]); }
+      Object.keys(subscribers).forEach(function (feed) {
+        var h = subscribers[feed];
+        if (h !== "pending" && h.webrtcStuff && h.webrtcStuff.pc) { pcs.push([feed, h.webrtcStuff.pc]); }
+      });
+      return Promise.all(pcs.map(function (pair) {
+        return pair[1].getStats().then(function (report) {
+          var selected = null;
+          report.forEach(function (s) {
+            if (s.type === "transport" && s.selectedCandidatePairId) { selected = report.get(s.selectedCandidatePairId); }
+          });
+          if (!selected) {
+            report.forEach(function (s) { if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") { selected = s; } });
+          }
+          var localCandidate = selected && report.get(selected.localCandidateId);
+          var remoteCandidate = selected && report.get(selected.remoteCandidateId);
+          return {
+            connection: pair[0],
+            local: localCandidate ? localCandidate.candidateType : null,
+            remote: remoteCandidate ? remoteCandidate.candidateType : null,
+            relayProtocol: localCandidate ? localCandidate.relayProtocol || null : null
+          };
+        });
+      }));
+    }
   };
 
   if (cfg.unavailable) { status(strings.unavailable); return; }
