@@ -28,6 +28,7 @@
   var local = { audio: false, video: false, screen: false, mids: {} };
   var stopped = false;
   var retryDelay = 1000;
+  var staleSession = null; // the Janus session lost in a network drop
   var lastSpeaker = null;
 
   function byId(id) { return document.getElementById(id); }
@@ -270,7 +271,14 @@
       if (msg.unpublished !== undefined) {
         if (msg.unpublished === "ok") { /* our own */ } else { unsubscribe(msg.unpublished); }
       }
-      if (msg.error_code) { status(strings.refused); stop(); }
+      if (msg.error_code === 436 && retryDelay < 15000) {
+        // "ID already exists": our own feed of before the drop, not yet gone on Janus
+        var previous = janus;
+        janus = null;
+        reset();
+        try { previous.destroy({ notifyDestroyed: false }); } catch (e) { /* already gone */ }
+        reconnectLater();
+      } else if (msg.error_code) { status(strings.refused); stop(); }
     } else if (event === "talking") {
       speaking(msg.id, true);
     } else if (event === "stopped-talking") {
@@ -280,8 +288,25 @@
   }
 
   // --- the session ------------------------------------------------------------------------
+  function reconnectLater() {
+    if (stopped) { return; }
+    status(strings.reconnecting);
+    window.setTimeout(start, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 15000);
+  }
   function start() {
     if (stopped) { return; }
+    if (staleSession && /^https?:/.test(cfg.server)) {
+      // the session lost in the drop still holds our place in the room until Janus times it
+      // out: end it ourselves (our token may), so that the new one may join at once
+      var stale = staleSession;
+      staleSession = null;
+      var body = JSON.stringify({ janus: "destroy", token: cfg.token, transaction: Janus.randomString(12) });
+      window.fetch(cfg.server + "/" + stale, { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
+        .catch(function () {})
+        .then(start);
+      return;
+    }
     status(strings.connecting);
     janus = new Janus({
       server: cfg.server,
@@ -304,17 +329,21 @@
       error: function (error) {
         // a network drop: build a new session with the same credentials (no waiting room);
         // Janus refuses them once the portal has revoked them
+        staleSession = janus && janus.getSessionId ? janus.getSessionId() : null;
         reset();
-        if (stopped) { return; }
-        status(strings.reconnecting);
-        window.setTimeout(start, retryDelay);
-        retryDelay = Math.min(retryDelay * 2, 15000);
+        reconnectLater();
         if (window.console) { console.warn("janus:", String(error).slice(0, 80)); }
       },
       destroyed: function () { reset(); }
     });
   }
   function reset() {
+    // close the peer connections of a lost session: they must not keep sending into it
+    Object.keys(subscribers).forEach(function (feed) {
+      var handle = subscribers[feed];
+      if (handle && handle !== "pending") { try { handle.hangup(false); } catch (e) { /* gone */ } }
+    });
+    if (publisher) { try { publisher.hangup(false); } catch (e) { /* gone */ } }
     Object.keys(subscribers).forEach(function (feed) { dropTile(feed); });
     subscribers = {};
     publisher = null;
@@ -379,6 +408,14 @@
       });
     },
     local: function () { return { audio: local.audio, video: local.video, screen: local.screen }; },
+    // what this page sends as its video (camera or screen)
+    localVideo: function () {
+      var pc = publisher && publisher.webrtcStuff && publisher.webrtcStuff.pc;
+      var sender = pc ? pc.getSenders().filter(function (s) { return s.track && s.track.kind === "video"; })[0] : null;
+      if (!sender) { return { label: null, displaySurface: null }; }
+      var settings = sender.track.getSettings ? sender.track.getSettings() : {};
+      return { label: sender.track.label, displaySurface: settings.displaySurface || null };
+    },
     // the candidate types ("host", "srflx", "relay") of every connection's selected pair
     candidateTypes: function () {
       var pcs = [];
