@@ -357,6 +357,12 @@ ZOOM_BULK_QPS = env.float("ZOOM_BULK_QPS", default=40.0)
 # Zoom user type for each portal licence type (slug=1 Basic, 2 Licensed); a type not named
 # here is Licensed when it has no time limit, else Basic.
 ZOOM_USER_TYPES = env.dict("ZOOM_USER_TYPES", cast={"value": int}, default={})
+# Which ICE candidates browsers may use: "all" (direct first, TURN when nothing else works) or
+# "relay" (every stream through TURN: networks that must not see participants' addresses, and
+# the test that proves TURN carries media).
+MEDIA_ICE_TRANSPORT_POLICY = env.str("MEDIA_ICE_TRANSPORT_POLICY", default="all")
+if MEDIA_ICE_TRANSPORT_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured('MEDIA_ICE_TRANSPORT_POLICY is "all" or "relay"')
 
 # Key of the pseudonymous subject references in consent evidence; keep it stable for good.
 CONSENT_SUBJECT_KEY = env.str(

@@ -108,6 +108,17 @@ class ConferencingBackend(abc.ABC):
         """Delete the backend's raw files of one recording session (after export or expiry)."""
         return None
 
+    def raw_recording_location(self, *, meeting: Meeting, reference: str) -> str:
+        """Where the raw files of one recording session lie, as a string the portal keeps
+        track of until they are deleted ("": this backend keeps no raw files)."""
+        return ""
+
+    def discard_raw_recording(self, *, location: str) -> None:
+        """Delete the raw files at ``location`` (see :meth:`raw_recording_location`) without
+        needing the meeting, which may be gone. Files already gone count as deleted; a
+        storage that cannot be reached raises."""
+        return None
+
     # Optional hooks (no-ops here): a backend with its own admission or storage mirrors the
     # portal's decisions in them. The services call them after their transaction commits.
     def participants_admitted(self, *, meeting: Meeting, participants: list[Participant]) -> None:

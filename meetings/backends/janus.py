@@ -332,6 +332,7 @@ class JanusBackend(ConferencingBackend):
             "room": room.room_id,
             "feed": participant.pk,
             "ice_servers": turn_credentials(subject=f"p{participant.pk}"),
+            "ice_transport_policy": settings.MEDIA_ICE_TRANSPORT_POLICY,
         }
 
     def revoke_media(self, *, meeting: Meeting, participant: Participant) -> None:
@@ -460,6 +461,22 @@ class JanusBackend(ConferencingBackend):
         return mix_recording(files, into=into)
 
     def discard_recording(self, *, meeting: Meeting, reference: str) -> None:
+        location = self.raw_recording_location(meeting=meeting, reference=reference)
+        if location:
+            self.discard_raw_recording(location=location)
+
+    def raw_recording_location(self, *, meeting: Meeting, reference: str) -> str:
+        """ "<room>/<session>", relative to ``JANUS_RECORDINGS_DIR`` (the folder Janus writes
+        a session's per-stream files into, see :meth:`start_recording`)."""
         room = JanusRoom.objects.filter(meeting=meeting).first()
-        if room is not None:
-            shutil.rmtree(self.rec_dir(room, reference), ignore_errors=True)
+        if room is None or not reference:
+            return ""
+        return f"{room.room_id}/{reference}"
+
+    def discard_raw_recording(self, *, location: str) -> None:
+        base = Path(settings.JANUS_RECORDINGS_DIR).resolve()
+        folder = (base / location).resolve()
+        if not location or base not in folder.parents:
+            raise ValueError("a raw recording lies inside JANUS_RECORDINGS_DIR")
+        with contextlib.suppress(FileNotFoundError):  # already gone: deleted
+            shutil.rmtree(folder)

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from meetings.recordings.models import Recording, RecordingSession
+from meetings.recordings.models import RawRecording, Recording, RecordingSession
 
 
 @admin.register(RecordingSession)
@@ -41,4 +41,23 @@ class RecordingAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
+@admin.register(RawRecording)
+class RawRecordingAdmin(admin.ModelAdmin):
+    """Raw files the retention engine deletes (category ``raw_recordings``): read-only, so
+    that nobody removes the row while the files stay."""
+
+    list_display = ("pk", "meeting", "created_at", "stopped_at", "failed_at")
+    list_select_related = ("meeting",)
+    readonly_fields = ("meeting", "session", "location", "created_at", "stopped_at", "failed_at")
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
         return False

@@ -107,6 +107,54 @@ class RecordingSession(models.Model):
         return self.stopped_at is None
 
 
+class RawRecording(models.Model):
+    """The media server's raw per-stream files of one recording session, kept track of until
+    they are gone (docs/POLICY.md, recording; docs/ARCHITECTURE.md, backends).
+
+    Made when the media server starts recording; deleted with its files when the conversion
+    stored the recording. Otherwise (the conversion failed for good, or never finished) the
+    retention category ``raw_recordings`` deletes the files and this row, so that raw files
+    never outlive the retention period; legal holds on the meeting keep them, the deletion
+    log records them. ``meeting`` and ``session`` may go first (a deleted meeting): the row
+    stays until its files are deleted.
+    """
+
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name=_("meeting"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    session = models.OneToOneField(
+        RecordingSession,
+        verbose_name=_("recording session"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="raw_recording",
+    )
+    location = models.CharField(
+        _("location on the media server"),
+        max_length=255,
+        editable=False,
+        help_text=_("Personal data (voices and images) lie in the files at this place."),
+    )
+    created_at = models.DateTimeField(_("recording started at"), default=now, editable=False)
+    stopped_at = models.DateTimeField(_("recording stopped at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("conversion failed for good at"), null=True, blank=True)
+    deletion_started_at = models.DateTimeField(
+        _("deletion started at"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("raw recording files")
+        verbose_name_plural = _("raw recording files")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.location} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class Recording(models.Model):
     """A stored recording file of one recording session.
 

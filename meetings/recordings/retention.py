@@ -1,4 +1,5 @@
-"""The retention category of recordings (docs/POLICY.md, row "recordings").
+"""The retention categories of recordings (docs/POLICY.md, row "recordings") and of the media
+server's raw recording files.
 
 Two events, each with a default rule:
 
@@ -12,6 +13,15 @@ Two events, each with a default rule:
 
 Recordings carry files: the engine marks a batch (nobody is offered the files any more),
 deletes the files outside any transaction, then the rows (``retention/README.md``).
+
+Raw files (category ``raw_recordings``): Janus writes one file per stream while a session is
+recorded; a Celery task converts them into the recording and deletes them. When that never
+happens they must not stay for ever, so two events, each with a default rule:
+
+- "final failure of the conversion" (the retries are exhausted; the hosts were told): the raw
+  files go 7 days later, time for the operators to look into the failure.
+- "stop of a recording whose conversion never finished" (the task was lost): 2 days after the
+  stop, long after the retries would have ended (about half an hour).
 """
 
 import datetime
@@ -21,7 +31,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from meetings.recordings import services as recording_services
-from meetings.recordings.models import Recording
+from meetings.recordings.models import RawRecording, Recording
 from retention.models import RetentionRule
 from retention.registry import DefaultRule, RetentionCategory, RetentionEvent, register
 
@@ -62,3 +72,39 @@ class Recordings(RetentionCategory):
 
     def delete_batch(self, ids: list[Any]) -> int:
         return recording_services.delete_recording_rows(ids)
+
+
+CONVERSION_FAILED = RetentionEvent("conversion_failed", _("final failure of the conversion"))
+CONVERSION_ABANDONED = RetentionEvent(
+    "conversion_abandoned", _("stop of a recording whose conversion never finished")
+)
+
+
+@register
+class RawRecordings(RetentionCategory):
+    identifier = "raw_recordings"
+    description = _("Raw recording files on the media server that were not converted")
+    model = RawRecording
+    events = (CONVERSION_FAILED, CONVERSION_ABANDONED)
+    default_rules = (
+        DefaultRule(CONVERSION_FAILED.identifier, 7),
+        DefaultRule(CONVERSION_ABANDONED.identifier, 2),
+    )
+    hold_model = "meetings.meeting"  # a hold on the meeting keeps its raw files too
+    hold_lookup = "meeting_id"
+    has_files = True
+    max_batch_size = 50
+
+    def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
+        if rule.counts_from == CONVERSION_FAILED.identifier:
+            return recording_services.raw_recordings_failed(until=rule.cutoff(now))
+        return recording_services.raw_recordings_abandoned(until=rule.cutoff(now))
+
+    def mark_batch(self, ids: list[Any]) -> None:
+        recording_services.mark_raw_recordings_for_deletion(ids)
+
+    def delete_files(self, ids: list[Any]) -> None:
+        recording_services.delete_raw_recording_files(ids)
+
+    def delete_batch(self, ids: list[Any]) -> int:
+        return recording_services.delete_raw_recording_rows(ids)

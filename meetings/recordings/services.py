@@ -31,7 +31,7 @@ from meetings.recordings.ingest import (
     RecordingFileRejected,
     check_declared_file,
 )
-from meetings.recordings.models import Recording, RecordingSession
+from meetings.recordings.models import RawRecording, Recording, RecordingSession
 from meetings.scheduling.models import Meeting
 
 logger = logging.getLogger(__name__)
@@ -112,8 +112,9 @@ def _start_on_backend(meeting: Meeting, session: RecordingSession) -> None:
     are created with recording locked to the portal). A backend without media records
     nothing: the host uploads the file. A media server that does not answer: no session."""
     reference = f"session-{session.pk}"
+    backend = get_backend()
     try:
-        get_backend().start_recording(meeting=meeting, reference=reference)
+        backend.start_recording(meeting=meeting, reference=reference)
     except RecordingNotSupported:
         return
     except BackendUnavailable as error:
@@ -122,6 +123,10 @@ def _start_on_backend(meeting: Meeting, session: RecordingSession) -> None:
         raise RecordingNotAllowed("backend_refused") from error
     session.backend_ref = reference
     session.save(update_fields=["backend_ref"])
+    location = backend.raw_recording_location(meeting=meeting, reference=reference)
+    if location:
+        # from now on raw files exist: kept track of until converted or purged
+        RawRecording.objects.create(meeting=meeting, session=session, location=location)
 
 
 def stop_recording(
@@ -152,6 +157,7 @@ def stop_recording(
         if converts:
             session.conversion = RecordingSession.Conversion.PENDING
         session.save(update_fields=["stopped_at", "stop_reason", "conversion"])
+        RawRecording.objects.filter(session=session).update(stopped_at=session.stopped_at)
         if session.backend_ref:
             try:
                 backend.stop_recording(meeting=meeting, reference=session.backend_ref)
@@ -194,6 +200,7 @@ def convert_backend_recording_now(*, session: RecordingSession, workdir: Path) -
     RecordingSession.objects.filter(pk=session.pk).update(
         conversion=RecordingSession.Conversion.STORED, conversion_error=""
     )
+    RawRecording.objects.filter(session=session).delete()  # its files are gone
     return recording
 
 
@@ -208,7 +215,10 @@ def verify_stored_recording(*, recording: Recording) -> None:
 
 
 def conversion_failed(*, session: RecordingSession, error: str, final: bool) -> None:
-    """Remember the failure (no personal data in it) and tell the hosts."""
+    """Remember the failure (no personal data in it) and tell the hosts. A final failure
+    starts the retention period of the raw files (category ``raw_recordings``)."""
+    if final:
+        RawRecording.objects.filter(session=session, failed_at__isnull=True).update(failed_at=now())
     RecordingSession.objects.filter(pk=session.pk).update(
         conversion=(
             RecordingSession.Conversion.FAILED if final else RecordingSession.Conversion.PENDING
@@ -222,24 +232,6 @@ def conversion_failed(*, session: RecordingSession, error: str, final: bool) -> 
         audience=AUDIENCE_HOSTS,
         final=final,
     )
-
-
-def discard_raw_recordings(*, until: datetime.datetime) -> int:
-    """Delete the backend's raw files of sessions whose conversion failed and that stopped
-    before ``until`` (so raw files never outlive the retention period); returns how many."""
-    backend = get_backend()
-    stale = RecordingSession.objects.filter(
-        conversion__in=[RecordingSession.Conversion.FAILED, RecordingSession.Conversion.PENDING],
-        stopped_at__lte=until,
-    ).select_related("meeting")
-    count = 0
-    for session in stale:
-        backend.discard_recording(meeting=session.meeting, reference=session.backend_ref)
-        RecordingSession.objects.filter(pk=session.pk).update(
-            conversion=RecordingSession.Conversion.DISCARDED
-        )
-        count += 1
-    return count
 
 
 def may_admit_during_recording(participant: Participant) -> bool:
@@ -388,3 +380,35 @@ def recordings_due_for_deletion(*, until: datetime.datetime) -> QuerySet:
     the only path by which such a recording is deleted: legal holds apply, the log records it.
     """
     return Recording.objects.filter(deletion_due_at__lte=until)
+
+
+# raw files of the media server (retention category "raw_recordings") -------------------------
+def raw_recordings_failed(*, until: datetime.datetime) -> QuerySet:
+    """Raw files whose conversion failed for good at or before ``until``."""
+    return RawRecording.objects.filter(failed_at__lte=until)
+
+
+def raw_recordings_abandoned(*, until: datetime.datetime) -> QuerySet:
+    """Raw files of a recording stopped at or before ``until`` whose conversion neither
+    stored the recording (that deletes the row) nor failed for good: the task was lost."""
+    return RawRecording.objects.filter(failed_at__isnull=True, stopped_at__lte=until)
+
+
+def mark_raw_recordings_for_deletion(pks: list[int]) -> None:
+    """Step 1: a conversion that starts now finds nothing to convert."""
+    RawRecording.objects.filter(pk__in=pks).update(deletion_started_at=now())
+    RecordingSession.objects.filter(raw_recording__pk__in=pks).update(
+        conversion=RecordingSession.Conversion.DISCARDED
+    )
+
+
+def delete_raw_recording_files(pks: list[int]) -> None:
+    """Step 2: delete the folders on the media server's storage (already gone: deleted)."""
+    backend = get_backend()
+    for location in RawRecording.objects.filter(pk__in=pks).values_list("location", flat=True):
+        backend.discard_raw_recording(location=location)
+
+
+def delete_raw_recording_rows(pks: list[int]) -> int:
+    deleted, _per_model = RawRecording.objects.filter(pk__in=pks).delete()
+    return deleted

@@ -1,8 +1,8 @@
 """Celery tasks of recordings: converting the media server's files into one stored recording.
 
 A failed conversion is retried with growing pauses and shown to the host; raw files never
-outlive the retention period (:func:`meetings.recordings.services.discard_raw_recordings`,
-run by the retention category ``raw_recordings``).
+outlive the retention period (the retention category ``raw_recordings`` deletes them after a
+final failure or when the conversion never finished, ``meetings/recordings/retention.py``).
 """
 
 import logging

@@ -179,10 +179,14 @@ def meeting_recordings(request: HttpRequest, meeting_id: str) -> HttpResponse:
                 messages.success(request, _("The recording was stored."))
                 return redirect(recording.get_absolute_url())
     recordings = meeting.recordings.filter(purging=False).order_by("-created_at")
+    # the host sees a recording that could not be processed, not only the live notice
+    failed = meeting.recording_sessions.filter(
+        conversion__in=[RecordingSession.Conversion.FAILED, RecordingSession.Conversion.DISCARDED]
+    ).order_by("-started_at")
     return render(
         request,
         "meetings/recordings/list.html",
-        {"meeting": meeting, "form": form, "recordings": recordings},
+        {"meeting": meeting, "form": form, "recordings": recordings, "failed_sessions": failed},
         status=400 if form.errors else 200,
     )
 

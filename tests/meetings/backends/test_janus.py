@@ -101,7 +101,14 @@ def test_a_room_is_created_with_its_secret_and_only_tokens_the_portal_added_get_
     anna = admitted(room_meeting, "Anna")
 
     credentials = services_live.media_credentials(meeting=room_meeting, participant=anna)
-    assert set(credentials) == {"server", "token", "room", "feed", "ice_servers"}
+    assert set(credentials) == {
+        "server",
+        "token",
+        "room",
+        "feed",
+        "ice_servers",
+        "ice_transport_policy",
+    }
     secrets_of_server = {janus.api_secret, janus.admin_secret, room_secret(room.room_id)}
     assert not secrets_of_server & set(map(str, credentials.values()))
 
@@ -167,6 +174,25 @@ def test_removal_revokes_the_token_and_kicks_the_feed(
     assert (
         post(janus.api_url, {"janus": "create", "token": credentials["token"]})["janus"] == "error"
     )
+
+
+def test_media_go_only_to_the_institutions_servers(janus, room_meeting, settings, monkeypatch):
+    """The browser is handed one of JANUS_SERVERS and only the TURN_URLS; its content security
+    policy lets it connect to exactly those Janus origins (docs/POLICY.md, media)."""
+    import portal.settings as portal_settings
+
+    settings.TURN_URLS = ["turn:turn.uni.example:3478?transport=udp"]
+    settings.TURN_SECRET = "turn-secret"
+    anna = admitted(room_meeting, "Anna")
+    credentials = services_live.media_credentials(meeting=room_meeting, participant=anna)
+
+    assert credentials["server"] in {server["public"] for server in settings.JANUS_SERVERS}
+    assert [url for entry in credentials["ice_servers"] for url in entry["urls"]] == [
+        "turn:turn.uni.example:3478?transport=udp"
+    ]
+    monkeypatch.setattr(portal_settings, "MEETINGS_BACKEND", settings.MEETINGS_BACKEND)
+    origin = janus.api_url.rsplit("/janus", 1)[0]
+    assert portal_settings._janus_origins(settings.JANUS_SERVERS) == [origin]
 
 
 def test_recording_is_locked_to_the_portal(janus, room_meeting):

@@ -28,6 +28,7 @@
   var local = { audio: false, video: false, screen: false, mids: {} };
   var stopped = false;
   var retryDelay = 1000;
+  var staleSession = null; // the Janus session lost in a network drop
   var lastSpeaker = null;
 
   function byId(id) { return document.getElementById(id); }
@@ -270,7 +271,14 @@
       if (msg.unpublished !== undefined) {
         if (msg.unpublished === "ok") { /* our own */ } else { unsubscribe(msg.unpublished); }
       }
-      if (msg.error_code) { status(strings.refused); stop(); }
+      if (msg.error_code === 436 && retryDelay < 15000) {
+        // "ID already exists": our own feed of before the drop, not yet gone on Janus
+        var previous = janus;
+        janus = null;
+        reset();
+        try { previous.destroy({ notifyDestroyed: false }); } catch (e) { /* already gone */ }
+        reconnectLater();
+      } else if (msg.error_code) { status(strings.refused); stop(); }
     } else if (event === "talking") {
       speaking(msg.id, true);
     } else if (event === "stopped-talking") {
@@ -280,14 +288,31 @@
   }
 
   // --- the session ------------------------------------------------------------------------
+  function reconnectLater() {
+    if (stopped) { return; }
+    status(strings.reconnecting);
+    window.setTimeout(start, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 15000);
+  }
   function start() {
     if (stopped) { return; }
+    if (staleSession && /^https?:/.test(cfg.server)) {
+      // the session lost in the drop still holds our place in the room until Janus times it
+      // out: end it ourselves (our token may), so that the new one may join at once
+      var stale = staleSession;
+      staleSession = null;
+      var body = JSON.stringify({ janus: "destroy", token: cfg.token, transaction: Janus.randomString(12) });
+      window.fetch(cfg.server + "/" + stale, { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
+        .catch(function () {})
+        .then(start);
+      return;
+    }
     status(strings.connecting);
     janus = new Janus({
       server: cfg.server,
       token: cfg.token,
       iceServers: cfg.ice_servers,
-      iceTransportPolicy: cfg.relay_only ? "relay" : undefined,
+      iceTransportPolicy: cfg.ice_transport_policy === "relay" ? "relay" : undefined,
       success: function () {
         janus.attach({
           plugin: "janus.plugin.videoroom",
@@ -304,17 +329,21 @@
       error: function (error) {
         // a network drop: build a new session with the same credentials (no waiting room);
         // Janus refuses them once the portal has revoked them
+        staleSession = janus && janus.getSessionId ? janus.getSessionId() : null;
         reset();
-        if (stopped) { return; }
-        status(strings.reconnecting);
-        window.setTimeout(start, retryDelay);
-        retryDelay = Math.min(retryDelay * 2, 15000);
+        reconnectLater();
         if (window.console) { console.warn("janus:", String(error).slice(0, 80)); }
       },
       destroyed: function () { reset(); }
     });
   }
   function reset() {
+    // close the peer connections of a lost session: they must not keep sending into it
+    Object.keys(subscribers).forEach(function (feed) {
+      var handle = subscribers[feed];
+      if (handle && handle !== "pending") { try { handle.hangup(false); } catch (e) { /* gone */ } }
+    });
+    if (publisher) { try { publisher.hangup(false); } catch (e) { /* gone */ } }
     Object.keys(subscribers).forEach(function (feed) { dropTile(feed); });
     subscribers = {};
     publisher = null;
@@ -378,7 +407,43 @@
         return out;
       });
     },
-    local: function () { return { audio: local.audio, video: local.video, screen: local.screen }; }
+    local: function () { return { audio: local.audio, video: local.video, screen: local.screen }; },
+    // what this page sends as its video (camera or screen)
+    localVideo: function () {
+      var pc = publisher && publisher.webrtcStuff && publisher.webrtcStuff.pc;
+      var sender = pc ? pc.getSenders().filter(function (s) { return s.track && s.track.kind === "video"; })[0] : null;
+      if (!sender) { return { label: null, displaySurface: null }; }
+      var settings = sender.track.getSettings ? sender.track.getSettings() : {};
+      return { label: sender.track.label, displaySurface: settings.displaySurface || null };
+    },
+    // the candidate types ("host", "srflx", "relay") of every connection's selected pair
+    candidateTypes: function () {
+      var pcs = [];
+      if (publisher && publisher.webrtcStuff && publisher.webrtcStuff.pc) { pcs.push(["own", publisher.webrtcStuff.pc]); }
+      Object.keys(subscribers).forEach(function (feed) {
+        var h = subscribers[feed];
+        if (h !== "pending" && h.webrtcStuff && h.webrtcStuff.pc) { pcs.push([feed, h.webrtcStuff.pc]); }
+      });
+      return Promise.all(pcs.map(function (pair) {
+        return pair[1].getStats().then(function (report) {
+          var selected = null;
+          report.forEach(function (s) {
+            if (s.type === "transport" && s.selectedCandidatePairId) { selected = report.get(s.selectedCandidatePairId); }
+          });
+          if (!selected) {
+            report.forEach(function (s) { if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") { selected = s; } });
+          }
+          var localCandidate = selected && report.get(selected.localCandidateId);
+          var remoteCandidate = selected && report.get(selected.remoteCandidateId);
+          return {
+            connection: pair[0],
+            local: localCandidate ? localCandidate.candidateType : null,
+            remote: remoteCandidate ? remoteCandidate.candidateType : null,
+            relayProtocol: localCandidate ? localCandidate.relayProtocol || null : null
+          };
+        });
+      }));
+    }
   };
 
   if (cfg.unavailable) { status(strings.unavailable); return; }
