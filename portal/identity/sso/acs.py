@@ -21,6 +21,7 @@ from django.utils import timezone
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
 from onelogin.saml2.errors import OneLogin_Saml2_ValidationError as VE
 from onelogin.saml2.response import OneLogin_Saml2_Response
+from onelogin.saml2.xml_utils import OneLogin_Saml2_XML
 
 from portal.identity.sso import idp as idp_settings
 from portal.identity.sso import keys
@@ -125,5 +126,34 @@ def _validate_with(
         return Outcome(None, _BY_CODE.get(error.code, INVALID), f"{error.code}: {error}")
     except Exception as error:  # python3-saml raises plain errors on some malformed input
         return Outcome(None, INVALID, f"invalid: {error}")
+    problem = _audience_or_recipient_problem(response, config)
+    if problem:
+        return Outcome(None, AUDIENCE, problem)
     auth.store_valid_response(response)
     return Outcome(auth)
+
+
+def _audience_or_recipient_problem(response: OneLogin_Saml2_Response, config: dict) -> str:
+    """Why the assertion is not addressed to this portal, or "".
+
+    python3-saml checks the audience and the recipient only when they are present and not
+    empty, so a validly signed assertion without them would be accepted: the portal requires
+    an ``AudienceRestriction`` whose every audience is its own entity ID and a ``Recipient``
+    equal to its ACS URL on every ``SubjectConfirmationData`` (docs/POLICY.md, security
+    baseline).
+    """
+    entity_id = config["sp"]["entityId"]
+    acs_url = config["sp"]["assertionConsumerService"]["url"]
+    audiences = [(audience or "").strip() for audience in response.get_audiences()]
+    if not audiences or any(audience != entity_id for audience in audiences):
+        return f"audience {audiences!r} is not this service provider"
+    document = response.get_xml_document()
+    confirmations = OneLogin_Saml2_XML.query(
+        document,
+        "//saml:Assertion/saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData",
+    )
+    if not confirmations or any(
+        (element.get("Recipient") or "").strip() != acs_url for element in confirmations
+    ):
+        return "the assertion's Recipient is missing or not this service provider's ACS"
+    return ""
