@@ -34,6 +34,13 @@ class MeetingsConfig(AppConfig):
         self.models_module = modules[0]
 
     def ready(self) -> None:
+        # the Zoom account's nightly reconciliation (a no-op unless Zoom is the backend)
+        from django.db.models.signals import post_migrate
+
+        from meetings.backends.zoom.schedule import ensure_zoom_tasks
+
+        post_migrate.connect(ensure_zoom_tasks, sender=self, dispatch_uid="meetings-zoom-nightly")
+
         # Celery tasks and retention categories register themselves when imported.
         for feature in FEATURES:
             import_module(f"meetings.{feature}.retention")
