@@ -95,7 +95,11 @@
     if (tile) { tile.remove(); layout(); }
   }
   function attachTrack(feed, track, on) {
-    var tile = tileFor(feed);
+    // a track that ends (on: false) after the subscription was dropped must not bring the
+    // tile back; nor may a late track of a feed that is no longer subscribed
+    var existing = grid.querySelector(".tile[data-feed='" + feed + "']");
+    if (!existing && (!on || (String(feed) !== String(cfg.feed) && !subscribers[feed]))) { return; }
+    var tile = existing || tileFor(feed);
     var element = tile.querySelector(track.kind === "audio" ? "audio" : "video");
     var stream = element.srcObject || new MediaStream();
     stream.getTracks().filter(function (t) { return t.kind === track.kind; }).forEach(function (t) { stream.removeTrack(t); });
@@ -225,12 +229,26 @@
   }
 
   // --- other participants' feeds ----------------------------------------------------------
+  // Feeds the media server announced, and who the portal says is in the room: a feed is shown
+  // only while both hold, so that a removed participant's stream never comes back, whatever the
+  // order in which the media server's and the portal's events arrive.
+  var announced = {};
+  var inRoom = null; // null until the first roster: the page's own list is used then
+  function isInRoom(feed) {
+    if (inRoom === null) {
+      return !!document.querySelector("#roster li[data-id='" + Number(feed) + "']");
+    }
+    return !!inRoom[String(feed)];
+  }
   function subscribe(feed) {
+    announced[String(feed)] = true;
+    if (!isInRoom(feed)) { return; }
     if (String(feed) === String(cfg.feed) || subscribers[feed]) { return; }
     subscribers[feed] = "pending";
     janus.attach({
       plugin: "janus.plugin.videoroom",
       success: function (handle) {
+        if (subscribers[feed] !== "pending") { handle.detach(); return; } // dropped meanwhile
         subscribers[feed] = handle;
         handle.send({ message: { request: "join", ptype: "subscriber", room: cfg.room, streams: [{ feed: feed }], private_id: privateId, token: cfg.token } });
       },
@@ -250,7 +268,8 @@
     });
     tileFor(feed);
   }
-  function unsubscribe(feed) {
+  function unsubscribe(feed, stillPublishing) {
+    if (!stillPublishing) { delete announced[String(feed)]; }
     var handle = subscribers[feed];
     delete subscribers[feed];
     if (handle && handle !== "pending") { handle.detach(); }
@@ -381,6 +400,16 @@
       if (!isHost && local.audio) { setMic(false); }
       say(strings.all_muted);
     } else if (data.event === "roster") {
+      // The portal's roster is the authority: whoever is no longer in the room (removed, left)
+      // is no longer shown or heard here, even before the media server's own event arrives.
+      inRoom = {};
+      (p.participants || []).forEach(function (person) { inRoom[String(person.id)] = true; });
+      Object.keys(subscribers).forEach(function (feed) {
+        if (!inRoom[String(feed)]) { unsubscribe(feed); }
+      });
+      Object.keys(announced).forEach(function (feed) {
+        if (inRoom[feed] && !subscribers[feed]) { subscribe(feed); }
+      });
       Object.keys(subscribers).forEach(renderTile);
       renderTile(cfg.feed);
     } else if (data.event === "removed" || data.event === "ended") {
