@@ -7,6 +7,9 @@ from django.shortcuts import render
 from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from portal.health import run_checks
 
@@ -26,15 +29,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 #: Errors that mean a service the portal needs (PostgreSQL, Redis, the broker) is away for a
 #: moment, not that the request or the code is wrong.
-UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
-try:
-    from kombu.exceptions import OperationalError as BrokerUnavailable
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-
-    UNAVAILABLE_ERRORS += (RedisConnectionError, RedisTimeoutError, BrokerUnavailable)
-except ImportError:  # pragma: no cover - both come with the locked environment
-    pass
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    BrokerUnavailable,
+)
 
 #: Seconds a client is asked to wait before retrying while a service is away.
 RETRY_AFTER_SECONDS = 30

@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from meetings.live import broadcast as live
+from meetings.live import rate
 from meetings.live import selectors as selectors_live
 from meetings.live import services as services_live
 from meetings.live.models import Participant
@@ -76,14 +77,13 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
     def _take_token(self) -> bool:
-        now = time.monotonic()
-        tokens, last = getattr(self, "_bucket", (float(RATE_BURST), now))
-        tokens = min(float(RATE_BURST), tokens + (now - last) * RATE_PER_SECOND)
-        if tokens < 1:
-            self._bucket = (tokens, now)
-            return False
-        self._bucket = (tokens - 1, now)
-        return True
+        allowed, self._bucket = rate.take_token(
+            getattr(self, "_bucket", None),
+            now=time.monotonic(),
+            burst=RATE_BURST,
+            per_second=RATE_PER_SECOND,
+        )
+        return allowed
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("action"), str):

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from meetings.backends import BackendError, get_backend
-from meetings.live import admission, lifecycle
+from meetings.live import admission, lifecycle, rate
 from meetings.live import broadcast as live
 from meetings.live import selectors as selectors_live
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport, Participant
@@ -72,13 +72,10 @@ def _count_chat_message(participant_pk: int) -> bool:
     production, so every server process sees it); False when it is empty. Two processes may
     both take the last token at the same instant: a bound, not an exact count."""
     key = f"meetings:chat-bucket:{participant_pk}"
-    moment = time.time()
-    tokens, last = cache.get(key) or (float(CHAT_BURST), moment)
-    tokens = min(float(CHAT_BURST), tokens + (moment - last) * CHAT_PER_SECOND)
-    allowed = tokens >= 1
-    cache.set(
-        key, (tokens - 1 if allowed else tokens, moment), int(CHAT_BURST / CHAT_PER_SECOND) + 60
+    allowed, bucket = rate.take_token(
+        cache.get(key), now=time.time(), burst=CHAT_BURST, per_second=CHAT_PER_SECOND
     )
+    cache.set(key, bucket, int(CHAT_BURST / CHAT_PER_SECOND) + 60)
     return allowed
 
 
