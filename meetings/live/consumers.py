@@ -7,15 +7,19 @@ events to the browser and turns the browser's actions into calls of
 this connection belongs to; the database holds the state.
 """
 
+import contextlib
 import logging
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DatabaseError
+from redis.exceptions import RedisError
 
 from meetings.live import broadcast as live
-from meetings.live import rate
+from meetings.live import presence, rate
 from meetings.live import selectors as selectors_live
 from meetings.live import services as services_live
 from meetings.live.models import Participant
@@ -24,6 +28,13 @@ from meetings.scheduling.models import Meeting
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_ALLOWED = 4403
+#: "Try again later" (RFC 6455): the database or the channel layer is briefly away; the room's
+#: script says "reconnecting…" and tries again with a growing delay.
+CLOSE_TRY_AGAIN = 1013
+#: Chat messages a reconnecting page is sent at most (those it missed while it was away).
+CHAT_REPLAY_MAX = 200
+#: Errors of the services behind the socket that are temporary, not bugs.
+UNAVAILABLE = (DatabaseError, RedisError, OSError)
 #: The largest frame a browser may send: room actions are small, a chat message at most
 #: ``services.CHAT_MAX_LENGTH`` characters. Larger frames are refused before they are parsed.
 MAX_FRAME_BYTES = 16 * 1024
@@ -38,26 +49,47 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
     participant_pk: int | None = None
     meeting_pk: int | None = None
     groups_joined: list[str]
+    counted: bool = False
 
     async def connect(self) -> None:
         self.groups_joined = []
-        found = await database_sync_to_async(self._identify)()
-        if found is None:
-            await self.close(code=CLOSE_NOT_ALLOWED)
-            return
-        participant, snapshot = found
-        self.participant_pk, self.meeting_pk = participant.pk, participant.meeting_id
-        for group in self._groups_for(participant):
-            await self._join(group)
-        await self.accept()
-        await self.send_json({"event": "state", "payload": snapshot})
-        # checked once this browser hears the room, so that a warning or the end reaches it
-        await database_sync_to_async(self._check_time_limit)()
+        self.counted = False
+        try:
+            found = await database_sync_to_async(self._identify)()
+            if found is None:
+                await self.close(code=CLOSE_NOT_ALLOWED)
+                return
+            participant, snapshot = found
+            self.participant_pk, self.meeting_pk = participant.pk, participant.meeting_id
+            for group in self._groups_for(participant):
+                await self._join(group)
+            await self.accept()
+            await self.send_json({"event": "state", "payload": snapshot})
+            if participant.is_admitted:
+                await database_sync_to_async(self._count_socket)()
+            # checked once this browser hears the room, so that a warning or the end reaches it
+            await database_sync_to_async(self._check_time_limit)()
+        except UNAVAILABLE as error:
+            # a clean close the page explains, not a traceback and a failed handshake
+            logger.warning("room socket refused: %s unavailable", type(error).__name__)
+            if not getattr(self, "accepted", False):
+                await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN)
 
     async def disconnect(self, code: int) -> None:
         for group in list(self.groups_joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            with contextlib.suppress(*UNAVAILABLE):  # the group entry expires on its own
+                await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []
+        if self.counted:
+            try:
+                await database_sync_to_async(self._uncount_socket)()
+            except UNAVAILABLE:
+                logger.warning("room socket: presence not updated, cache unavailable")
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        self.accepted = True
 
     # --- from the browser -----------------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -89,7 +121,11 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict) or not isinstance(content.get("action"), str):
             await self._error("bad_request")
             return
-        outcome = await database_sync_to_async(self._act)(content)
+        try:
+            outcome = await database_sync_to_async(self._act)(content)
+        except UNAVAILABLE as error:
+            logger.warning("room action failed: %s unavailable", type(error).__name__)
+            outcome = "unavailable"
         if outcome:
             await self._error(outcome)
 
@@ -182,7 +218,53 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             snapshot["participants"] = selectors_live.roster(meeting.pk)
             if participant.is_host:
                 snapshot["waiting"] = selectors_live.waiting_list(meeting.pk)
+                present = presence.connected([p["id"] for p in snapshot["participants"]])
+                snapshot["dropped"] = [
+                    p["id"]
+                    for p in snapshot["participants"]
+                    if p["id"] not in present and p["id"] != participant.pk
+                ]
+            after = self._chat_after()
+            if after is not None:
+                snapshot["chat"] = [
+                    message.as_event()
+                    for message in selectors_live.chat_since(participant=participant, after=after)[
+                        -CHAT_REPLAY_MAX:
+                    ]
+                ]
         return participant, snapshot
+
+    def _chat_after(self) -> int | None:
+        """The last chat message a reconnecting page had shown (``?chat_after=``), if any."""
+        query = parse_qs((self.scope.get("query_string") or b"").decode("latin-1"))
+        value = (query.get("chat_after") or [""])[0]
+        return int(value) if value.isdigit() else None
+
+    def _count_socket(self) -> None:
+        self.counted = True
+        if presence.socket_opened(self.participant_pk):
+            live.broadcast_to_meeting(
+                self.meeting_pk,
+                "presence",
+                audience=live.AUDIENCE_HOSTS,
+                participant=self.participant_pk,
+                connected=True,
+            )
+
+    def _uncount_socket(self) -> None:
+        if not presence.socket_closed(self.participant_pk):
+            return
+        still_in = Participant.objects.filter(
+            pk=self.participant_pk, state=Participant.State.ADMITTED
+        ).exists()
+        if still_in:  # dropped, not left or removed
+            live.broadcast_to_meeting(
+                self.meeting_pk,
+                "presence",
+                audience=live.AUDIENCE_HOSTS,
+                participant=self.participant_pk,
+                connected=False,
+            )
 
     def _check_time_limit(self) -> None:
         meeting = Meeting.objects.select_related("host").filter(pk=self.meeting_pk).first()

@@ -60,3 +60,13 @@ def visible_chat(*, participant: Participant) -> list[ChatMessage]:
         .filter(Q(recipient_name="") | Q(sender_id=participant.pk) | Q(recipient_id=participant.pk))
         .order_by("created_at", "pk")
     )
+
+
+def chat_since(*, participant: Participant, after: int) -> list[ChatMessage]:
+    """The messages this participant may see that came after message ``after`` (a reconnecting
+    page asks for those it missed)."""
+    return list(
+        ChatMessage.objects.filter(meeting_id=participant.meeting_id, pk__gt=after)
+        .filter(Q(recipient_name="") | Q(sender_id=participant.pk) | Q(recipient_id=participant.pk))
+        .order_by("pk")
+    )

@@ -157,6 +157,10 @@ def _live_strings() -> dict[str, str]:
     return {
         "connected": _("Connected: updates arrive live."),
         "reconnecting": _("Connection lost, reconnecting…"),
+        "queued": _(
+            "Connection lost, reconnecting… What you send now is sent once the connection is back."
+        ),
+        "dropped": _("connection lost"),
         "declined": _("The host has declined your request to join."),
         "removed": _("The host removed you from this meeting. You cannot rejoin it."),
         "admit": _("Admit"),
@@ -178,6 +182,7 @@ def _live_strings() -> dict[str, str]:
         "error_bad_request": _("That did not work. Please check your input."),
         "error_slow_down": _("You are sending messages too quickly. Please wait a moment."),
         "error_too_large": _("That message is too long to send."),
+        "error_unavailable": _("The service is briefly unavailable. Please try again in a moment."),
         "recording_on": _("Recording: this meeting is being recorded."),
         "recording_off": _("Not recording."),
         "held": _("Waiting for consent to the recording: {names}"),

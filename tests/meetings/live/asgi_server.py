@@ -41,9 +41,13 @@ class AsgiServer:
             self.process.wait()
 
 
-def start_asgi_server(timeout: float = 30, env: dict[str, str] | None = None) -> AsgiServer:
-    """Start uvicorn on a free port against the test database and wait until it answers."""
+def start_asgi_server(
+    timeout: float = 30, env: dict[str, str] | None = None, port: int | None = None
+) -> AsgiServer:
+    """Start uvicorn on ``port`` (a free one by default) against the test database and wait
+    until it answers."""
     port, process = start_uvicorn(
+        port=port,
         env={
             "DATABASE_URL": database_url_for_subprocess(),
             "REDIS_URL": settings.REDIS_URL,
@@ -54,5 +58,6 @@ def start_asgi_server(timeout: float = 30, env: dict[str, str] | None = None) ->
             **(env or {}),
         },
         timeout=timeout,
+        extra_args=["--timeout-graceful-shutdown", "20"],
     )
     return AsgiServer(port, process)

@@ -15,6 +15,15 @@
   var finished = false;
   var delay = 500;
   var roster = [];
+  // Sent while the socket is down: kept here and sent once it is back (not the heartbeat).
+  var outbox = [];
+  var OUTBOX_MAX = 100;
+  // Chat messages shown on this page, so that the missed ones are asked for after a drop and
+  // none is shown twice.
+  var shownChat = {};
+  var lastChatId = 0;
+  // hosts: who is in the room but has lost their connection
+  var dropped = {};
 
   function byId(id) { return document.getElementById(id); }
   function status(text) { var el = byId("live-status"); if (el) { el.textContent = text; } }
@@ -31,7 +40,16 @@
     });
   }
   function send(message) {
-    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); }
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); return; }
+    if (finished || message.action === "ping") { return; }
+    if (outbox.length >= OUTBOX_MAX) { outbox.shift(); }
+    outbox.push(message);
+    status(strings.queued);
+  }
+  function flush() {
+    var pending = outbox;
+    outbox = [];
+    pending.forEach(function (message) { socket.send(JSON.stringify(message)); });
   }
   function button(label, action, id, extraClass, personName) {
     var b = document.createElement("button");
@@ -53,6 +71,12 @@
     if (person.host) { name.textContent += " (" + strings.host + ")"; }
     if (person.id === me) { name.textContent += " (" + strings.you + ")"; }
     li.appendChild(name);
+    if (isHost && dropped[person.id]) {
+      var lost = document.createElement("span");
+      lost.className = "dropped";
+      lost.textContent = " (" + strings.dropped + ")";
+      li.appendChild(lost);
+    }
     withActions.forEach(function (a) {
       li.appendChild(button(a[0], a[1], person.id, a[2], person.name));
     });
@@ -106,8 +130,11 @@
   }
   function appendChat(message) {
     var log = byId("chat-log");
-    if (!log) { return; }
+    if (!log || shownChat[message.id]) { return; }
+    shownChat[message.id] = true;
+    lastChatId = Math.max(lastChatId, Number(message.id) || 0);
     var li = document.createElement("li");
+    li.dataset.id = message.id;
     if (message.private) { li.className = "private"; }
     var sender = document.createElement("span");
     sender.className = "sender";
@@ -144,7 +171,12 @@
     state: function (p) {
       if (kind === "waiting" && p.state === "admitted") { window.location.reload(); return; }
       if (kind === "room" && p.state !== "admitted") { window.location.reload(); return; }
+      if (p.dropped) {
+        dropped = {};
+        p.dropped.forEach(function (id) { dropped[id] = true; });
+      }
       if (p.participants) { renderRoster(p.participants); }
+      if (p.chat) { p.chat.forEach(appendChat); }
       if (p.waiting) { renderWaiting(p.waiting); }
       if (kind === "room") { renderLock(p.locked); }
     },
@@ -153,6 +185,11 @@
     removed: function () { finish(strings.removed); },
     ended: function () { finished = true; window.location.assign(root.dataset.endedUrl); },
     roster: function (p) { renderRoster(p.participants); },
+    // hosts: a participant in the room lost or regained their connection
+    presence: function (p) {
+      if (p.connected) { delete dropped[p.participant]; } else { dropped[p.participant] = true; }
+      renderRoster(roster);
+    },
     waiting: function (p) { renderWaiting(p.waiting); },
     locked: function (p) { renderLock(p.locked); },
     chat: function (p) { appendChat(p.message); },
@@ -189,8 +226,8 @@
   };
 
   function connect() {
-    socket = new WebSocket(url);
-    socket.addEventListener("open", function () { delay = 500; status(strings.connected); });
+    socket = new WebSocket(kind === "room" ? url + "?chat_after=" + lastChatId : url);
+    socket.addEventListener("open", function () { delay = 500; status(strings.connected); flush(); });
     socket.addEventListener("message", function (e) {
       var data = JSON.parse(e.data);
       var handler = handlers[data.event];
@@ -239,6 +276,10 @@
   }
   // other scripts of the room (media.js) send their actions through this page's socket
   document.addEventListener("meeting:send", function (e) { send(e.detail); });
+  document.querySelectorAll("#chat-log li[data-id]").forEach(function (li) {
+    shownChat[li.dataset.id] = true;
+    lastChatId = Math.max(lastChatId, Number(li.dataset.id) || 0);
+  });
   // the heartbeat also lets the server check the licence's time limit without a worker
   window.setInterval(function () { send({ action: "ping" }); }, 30000);
   connect();

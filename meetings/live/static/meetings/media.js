@@ -26,6 +26,9 @@
   var subscribers = {}; // feed id -> plugin handle
   var feedState = {}; // feed id -> {audio, video, screen}
   var local = { audio: false, video: false, screen: false, mids: {} };
+  // what the person chose with the buttons: kept across a reconnection, so that a new
+  // publication never switches on a microphone or camera the person had switched off
+  var wanted = { audio: true, video: true };
   var stopped = false;
   var retryDelay = 1000;
   var staleSession = null; // the Janus session lost in a network drop
@@ -146,8 +149,12 @@
     publisher.createOffer({
       tracks: tracks,
       success: function (jsep) {
-        local.audio = tracks.some(function (t) { return t.type === "audio" && t.capture; });
-        local.video = tracks.some(function (t) { return t.type === "video" && t.capture; });
+        var hasAudio = tracks.some(function (t) { return t.type === "audio" && t.capture; });
+        var hasVideo = tracks.some(function (t) { return t.type === "video" && t.capture; });
+        if (hasAudio && !wanted.audio) { publisher.muteAudio(); }
+        if (hasVideo && !wanted.video) { publisher.muteVideo(); }
+        local.audio = hasAudio && wanted.audio;
+        local.video = hasVideo && wanted.video;
         publisher.send({ message: { request: "configure", audio: local.audio, video: local.video }, jsep: jsep });
         announceState();
       },
@@ -170,16 +177,26 @@
     // receives everyone else
     publish([audio, video], [[audio], [{ type: "data" }]]);
   }
+  // The choice holds even while no publication exists (during a reconnection): it is applied
+  // when the feed is published again.
   function setMic(on) {
-    if (!publisher) { return; }
-    if (on) { publisher.unmuteAudio(); } else { publisher.muteAudio(); }
-    local.audio = on && !publisher.isAudioMuted();
+    wanted.audio = on;
+    if (publisher) {
+      if (on) { publisher.unmuteAudio(); } else { publisher.muteAudio(); }
+      local.audio = on && !publisher.isAudioMuted();
+    } else {
+      local.audio = false;
+    }
     announceState();
   }
   function setCamera(on) {
-    if (!publisher) { return; }
-    if (on) { publisher.unmuteVideo(); } else { publisher.muteVideo(); }
-    local.video = on && !publisher.isVideoMuted();
+    wanted.video = on;
+    if (publisher) {
+      if (on) { publisher.unmuteVideo(); } else { publisher.muteVideo(); }
+      local.video = on && !publisher.isVideoMuted();
+    } else {
+      local.video = false;
+    }
     announceState();
   }
   function videoMid() {
@@ -377,8 +394,8 @@
   root.addEventListener("click", function (e) {
     var target = e.target.closest("button");
     if (!target) { return; }
-    if (target.id === "media-mic") { setMic(!local.audio); }
-    else if (target.id === "media-cam") { setCamera(!local.video); }
+    if (target.id === "media-mic") { setMic(!(wanted.audio && local.audio)); }
+    else if (target.id === "media-cam") { setCamera(!(wanted.video && local.video)); }
     else if (target.id === "media-screen") { shareScreen(!local.screen); }
     else if (target.id === "media-mute-all") { send({ action: "mute_all" }); }
   });
