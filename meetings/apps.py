@@ -51,12 +51,15 @@ class MeetingsConfig(AppConfig):
         # The features that know the others register into them here, so that scheduling and
         # the live room import no feature above them: while a recording runs the room holds
         # back whoever has not consented; calendar entries announce a planned recording.
+        from meetings.backends.presence import register_presence_hook
         from meetings.live.admission import register_admission_rule
         from meetings.live.lifecycle import register_on_meeting_end
+        from meetings.live.services import record_backend_presence
         from meetings.recordings.admission import RecordingConsentRule, stop_at_meeting_end
         from meetings.recordings.gate import calendar_announcement
         from meetings.scheduling.calendar import register_description_part
 
+        register_presence_hook(record_backend_presence)
         register_admission_rule(RecordingConsentRule())
         register_on_meeting_end(stop_at_meeting_end)
         register_description_part(calendar_announcement)

@@ -144,6 +144,43 @@ def _backend_admitted(meeting: Meeting, participants: list[Participant]) -> None
     )
 
 
+def record_backend_presence(
+    meeting: Meeting, participant_pk: int, joined: bool, at: datetime.datetime
+) -> None:
+    """The media backend (Zoom) reports an admitted participant joining or leaving its room.
+
+    Only where the meeting requires attendance (policy: attendance). A stay opened at
+    admission stays open while the person is in the backend's room; leaving closes it at the
+    backend's time, joining again opens a new one.
+    """
+    if not meeting.attendance_required:
+        return
+    participant = (
+        Participant.objects.select_related("user")
+        .filter(pk=participant_pk, meeting_id=meeting.pk)
+        .first()
+    )
+    if participant is None:
+        return
+    with transaction.atomic():
+        open_stays = AttendanceRecord.objects.select_for_update().filter(
+            meeting_id=meeting.pk, participant_id=participant.pk, left_at__isnull=True
+        )
+        if not joined:
+            open_stays.update(left_at=at)
+        elif not open_stays.exists() and participant.is_admitted:
+            user = participant.user
+            name = user.get_full_name() or user.get_username() if user else participant.display_name
+            AttendanceRecord.objects.create(
+                meeting=meeting,
+                user=user,
+                participant=participant,
+                name=name[:150],
+                is_guest=user is None,
+                joined_at=at,
+            )
+
+
 def _close_attendance(meeting_pk: int, participant_pks: list[int] | None = None) -> None:
     records = AttendanceRecord.objects.filter(meeting_id=meeting_pk, left_at__isnull=True)
     if participant_pks is not None:

@@ -55,10 +55,17 @@ def meeting_settings(meeting: Meeting) -> dict[str, Any]:
     return settings
 
 
+def portal_marker(meeting: Meeting) -> str:
+    """The meeting's agenda at Zoom: names the portal's meeting ID (which participants see
+    anyway), so that a create whose answer was lost is found again instead of repeated."""
+    return f"{MARKER_PREFIX}{meeting.meeting_id}"
+
+
 def meeting_body(meeting: Meeting) -> dict[str, Any]:
     """The request body of create and update (Zoom's ``meetingCreate`` schema)."""
     return {
         "topic": meeting.topic[:200],
+        "agenda": portal_marker(meeting),
         "type": 2,
         "start_time": zoom_time(meeting.start),
         "duration": meeting.duration_minutes,
@@ -66,6 +73,9 @@ def meeting_body(meeting: Meeting) -> dict[str, Any]:
         "password": meeting.passcode,
         "settings": meeting_settings(meeting),
     }
+
+
+MARKER_PREFIX = "Portal: "
 
 
 def drift(meeting: Meeting, zoom: dict[str, Any]) -> list[str]:

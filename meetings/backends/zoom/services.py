@@ -255,9 +255,16 @@ def sync_meeting(*, zoom_meeting_pk: int) -> str:
     try:
         if zoom_meeting.zoom_meeting_id is None:
             host = _host_account(meeting)
-            confirmed = api.request(
-                "POST", f"/users/{host}/meetings", json=policy.meeting_body(meeting)
-            ).data
+            # a try before this one may have created the meeting at Zoom and lost the answer
+            # (a timeout): find it by its marker instead of creating a second one
+            found = _created_before(api, host, meeting) if zoom_meeting.attempts else None
+            if found is None:
+                confirmed = api.request(
+                    "POST", f"/users/{host}/meetings", json=policy.meeting_body(meeting)
+                ).data
+            else:
+                api.request("PATCH", f"/meetings/{found['id']}", json=policy.meeting_body(meeting))
+                confirmed = api.get(f"/meetings/{found['id']}")
             # keep Zoom's id at once: a retry must update this meeting, not create another
             ZoomMeeting.objects.filter(pk=zoom_meeting.pk).update(
                 zoom_meeting_id=confirmed["id"], zoom_uuid=confirmed.get("uuid", "")
@@ -287,6 +294,15 @@ def sync_meeting(*, zoom_meeting_pk: int) -> str:
     )
     logger.info("zoom: meeting=%s secured (version %s)", meeting.pk, version)
     return "secured"
+
+
+def _created_before(api: ZoomClient, host: str, meeting: Meeting) -> dict | None:
+    """The host's upcoming Zoom meeting that carries this meeting's marker, if any."""
+    marker = policy.portal_marker(meeting)
+    for candidate in api.paginate(f"/users/{host}/meetings", "meetings", type="upcoming"):
+        if (candidate.get("agenda") or "").startswith(marker):
+            return candidate
+    return None
 
 
 def _fail(zoom_meeting: ZoomMeeting, reason: str) -> str:

@@ -16,10 +16,12 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.dateparse import parse_datetime
 from django.utils.timezone import now
 
+from meetings.backends import presence
 from meetings.backends.zoom import services
-from meetings.backends.zoom.models import ZoomMeeting, ZoomWebhookEvent
+from meetings.backends.zoom.models import ZoomMeeting, ZoomRegistrant, ZoomWebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +130,8 @@ def handle_event(*, event_pk: int) -> str:
         outcome = "recreated" if changed else "ignored"
     elif record.event == "recording.started" and zoom_id:
         outcome = "stopped" if services.recording_started_at_zoom(zoom_meeting_id=zoom_id) else "ok"
+    elif record.event in PARTICIPANT_EVENTS and zoom_id:
+        outcome = _report_presence(zoom_id, obj.get("participant") or {}, record.event)
     elif record.event == "recording.completed":
         outcome = services.handle_cloud_recording(
             payload=payload, download_token=record.payload.get("download_token")
@@ -136,3 +140,28 @@ def handle_event(*, event_pk: int) -> str:
         handled_at=now(), outcome=outcome, payload={}
     )
     return outcome
+
+
+def _report_presence(zoom_id: int, person: dict, event: str) -> str:
+    """Pass a participant event on to the attendance list, for people the portal admitted
+    (their registration is the portal's); anyone else at Zoom (the host through the start
+    link) is not on it through this path."""
+    registrant_id = str(person.get("registrant_id") or "")[:64]
+    registrant = (
+        ZoomRegistrant.objects.select_related("zoom_meeting__meeting")
+        .filter(zoom_meeting__zoom_meeting_id=zoom_id, registrant_id=registrant_id)
+        .exclude(registrant_id="")
+        .first()
+    )
+    if registrant is None:
+        return "not a registrant"
+    joined = event == "meeting.participant_joined"
+    stamp = person.get("join_time" if joined else "leave_time")
+    at = parse_datetime(stamp) if isinstance(stamp, str) else None
+    presence.report_presence(
+        meeting=registrant.zoom_meeting.meeting,
+        participant_pk=registrant.participant_ref,
+        joined=joined,
+        at=at or now(),
+    )
+    return "joined" if joined else "left"

@@ -100,14 +100,28 @@ def test_a_change_made_in_zoom_that_breaks_the_policy_is_put_back_and_audited(
 
 
 def test_rate_limits_and_server_errors_are_retried_until_zoom_confirms(zoom, zoom_host, commit):
-    zoom.fault(path=r"/users/[^/]+/meetings$", status=429, count=2, retry_after=0)
-    zoom.fault(path=r"/users/[^/]+/meetings$", status=503, count=1)
+    zoom.fault(path=r"/users/[^/]+/meetings$", method="POST", status=429, count=2, retry_after=0)
+    zoom.fault(path=r"/users/[^/]+/meetings$", method="POST", status=503, count=1)
 
     meeting = schedule(zoom_host, commit)
 
     attempts = zoom.requests("POST", "/meetings")
     assert [a["status"] for a in attempts] == [429, 429, 503, 201]
     assert ZoomMeeting.objects.get(meeting=meeting).is_secured
+
+
+def test_a_create_whose_answer_was_lost_is_found_again_not_repeated(zoom, zoom_host, commit):
+    # Zoom creates the meeting, the answer never arrives (a gateway timeout)
+    zoom.fault(path=r"/users/[^/]+/meetings$", method="POST", status=504, after=True)
+
+    meeting = schedule(zoom_host, commit)
+
+    assert [a["status"] for a in zoom.requests("POST", "/meetings")] == [504]
+    [created] = zoom.state()["meetings"]
+    row = ZoomMeeting.objects.get(meeting=meeting)
+    assert row.zoom_meeting_id == created["id"]
+    assert row.is_secured
+    assert created["agenda"] == f"Portal: {meeting.meeting_id}"
 
 
 def test_a_meeting_is_not_reported_secured_while_zoom_is_unreachable(

@@ -3,22 +3,31 @@ own; recording starts at Zoom only after the consent gate; a cloud recording is 
 with everyone's consent and deleted at Zoom in every case."""
 
 import datetime
+import json
 
 import pytest
 from django.utils.timezone import now
 
 from consent.services import withdraw_consent
 from meetings.backends import get_backend
-from meetings.backends.zoom.models import SyncState, ZoomCloudRecording, ZoomMeeting
+from meetings.backends.zoom.models import (
+    SyncState,
+    ZoomCloudRecording,
+    ZoomMeeting,
+    ZoomWebhookEvent,
+)
 from meetings.live import services as live
+from meetings.live.models import AttendanceRecord
 from meetings.recordings.models import Recording
 from meetings.recordings.services import RecordingNotAllowed, start_recording, stop_recording
 from meetings.scheduling import services as scheduling
+from meetings.scheduling.models import Meeting
 from portal.identity.models import AuditEvent, Role, User
 from tests.factories import decide, published_text
 from tests.meetings.backends.conftest import deliver
 
 pytestmark = pytest.mark.django_db
+JOINED, LEFT = "meeting.participant_joined", "meeting.participant_left"
 
 
 @pytest.fixture
@@ -189,3 +198,83 @@ def test_a_withdrawal_deletes_what_remains_at_zoom(zoom, running, client, commit
     assert zoom.state()["recordings"] == {}
     assert ZoomCloudRecording.objects.get().state == SyncState.DELETED
     assert Recording.objects.get().deletion_due_at is not None
+
+
+def participant_event(zoom, number, event, registrant_id, stamp):  # noqa: ANN001, ANN201
+    """A signed participant event as Zoom sends it (webhook reference: meeting.participant_*)."""
+    key = "join_time" if event == "meeting.participant_joined" else "leave_time"
+    person = {
+        "user_id": "16778240",
+        "user_name": "Mia",
+        "id": "",
+        "participant_uuid": "p-uuid",
+        "email": "mia@uni.example",
+        "registrant_id": registrant_id,
+        key: stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if key == "leave_time":
+        person["leave_reason"] = "left the meeting."
+    body = {
+        "event": event,
+        "event_ts": int(stamp.timestamp() * 1000),
+        "payload": {
+            "account_id": "acct",
+            "object": {
+                "id": str(number),
+                "uuid": "m-uuid",
+                "host_id": "h",
+                "topic": "Seminar",
+                "type": 2,
+                "start_time": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "timezone": "Europe/Berlin",
+                "duration": 60,
+                "participant": person,
+            },
+        },
+    }
+    return zoom.call("sign", {"body": json.dumps(body)})
+
+
+def test_zoom_participant_events_write_the_attendance_list_where_it_is_required(
+    zoom, running, client, commit
+):
+    meeting, member = running["meeting"], running["member"]
+    Meeting.objects.filter(pk=meeting.pk).update(attendance_required=True)
+    with commit():
+        live.admit_participants(actor=running["host"], participant_pks=[member.pk])
+    [registrant] = registrants(zoom, running["number"])
+    [stay] = AttendanceRecord.objects.filter(participant=member)
+    assert stay.left_at is None and stay.name == "mia"  # the account's name, not "Mia"
+
+    left = now().replace(microsecond=0) + datetime.timedelta(minutes=5)
+    with commit():
+        deliver(client, participant_event(zoom, running["number"], LEFT, registrant["id"], left))
+    stay.refresh_from_db()
+    assert stay.left_at == left
+    back = left + datetime.timedelta(minutes=2)
+    with commit():
+        deliver(client, participant_event(zoom, running["number"], JOINED, registrant["id"], back))
+    assert list(
+        AttendanceRecord.objects.filter(participant=member).values_list("joined_at", "left_at")
+    ) == [(stay.joined_at, left), (back, None)]
+    # someone at Zoom the portal did not admit is not put on the list by this path
+    with commit():
+        deliver(client, participant_event(zoom, running["number"], JOINED, "unknown", back))
+    assert AttendanceRecord.objects.filter(meeting=meeting).count() == 2
+    # nothing of the deliveries is kept once handled
+    assert not ZoomWebhookEvent.objects.exclude(payload={}).exists()
+
+
+def test_zoom_participant_events_are_not_kept_where_attendance_is_not_required(
+    zoom, running, client, commit
+):
+    meeting, member = running["meeting"], running["member"]
+    with commit():
+        live.admit_participants(actor=running["host"], participant_pks=[member.pk])
+    [registrant] = registrants(zoom, running["number"])
+    response = deliver(
+        client, participant_event(zoom, running["number"], JOINED, registrant["id"], now())
+    )
+    assert response.json() == {"status": "ignored"}
+    assert not AttendanceRecord.objects.filter(meeting=meeting).exists()
+    assert not ZoomWebhookEvent.objects.exists()
