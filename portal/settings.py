@@ -356,6 +356,10 @@ ZOOM_OAUTH_URL = env.str("ZOOM_OAUTH_URL", default="https://zoom.us/oauth/token"
 ZOOM_BULK_QPS = env.float("ZOOM_BULK_QPS", default=40.0)
 # Zoom user type for each portal licence type (slug=1 Basic, 2 Licensed); a type not named
 # here is Licensed when it has no time limit, else Basic.
+# Zoom registers every admitted person under an e-mail address; guests have none, so they get
+# a random one at this domain (README, Zoom: use a domain the institution owns whose mail is
+# discarded; Zoom sends nothing there, the meetings' registration e-mails are off).
+ZOOM_GUEST_EMAIL_DOMAIN = env.str("ZOOM_GUEST_EMAIL_DOMAIN", default="guest.invalid")
 ZOOM_USER_TYPES = env.dict("ZOOM_USER_TYPES", cast={"value": int}, default={})
 # Which ICE candidates browsers may use: "all" (direct first, TURN when nothing else works) or
 # "relay" (every stream through TURN: networks that must not see participants' addresses, and

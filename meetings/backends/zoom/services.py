@@ -414,7 +414,7 @@ def admit(*, meeting: Meeting, participants: list[Participant]) -> None:
     for participant in participants:
         user = participant.user
         email = (user.email if user is not None else "") or (
-            f"guest-{participant.pk}-{secrets.token_hex(4)}@guest.invalid"
+            f"guest-{participant.pk}-{secrets.token_hex(4)}@{settings.ZOOM_GUEST_EMAIL_DOMAIN}"
         )
         details = {
             "email": email,
