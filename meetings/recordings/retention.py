@@ -21,7 +21,9 @@ happens they must not stay for ever, so two events, each with a default rule:
 - "final failure of the conversion" (the retries are exhausted; the hosts were told): the raw
   files go 7 days later, time for the operators to look into the failure.
 - "stop of a recording whose conversion never finished" (the task was lost): 2 days after the
-  stop, long after the retries would have ended (about half an hour).
+  stop, long after the retries would have ended (about half an hour). A session that never
+  stopped (the portal or the media server died while it ran) counts from the end of its
+  meeting; a recording in a meeting that still runs is never touched.
 """
 
 import datetime

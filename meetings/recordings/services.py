@@ -16,7 +16,7 @@ from typing import BinaryIO
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.timezone import now
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
@@ -389,9 +389,17 @@ def raw_recordings_failed(*, until: datetime.datetime) -> QuerySet:
 
 
 def raw_recordings_abandoned(*, until: datetime.datetime) -> QuerySet:
-    """Raw files of a recording stopped at or before ``until`` whose conversion neither
-    stored the recording (that deletes the row) nor failed for good: the task was lost."""
-    return RawRecording.objects.filter(failed_at__isnull=True, stopped_at__lte=until)
+    """Raw files whose conversion neither stored the recording (that deletes the row) nor
+    failed for good: the task was lost, counted from the stop at or before ``until``; or the
+    session never stopped (the portal or the media server died while it ran), counted from
+    the end of its meeting, or from its start when the meeting is gone. A session of a
+    meeting that still runs is never touched."""
+    never_stopped = Q(stopped_at__isnull=True) & (
+        Q(meeting__ended_at__lte=until) | Q(meeting__isnull=True, created_at__lte=until)
+    )
+    return RawRecording.objects.filter(failed_at__isnull=True).filter(
+        Q(stopped_at__lte=until) | never_stopped
+    )
 
 
 def mark_raw_recordings_for_deletion(pks: list[int]) -> None:

@@ -150,3 +150,29 @@ def test_a_stored_recording_leaves_no_raw_files_behind(recorded, monkeypatch):
     assert session.conversion == RecordingSession.Conversion.STORED
     assert not any(file.exists() for file in files)
     assert not RawRecording.objects.filter(session=session).exists()
+
+
+def test_a_session_that_never_stopped_loses_its_raw_files_after_the_meeting_ended(
+    raw_dir, monkeypatch
+):
+    monkeypatch.setattr(recording_services, "_queue_conversion", lambda pk: None)
+    host = make_user("host")
+    meeting = make_meeting(host, recording_announced=True)
+    get_backend().create_room(meeting=meeting)
+    session = recording_services.start_recording(meeting=meeting, by=host)
+    raw = RawRecording.objects.get(session=session)
+    file = raw_dir / raw.location / "videoroom-1-user-1-1700000000000000-audio-0.mjr"
+    file.write_bytes(b"MJR00002" + b"\0" * 64)
+
+    # while the meeting runs, a running recording is never touched, however long it runs
+    purge_category(identifier="raw_recordings", at=now() + datetime.timedelta(days=30))
+    assert file.exists()
+
+    # the portal died: the meeting was ended later (a sweep), the stop never reached Janus
+    ended = now()
+    type(meeting).objects.filter(pk=meeting.pk).update(status="ended", ended_at=ended)
+    purge_category(identifier="raw_recordings", at=ended + datetime.timedelta(days=1))
+    assert file.exists()
+    purge_category(identifier="raw_recordings", at=ended + datetime.timedelta(days=2))
+    assert not file.exists()
+    assert not RawRecording.objects.filter(pk=raw.pk).exists()
