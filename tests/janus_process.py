@@ -70,8 +70,14 @@ def start_janus(
     admin_secret: str = "test-admin-secret",
     rtp_base: int | None = None,
     timeout: float = 20,
+    netns: str | None = None,
+    listen_ip: str = "127.0.0.1",
+    ice_interface: str = "lo",
 ) -> JanusProcess:
-    """Start Janus with the portal's configuration; return once its HTTP API answers."""
+    """Start Janus with the portal's configuration; return once its HTTP API answers.
+
+    ``netns``: run it inside that network namespace (a test host of our own, see
+    ``tests/netns.py``), listening on ``listen_ip`` with ICE on ``ice_interface``."""
     from meetings.backends.janus_config import JanusConfig, derive_secret, write_config
 
     folder = Path(tempfile.mkdtemp(prefix="portal-janus-"))
@@ -88,12 +94,20 @@ def start_janus(
         admin_port=admin_port,
         ws_port=ws_port,
         rtp_port_range=f"{rtp_base}-{rtp_base + 999}",
+        listen_ip=listen_ip,
+        ice_enforce_list=ice_interface,
         debug_level=3,
     )
     write_config(config)
     log = open(folder / "janus.log", "wb")  # noqa: SIM115 (kept open for the child)
     process = subprocess.Popen(
-        [JANUS_BINARY, "-F", str(config.directory), "--disable-colors"],
+        [
+            *(["ip", "netns", "exec", netns] if netns else []),
+            JANUS_BINARY,
+            "-F",
+            str(config.directory),
+            "--disable-colors",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

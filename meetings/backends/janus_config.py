@@ -61,6 +61,9 @@ class JanusConfig:
     admin_port: int = 7088
     ws_port: int = 8188
     rtp_port_range: str = "20000-40000"
+    #: the address the HTTP, admin and WebSocket transports listen on (loopback: reached only
+    #: through the proxy on the same machine)
+    listen_ip: str = "127.0.0.1"
     #: interfaces ICE may use; "lo" for one machine (tests, development), empty: all
     ice_enforce_list: str = "lo"
     nat_1_1_mapping: str = ""
@@ -71,15 +74,15 @@ class JanusConfig:
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/janus"
+        return f"http://{self.listen_ip}:{self.http_port}/janus"
 
     @property
     def admin_url(self) -> str:
-        return f"http://127.0.0.1:{self.admin_port}/admin"
+        return f"http://{self.listen_ip}:{self.admin_port}/admin"
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.ws_port}/"
+        return f"ws://{self.listen_ip}:{self.ws_port}/"
 
 
 def _value(value: object) -> str:
@@ -162,14 +165,14 @@ def write_config(config: JanusConfig) -> Path:
                 "base_path": "/janus",
                 "http": True,
                 "port": config.http_port,
-                "ip": "127.0.0.1",
+                "ip": config.listen_ip,
                 "https": False,
             },
             "admin": {
                 "admin_base_path": "/admin",
                 "admin_http": True,
                 "admin_port": config.admin_port,
-                "admin_ip": "127.0.0.1",
+                "admin_ip": config.listen_ip,
                 "admin_https": False,
             },
             "cors": {},
@@ -179,7 +182,7 @@ def write_config(config: JanusConfig) -> Path:
                 "json": "compact",
                 "ws": True,
                 "ws_port": config.ws_port,
-                "ws_ip": "127.0.0.1",
+                "ws_ip": config.listen_ip,
                 "wss": False,
             },
             "admin": {"admin_ws": False, "admin_wss": False},
