@@ -1,0 +1,2 @@
+app_name = "integrations_lti"
+urlpatterns: list = []
