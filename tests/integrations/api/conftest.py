@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 from django.utils.timezone import now
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 from openapi_core.testing import MockResponse
 
@@ -41,7 +41,9 @@ def meeting_body(**overrides: object) -> dict:
 
 @pytest.fixture(scope="session")
 def openapi() -> OpenAPI:
-    return OpenAPI.from_dict(json.loads(DESCRIPTION.read_text()))
+    """The committed description; problem details are JSON (RFC 9457)."""
+    config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
+    return OpenAPI.from_dict(json.loads(DESCRIPTION.read_text()), config=config)
 
 
 class ApiClient:
