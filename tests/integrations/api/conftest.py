@@ -58,6 +58,7 @@ class ApiClient:
 
     def request(self, method: str, path: str, body: object = None, **headers: str):  # noqa: ANN201
         kwargs = {"HTTP_AUTHORIZATION": f"Bearer {self.raw_token}"} if self.raw_token else {}
+        kwargs["HTTP_ACCEPT_LANGUAGE"] = "en"  # the portal's default is German
         kwargs.update({f"HTTP_{key.upper()}": value for key, value in headers.items()})
         if body is not None:
             kwargs.update(data=json.dumps(body), content_type="application/json")
