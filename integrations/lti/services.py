@@ -25,6 +25,7 @@ from django.utils.timezone import now
 from guardian.shortcuts import assign_perm
 from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.contrib.django.launch_data_storage.cache import DjangoCacheDataStorage
+from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException
 from pylti1p3.registration import Registration
@@ -322,6 +323,15 @@ def link_course(
         course.series, course.meeting = meeting.series, (None if meeting.series_id else meeting)
     course.save(update_fields=["series", "meeting"])
     return course
+
+
+class WindowLink(DeepLinkResource):
+    """A resource link that the platform opens in a new window: the portal's pages refuse to
+    be framed (the content security policy's ``frame-ancestors 'none'``), which protects the
+    join page and the room from clickjacking."""
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "window": {"targetName": "_blank"}}
 
 
 # --- names and roles ----------------------------------------------------------------------

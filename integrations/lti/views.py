@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from pylti1p3.deep_link_resource import DeepLinkResource
 
 from integrations.lti import services
 from integrations.lti.forms import DynamicRegistrationForm
@@ -234,7 +233,7 @@ def deep_link(request: HttpRequest, launch_id: str) -> HttpResponse:
             meeting = services.next_meeting(course)
             title = course.series.topic if course.series_id else meeting.topic
             resource = (
-                DeepLinkResource()
+                services.WindowLink()
                 .set_url(_tool_urls(request).launch)
                 .set_title(title)
                 .set_custom_params({"meeting_id": meeting.meeting_id})

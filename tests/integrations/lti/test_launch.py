@@ -164,6 +164,7 @@ def test_deep_linking_links_a_series_and_answers_the_platform_signed(
     )
     items = claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
     assert items[0]["title"] == "Seminar"
+    assert items[0]["window"] == {"targetName": "_blank"}  # the portal is never framed
     assert LtiCourse.objects.get().meeting == first
 
 
