@@ -10,6 +10,7 @@ after another on a keep-alive connection:
   the host's 200 meetings in the database;
 - a trivial ``GET /healthz`` as the floor.
 
+Requests of the API and of the web page alternate, so that a busy machine slows both alike.
 Prints the medians and the API's ratio to the web page for both. Both sides run the same form
 and services, so the ratio shows what the API's own layer (token, rate limit, JSON, schema)
 adds or saves against the HTML page.
@@ -100,28 +101,31 @@ def prepare() -> dict:
     }
 
 
-def measure(
-    connection: http.client.HTTPConnection,
-    method: str,
-    path: str,
-    *,
-    expected: int,
-    body: object = None,
-    headers: dict | None = None,
-) -> float:
-    """The median of REQUESTS requests (after 5 to warm up), in seconds."""
-    times = []
+def one(connection: http.client.HTTPConnection, request: tuple, index: int) -> float:
+    """Send one request ``(method, path, expected status, body or body(index), headers)``."""
+    method, path, expected, body, headers = request
+    payload = body(index) if callable(body) else body
+    began = time.perf_counter()
+    connection.request(method, path, body=payload, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    if response.status != expected:
+        raise SystemExit(f"{method} {path}: {response.status}, expected {expected}")
+    return time.perf_counter() - began
+
+
+def measure_pair(
+    connection: http.client.HTTPConnection, api: tuple, web: tuple
+) -> tuple[float, float]:
+    """Medians of REQUESTS requests of each kind (after 5 to warm up), sent alternately so
+    that a busy machine slows both alike."""
+    api_times, web_times = [], []
     for index in range(REQUESTS + 5):
-        payload = body(index) if callable(body) else body
-        began = time.perf_counter()
-        connection.request(method, path, body=payload, headers=headers or {})
-        response = connection.getresponse()
-        response.read()
-        if response.status != expected:
-            raise SystemExit(f"{method} {path}: {response.status}, expected {expected}")
+        api_time, web_time = one(connection, api, index), one(connection, web, index)
         if index >= 5:
-            times.append(time.perf_counter() - began)
-    return statistics.median(times)
+            api_times.append(api_time)
+            web_times.append(web_time)
+    return statistics.median(api_times), statistics.median(web_times)
 
 
 def main() -> None:
@@ -187,26 +191,20 @@ def main() -> None:
 
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        healthz = measure(
-            connection, "GET", "/healthz", expected=200, headers={"Host": "127.0.0.1"}
+        healthz_request = ("GET", "/healthz", 200, None, {"Host": "127.0.0.1"})
+        healthz = statistics.median(
+            one(connection, healthz_request, index) for index in range(REQUESTS)
         )
-        web_list = measure(connection, "GET", "/meetings/", expected=200, headers=web_headers)
-        api_list = measure(connection, "GET", "/api/v1/meetings", expected=200, headers=api_headers)
-        web_create = measure(
+        api_list, web_list = measure_pair(
             connection,
-            "POST",
-            "/meetings/new/",
-            expected=302,
-            body=form,
-            headers={**web_headers, "Content-Type": "application/x-www-form-urlencoded"},
+            ("GET", "/api/v1/meetings", 200, None, api_headers),
+            ("GET", "/meetings/", 200, None, web_headers),
         )
-        api_create = measure(
+        form_headers = {**web_headers, "Content-Type": "application/x-www-form-urlencoded"}
+        api_create, web_create = measure_pair(
             connection,
-            "POST",
-            "/api/v1/meetings",
-            expected=201,
-            body=json_body,
-            headers=api_headers,
+            ("POST", "/api/v1/meetings", 201, json_body, api_headers),
+            ("POST", "/meetings/new/", 302, form, form_headers),
         )
     finally:
         server.terminate()
