@@ -272,3 +272,41 @@ def test_launch_links_unused_for_a_year_are_purged(browser, platform, course_ser
     LtiAccount.objects.update(last_launch_at=now() - datetime.timedelta(days=366))
     rule = RetentionRule.objects.get(category="lti_accounts")
     assert LtiAccounts().expired(rule, now()).count() == 1
+
+
+def test_a_learner_of_a_course_without_a_meeting_is_told_so(browser, platform, registered):
+    response = launch(browser, platform, role=LEARNER)
+    assert response.status_code == 200
+    assert "has no meeting in the portal yet" in response.content.decode()
+
+
+def test_an_instructor_who_is_not_a_member_of_the_institution_does_not_cohost(
+    browser, platform, registered, course_series
+) -> None:
+    registered.members_are_institution_members = False
+    registered.save()
+    response = launch(browser, platform, role=INSTRUCTOR, sub="visiting-teacher")
+    assert response.status_code == 403
+    assert "Only members of the institution host meetings" in response.content.decode()
+    assert not any(
+        meeting.is_hosted_by(LtiAccount.objects.get().user)
+        for meeting in course_series.occurrences.all()
+    )
+
+
+def test_a_failed_dynamic_registration_is_a_clear_page(platform, demo_institution) -> None:
+    admin = make_user("lti-admin", is_staff=True)
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(admin)
+    response = browser.post(
+        "/lti/register/",
+        {
+            "openid_configuration": platform.url("/nothing-here"),
+            "name": "ILIAS",
+            "instructor_role": Role.objects.get(slug="staff").pk,
+            "learner_role": Role.objects.get(slug="student").pk,
+        },
+    )
+    assert response.status_code == 403
+    assert "The registration failed" in response.content.decode()
+    assert not LtiPlatform.objects.exists()
