@@ -28,7 +28,7 @@ from meetings.recordings.models import Recording
 from meetings.recordings.services import user_may_view_recording
 from meetings.scheduling import selectors
 from meetings.scheduling import services as scheduling
-from meetings.scheduling.forms import MeetingForm
+from meetings.scheduling.forms import InvitationForm, MeetingForm
 from meetings.scheduling.models import (
     Meeting,
     MeetingPolicy,
@@ -449,8 +449,6 @@ def list_invitations(request: HttpRequest, meeting_id: str) -> list:
 def send_invitations(
     request: HttpRequest, meeting_id: str, payload: schemas.InvitationRequest
 ) -> Status:
-    from meetings.scheduling.forms import InvitationForm
-
     meeting = selectors.meeting_for_manager(owner(request), meeting_id)
     data = {"addresses": ", ".join(payload.addresses)}
     if payload.whole_series:
