@@ -55,11 +55,13 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "csp",
-    # our apps, from the bottom of the dependency chain up: consent → meetings → portal → retention
+    # our apps, from the bottom of the dependency chain up:
+    # integrations → consent → meetings → portal → retention
     "retention",
     "portal.identity",
     "meetings",
     "consent",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +88,10 @@ ASGI_APPLICATION = "portal.asgi.application"
 # The features inside the meetings app keep their own templates and static files
 # (meetings/<feature>/templates/, meetings/<feature>/static/), found beside the apps' own.
 MEETINGS_FEATURE_DIRS = sorted(path for path in (BASE_DIR / "meetings").iterdir() if path.is_dir())
+# the integrations app is made of features the same way (integrations/api/, integrations/lti/)
+INTEGRATIONS_FEATURE_DIRS = sorted(
+    path for path in (BASE_DIR / "integrations").iterdir() if (path / "__init__.py").is_file()
+)
 
 TEMPLATES = [
     {
@@ -94,7 +100,7 @@ TEMPLATES = [
             BASE_DIR / "templates",
             *(
                 path / "templates"
-                for path in MEETINGS_FEATURE_DIRS
+                for path in [*MEETINGS_FEATURE_DIRS, *INTEGRATIONS_FEATURE_DIRS]
                 if (path / "templates").is_dir()
             ),
         ],
@@ -299,6 +305,10 @@ RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS = env.int(
 # Bearer token(s) of the conferencing backends that deliver recordings to the ingest API;
 # empty means the API refuses every delivery.
 RECORDING_INGEST_TOKENS = env.list("RECORDING_INGEST_TOKENS", default=[])
+
+# --- REST API (integrations/api/) -------------------------------------------------------------
+# requests per token and minute, counted in the shared cache; over it: 429 with Retry-After
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
 # --- conferencing backend (docs/ARCHITECTURE.md, backends) -----------------------------------
 # The built-in backend carries no media; scripts/run chooses the Janus backend.
 MEETINGS_BACKEND = env.str("MEETINGS_BACKEND", default="meetings.backends.builtin.BuiltinBackend")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("meetings/", include("meetings.urls")),
     path("consent/", include("consent.urls")),
+    path("", include("integrations.urls")),
 ]
 
 # A translated page instead of the bare "Server Error (500)"; 503 while a service is away.
