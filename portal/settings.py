@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     "guardian",
     "django_celery_beat",
     "channels",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "portal.identity.sso.csp.IdPFormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.identity.second_factor.AdminSecondFactorMiddleware",
     "portal.identity.sso.middleware.TermsAcceptanceMiddleware",
 ]
 
@@ -215,6 +217,14 @@ ACCOUNT_SIGNUP_FIELDS = (
     if LOCAL_GUEST_ACCOUNTS
     else ["username*", "password1*", "password2*"]
 )
+# A second factor for local accounts (allauth's MFA), required for the admin
+# (portal/identity/second_factor.py): an authenticator app (TOTP), security keys (WebAuthn,
+# not as a passwordless login) and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Meeting portal")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+
 SOCIALACCOUNT_ADAPTER = "portal.identity.sso.adapters.PortalSocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_STORE_TOKENS = False
