@@ -178,6 +178,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers an unacknowledged task after the visibility timeout: keep it above the
 # longest task and never schedule countdowns beyond it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# Purge runs (retention/services.py): a live run renews its heartbeat this often; a run
+# silent for longer is dead and resumed by the sweeper (every minute) or the next message.
+RETENTION_HEARTBEAT_SECONDS = env.float("RETENTION_HEARTBEAT_SECONDS", default=15)
+RETENTION_STALE_RUN_SECONDS = env.float("RETENTION_STALE_RUN_SECONDS", default=90)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
