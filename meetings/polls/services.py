@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -231,19 +231,48 @@ def _schedule_vacuum() -> None:
         logger.warning("could not queue the vacuum of the ballot tables", exc_info=True)
 
 
+class BallotTablesBusy(Exception):
+    """The rewrite could not get its lock in time (votes or a long transaction held the
+    tables); the task tries again later instead of queueing every vote behind it."""
+
+
+#: How long the rewrite waits for its exclusive lock before it gives up and is retried: while
+#: it waits, votes queue behind it, so the wait is kept short.
+REWRITE_LOCK_TIMEOUT = "2s"
+
+
 def vacuum_ballot_tables() -> bool:
-    """Prune dead row versions (the old order and counter history) after a close, so that the
-    reshuffled ballots leave no trace of the order of voting in the table files (policy row
-    "polls"; see ``meetings/models/polls.py``). Idempotent; True when it ran (PostgreSQL
-    outside a transaction), False elsewhere."""
+    """Rewrite the ballot tables after a close: no page keeps a former row version.
+
+    A plain ``VACUUM`` marks dead versions (the old order of the receipts, the counters'
+    history, the free-text answers before the reshuffle) as free space but leaves their bytes
+    in the pages, where ``pageinspect`` or the relation file shows them. ``VACUUM FULL``
+    copies the live rows into a new file (with its TOAST table and fresh indexes) and drops
+    the old one, so the table's pages hold only the live, reshuffled rows (policy row
+    "polls"; see ``meetings/polls/models.py``). It holds an exclusive lock on each table for
+    the copy, which is small (ballots only); it waits for that lock at most
+    ``REWRITE_LOCK_TIMEOUT`` and raises :class:`BallotTablesBusy` for a retry. Idempotent;
+    True when it ran (PostgreSQL outside a transaction), False elsewhere."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return False
+    from psycopg import errors as pg_errors
+
     try:
         with connection.cursor() as cursor:
-            for model in (PollReceipt, FreeTextAnswer, OptionTally):
-                cursor.execute(f'VACUUM "{model._meta.db_table}"')
+            cursor.execute(f"SET lock_timeout = '{REWRITE_LOCK_TIMEOUT}'")
+            try:
+                for model in (PollReceipt, FreeTextAnswer, OptionTally):
+                    cursor.execute(f'VACUUM (FULL, ANALYZE) "{model._meta.db_table}"')
+            finally:
+                cursor.execute("RESET lock_timeout")
+    except OperationalError as error:
+        if isinstance(error.__cause__, pg_errors.LockNotAvailable):
+            logger.info("rewrite of the ballot tables postponed: tables busy")
+            raise BallotTablesBusy from None
+        logger.warning("rewrite of the ballot tables after a poll close failed", exc_info=True)
+        return False
     except DatabaseError:
-        logger.warning("vacuum of the ballot tables after a poll close failed", exc_info=True)
+        logger.warning("rewrite of the ballot tables after a poll close failed", exc_info=True)
         return False
     return True
 
