@@ -9,8 +9,8 @@ a join with the right passcode (a new guest in the waiting room); a vote of a ne
 guest (session, CSRF, poll lock, receipt, counters). Prints the median and p95 of each and its
 ratio to ``/healthz``'s median on the same server in the same run, then removes its rows.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench REDIS_URL=redis://127.0.0.1:6379/2 \\
-        uv run python benchmarks/hardened_requests.py [ROUNDS]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/2 uv run python benchmarks/hardened_requests.py [ROUNDS]
 """
 
 import http.client
