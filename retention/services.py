@@ -271,12 +271,16 @@ class RunHeartbeat:
             thread_connection.close()
 
     def __enter__(self) -> RunHeartbeat:
-        self._thread.start()
+        # SQLite (the embedded default, one process) has no second worker to take over, and a
+        # second writer would only wait for the purge's own transactions
+        if connection.vendor != "sqlite":
+            self._thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
 
 
 # -- default rules -------------------------------------------------------------------------
