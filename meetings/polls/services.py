@@ -236,6 +236,9 @@ class BallotTablesBusy(Exception):
     tables); the task tries again later instead of queueing every vote behind it."""
 
 
+#: The tables of anonymous ballots, rewritten after a close (nothing references them).
+BALLOT_TABLES = (PollReceipt, FreeTextAnswer, OptionTally)
+
 #: How long the rewrite waits for its exclusive lock before it gives up and is retried: while
 #: it waits, votes queue behind it, so the wait is kept short.
 REWRITE_LOCK_TIMEOUT = "2s"
@@ -246,25 +249,33 @@ def vacuum_ballot_tables() -> bool:
 
     A plain ``VACUUM`` marks dead versions (the old order of the receipts, the counters'
     history, the free-text answers before the reshuffle) as free space but leaves their bytes
-    in the pages, where ``pageinspect`` or the relation file shows them. ``VACUUM FULL``
-    copies the live rows into a new file (with its TOAST table and fresh indexes) and drops
-    the old one, so the table's pages hold only the live, reshuffled rows (policy row
-    "polls"; see ``meetings/polls/models.py``). It holds an exclusive lock on each table for
-    the copy, which is small (ballots only); it waits for that lock at most
-    ``REWRITE_LOCK_TIMEOUT`` and raises :class:`BallotTablesBusy` for a retry. Idempotent;
-    True when it ran (PostgreSQL outside a transaction), False elsewhere."""
+    in the pages, where ``pageinspect`` or the relation file shows them; ``VACUUM FULL`` keeps
+    every version some open transaction anywhere might still see. So, in one transaction
+    holding an exclusive lock on the three tables: copy each table's live rows (as this
+    transaction sees them) aside, ``TRUNCATE`` it (a new, empty file with new indexes and
+    TOAST; the old file is dropped at the commit), and insert the rows back in a random
+    order, all with this transaction's id. Readers then see the same rows; the pages hold
+    nothing else (policy row "polls"; see ``meetings/polls/models.py``). The lock is waited
+    for at most ``REWRITE_LOCK_TIMEOUT`` (votes queue behind a waiting lock) and
+    :class:`BallotTablesBusy` is raised for a retry. Idempotent; True when it ran
+    (PostgreSQL outside a transaction), False elsewhere."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return False
     from psycopg import errors as pg_errors
 
+    tables = [connection.ops.quote_name(m._meta.db_table) for m in BALLOT_TABLES]
     try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{REWRITE_LOCK_TIMEOUT}'")
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+            for table in tables:
+                cursor.execute(f"CREATE TEMPORARY TABLE ballot_rows AS SELECT * FROM {table}")  # noqa: S608
+                cursor.execute(f"TRUNCATE {table}")
+                cursor.execute(f"INSERT INTO {table} SELECT * FROM ballot_rows ORDER BY random()")  # noqa: S608
+                cursor.execute("DROP TABLE ballot_rows")
         with connection.cursor() as cursor:
-            cursor.execute(f"SET lock_timeout = '{REWRITE_LOCK_TIMEOUT}'")
-            try:
-                for model in (PollReceipt, FreeTextAnswer, OptionTally):
-                    cursor.execute(f'VACUUM (FULL, ANALYZE) "{model._meta.db_table}"')
-            finally:
-                cursor.execute("RESET lock_timeout")
+            for table in tables:  # statistics and visibility map of the new files
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
     except OperationalError as error:
         if isinstance(error.__cause__, pg_errors.LockNotAvailable):
             logger.info("rewrite of the ballot tables postponed: tables busy")

@@ -149,3 +149,28 @@ def test_a_rewrite_that_cannot_get_its_lock_is_retried_not_waited_for(monkeypatc
         other.rollback()
         other.close()
     assert services.vacuum_ballot_tables() is True
+
+
+def test_an_old_snapshot_elsewhere_keeps_no_former_version_in_the_pages(monkeypatch):
+    """``VACUUM FULL`` would copy every version an open snapshot may still see; the rewrite
+    copies only the live rows, whoever else is reading."""
+    from django.db import connections
+
+    reader = connections.create_connection("default")
+    try:
+        reader.set_autocommit(False)
+        with reader.cursor() as cursor:  # a long reader from before the votes and the close
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT count(*) FROM django_migrations")
+        _poll, keys_while_open = run_and_close_poll(monkeypatch)
+
+        assert services.vacuum_ballot_tables() is True
+
+        receipts = raw_pages(PollReceipt)
+        assert not any(key in receipts for key in keys_while_open)
+        for model in TABLES:
+            assert heap_tuples(model) == model.objects.count(), model.__name__
+            assert leftover_bytes(model) == 0, model.__name__
+    finally:
+        reader.rollback()
+        reader.close()
