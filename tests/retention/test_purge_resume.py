@@ -135,7 +135,8 @@ def test_a_killed_worker_process_is_taken_over_by_the_redelivered_message(tmp_pa
     assert outcome["status"] == "succeeded"
     first, second = PurgeRun.objects.order_by("started_at", "pk")
     assert first.status == PurgeRun.Status.ABANDONED
-    assert "process is gone" in first.failure
+    # known dead by its missing process, or (on a loaded machine) by its stopped heartbeat
+    assert "worker lost" in first.failure
     assert first.anonymised_count > 0
     assert_each_account_logged_once_and_runs_show_it()
 
