@@ -40,6 +40,10 @@ class MeetingsConfig(AppConfig):
         from meetings.backends.zoom.schedule import ensure_zoom_tasks
 
         post_migrate.connect(ensure_zoom_tasks, sender=self, dispatch_uid="meetings-zoom-nightly")
+        # the licences' time limits, swept every minute beside each meeting's own task
+        from meetings.live.schedule import ensure_live_tasks
+
+        post_migrate.connect(ensure_live_tasks, sender=self, dispatch_uid="meetings-live-sweep")
 
         # Celery tasks and retention categories register themselves when imported.
         for feature in FEATURES:

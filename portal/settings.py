@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     "guardian",
     "django_celery_beat",
     "channels",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "portal.identity.sso.csp.IdPFormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.identity.second_factor.AdminSecondFactorMiddleware",
     "portal.identity.sso.middleware.TermsAcceptanceMiddleware",
 ]
 
@@ -182,6 +184,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers an unacknowledged task after the visibility timeout: keep it above the
 # longest task and never schedule countdowns beyond it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# Purge runs (retention/services.py): a live run renews its heartbeat this often; a run
+# silent for longer is dead and resumed by the sweeper (every minute) or the next message.
+RETENTION_HEARTBEAT_SECONDS = env.float("RETENTION_HEARTBEAT_SECONDS", default=15)
+RETENTION_STALE_RUN_SECONDS = env.float("RETENTION_STALE_RUN_SECONDS", default=90)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -221,6 +227,14 @@ ACCOUNT_SIGNUP_FIELDS = (
     if LOCAL_GUEST_ACCOUNTS
     else ["username*", "password1*", "password2*"]
 )
+# A second factor for local accounts (allauth's MFA), required for the admin
+# (portal/identity/second_factor.py): an authenticator app (TOTP), security keys (WebAuthn,
+# not as a passwordless login) and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Meeting portal")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+
 SOCIALACCOUNT_ADAPTER = "portal.identity.sso.adapters.PortalSocialAccountAdapter"
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_STORE_TOKENS = False

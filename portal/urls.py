@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from portal import views
@@ -12,6 +13,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("portal.identity.urls")),
+    # Django's own admin login asks for a password only: the portal's login (allauth, with
+    # the second factor) is the only way in (portal/identity/second_factor.py)
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="admin_login_redirect",
+    ),
     path("admin/", admin.site.urls),
     path("meetings/", include("meetings.urls")),
     path("consent/", include("consent.urls")),

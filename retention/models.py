@@ -207,6 +207,18 @@ class PurgeRun(models.Model):
         blank=True,
         help_text=_("Exception type and message of a failed run (ids only, no personal data)."),
     )
+    worker = models.CharField(
+        _("worker process"),
+        max_length=200,
+        blank=True,
+        help_text=_("Host and process id of the worker running it (to tell a dead one)."),
+    )
+    resumed_at = models.DateTimeField(
+        _("resumed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the sweeper sent a new purge to finish the work of this lost run."),
+    )
 
     class Meta:
         verbose_name = _("purge run")

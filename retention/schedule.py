@@ -83,6 +83,16 @@ def purge_task_specs() -> list[PeriodicTaskSpec]:
     ]
 
 
+SWEEPER = PeriodicTaskSpec(
+    name="retention: resume purges whose worker was lost",
+    task="retention.tasks.resume_abandoned_purges",
+    minute="*",
+    hour="*",
+    description="Every minute: a purge whose worker died is resumed (docs/POLICY.md).",
+)
+
+
 def ensure_nightly_tasks(using: str = "default", **_kwargs: object) -> list[str]:
-    """``post_migrate`` receiver: create the missing purge tasks; return the names created."""
-    return ensure_periodic_tasks(purge_task_specs(), using=using)
+    """``post_migrate`` receiver: create the missing purge tasks and the sweeper; return the
+    names created."""
+    return ensure_periodic_tasks([*purge_task_specs(), SWEEPER], using=using)

@@ -11,8 +11,14 @@ Crash safety (docs/POLICY.md; after Zulip's retention and Sentry's scheduled del
 - a category with files marks the batch, deletes the files outside any transaction, then
   deletes the rows: a crash at any point leaves rows that are still expired, and the next run
   deletes their (possibly already missing) files and the rows;
-- a run is claimed (one running run per category) and keeps a heartbeat; a run whose worker
-  died is marked abandoned by the next run, which does the remaining work.
+- a run is claimed (one running run per category) and keeps a heartbeat from a thread of its
+  own (so a slow batch never looks dead); a run whose worker died is marked abandoned, with
+  what its batches really deleted, as soon as it is known dead: its process is gone (same
+  host) or its heartbeat stopped (``RETENTION_STALE_RUN_SECONDS``). The redelivered message
+  of a killed worker process then takes over at once, and the sweeper
+  (``resume_abandoned_purges``, every minute from beat) sends a new purge for every abandoned
+  run, so that a whole worker killed with its messages still unacknowledged in Redis (which
+  redelivers only after the visibility timeout) is resumed within minutes, not next night.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ import datetime
 import hashlib
 import hmac
 import logging
+import os
+import socket
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,10 +44,16 @@ from retention.registry import EqualsAny, RetentionCategory, registry
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 1000
-#: A running run whose heartbeat is older than this is taken to be dead (worker killed).
-STALE_RUN_AFTER = datetime.timedelta(minutes=15)
-#: How often a live run renews its heartbeat (between batches).
-HEARTBEAT_EVERY = datetime.timedelta(seconds=30)
+
+
+def stale_run_after() -> datetime.timedelta:
+    """A running run whose heartbeat is older than this is taken to be dead (worker killed)."""
+    return datetime.timedelta(seconds=settings.RETENTION_STALE_RUN_SECONDS)
+
+
+def heartbeat_every() -> datetime.timedelta:
+    """How often a live run renews its heartbeat (a thread beside the purge)."""
+    return datetime.timedelta(seconds=settings.RETENTION_HEARTBEAT_SECONDS)
 
 
 class PurgeFailed(Exception):
@@ -129,27 +144,143 @@ def describe_failure(exc: BaseException) -> str:
 
 
 # -- claiming runs -------------------------------------------------------------------------
+def this_worker() -> str:
+    """Host and process id of this process, stored on the runs it starts."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_is_gone(worker: str) -> bool:
+    """True when ``worker`` names a process of this host that no longer exists.
+
+    Only a process of this host can be checked; another host's runs are judged by their
+    heartbeat alone. A pid reused by another process looks alive: the heartbeat then decides.
+    """
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _counts_of(run_id: int) -> dict[str, int]:
+    totals = dict(
+        DeletionLogEntry.objects.filter(run_id=run_id)
+        .order_by()
+        .values_list("action")
+        .annotate(total=Sum("count"))
+    )
+    return {
+        "deleted_count": totals.get(RetentionRule.Action.DELETE, 0),
+        "anonymised_count": totals.get(RetentionRule.Action.ANONYMISE, 0),
+    }
+
+
+def abandon_dead_runs(*, category: str | None = None) -> list[int]:
+    """Mark running runs whose worker is dead as abandoned; return their ids.
+
+    Dead: the heartbeat is older than ``RETENTION_STALE_RUN_SECONDS``, or the run's process
+    (on this host) no longer exists. An abandoned run shows what its batches really deleted
+    and anonymised (from its deletion-log entries), not zero.
+    """
+    at = current_time()
+    running = PurgeRun.objects.filter(status=PurgeRun.Status.RUNNING)
+    if category is not None:
+        running = running.filter(category=category)
+    abandoned = []
+    for run in running.only("pk", "heartbeat_at", "worker"):
+        stale = run.heartbeat_at < at - stale_run_after()
+        if not stale and not (run.worker and _process_is_gone(run.worker)):
+            continue
+        reason = "heartbeat stopped" if stale else "its worker process is gone"
+        updated = PurgeRun.objects.filter(pk=run.pk, status=PurgeRun.Status.RUNNING).update(
+            status=PurgeRun.Status.ABANDONED,
+            finished_at=at,
+            failure=f"{reason}: worker lost; a later run finishes the work",
+            **_counts_of(run.pk),
+        )
+        if updated:
+            logger.warning("purge run %s abandoned: %s", run.pk, reason)
+            abandoned.append(run.pk)
+    return abandoned
+
+
 def claim_run(*, category: str) -> PurgeRun | None:
-    """Start a run of ``category`` unless one is alive; take over one whose heartbeat stopped.
+    """Start a run of ``category`` unless one is alive; take over one whose worker died.
 
     Sentry's scheduled deletions: the claim is a row that only one process can create
     (partial unique constraint on running runs).
     """
+    abandon_dead_runs(category=category)
     at = current_time()  # wall-clock time, whatever moment the rules are applied "as of"
-    PurgeRun.objects.filter(
-        category=category,
-        status=PurgeRun.Status.RUNNING,
-        heartbeat_at__lt=at - STALE_RUN_AFTER,
-    ).update(
-        status=PurgeRun.Status.ABANDONED,
-        finished_at=at,
-        failure="heartbeat stopped: worker lost; the next run finishes the work",
-    )
     try:
         with transaction.atomic():
-            return PurgeRun.objects.create(category=category, started_at=at, heartbeat_at=at)
+            return PurgeRun.objects.create(
+                category=category, started_at=at, heartbeat_at=at, worker=this_worker()
+            )
     except IntegrityError:
         return None
+
+
+def categories_to_resume() -> list[str]:
+    """The categories whose latest run was abandoned and not yet resumed (the sweeper's work).
+
+    Dead runs are marked abandoned first. A resume that was sent but never started (its
+    message lost too) is sent again once the stale period has passed.
+    """
+    abandon_dead_runs()
+    at = current_time()
+    result = []
+    for category in PurgeRun.objects.order_by().values_list("category", flat=True).distinct():
+        latest = PurgeRun.objects.filter(category=category).order_by("-started_at", "-pk").first()
+        if latest is None or latest.status != PurgeRun.Status.ABANDONED:
+            continue
+        if latest.resumed_at is not None and latest.resumed_at > at - stale_run_after():
+            continue
+        if PurgeRun.objects.filter(pk=latest.pk, resumed_at=latest.resumed_at).update(
+            resumed_at=at
+        ):
+            result.append(category)
+    return result
+
+
+class RunHeartbeat:
+    """Renew a run's heartbeat from a thread while the purge works (also in a slow batch)."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"purge-heartbeat-{run_id}")
+        self._thread.daemon = True
+
+    def _beat(self) -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            while not self._stop.wait(max(heartbeat_every().total_seconds(), 0.2)):
+                PurgeRun.objects.filter(pk=self.run_id, status=PurgeRun.Status.RUNNING).update(
+                    heartbeat_at=current_time()
+                )
+        except Exception as exc:  # the purge goes on; a stale heartbeat only means a takeover
+            logger.warning("purge heartbeat of run %s stopped: %s", self.run_id, type(exc).__name__)
+        finally:
+            thread_connection.close()
+
+    def __enter__(self) -> RunHeartbeat:
+        # SQLite (the embedded default, one process) has no second worker to take over, and a
+        # second writer would only wait for the purge's own transactions
+        if connection.vendor != "sqlite":
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
 
 
 # -- default rules -------------------------------------------------------------------------
@@ -239,10 +370,11 @@ def purge_category(
         return PurgeReport(category=identifier, status="busy")
     report = PurgeReport(category=identifier, status="running", run_id=run.pk)
     try:
-        for rule in rules:
-            report.rules.append(
-                purge_rule(category=category, rule=rule, at=at, run=run, batch_size=batch_size)
-            )
+        with RunHeartbeat(run.pk):
+            for rule in rules:
+                report.rules.append(
+                    purge_rule(category=category, rule=rule, at=at, run=run, batch_size=batch_size)
+                )
     except Exception as exc:
         report.status = PurgeRun.Status.FAILED
         report.failure = describe_failure(exc)
@@ -267,17 +399,8 @@ def purge_category(
 
 def _finish_run(run: PurgeRun, **fields: Any) -> None:
     """Close the run; its counts come from its log entries, the record of what really went."""
-    totals = dict(
-        DeletionLogEntry.objects.filter(run=run)
-        .order_by()
-        .values_list("action")
-        .annotate(total=Sum("count"))
-    )
     PurgeRun.objects.filter(pk=run.pk).update(
-        finished_at=current_time(),
-        deleted_count=totals.get(RetentionRule.Action.DELETE, 0),
-        anonymised_count=totals.get(RetentionRule.Action.ANONYMISE, 0),
-        **fields,
+        finished_at=current_time(), **_counts_of(run.pk), **fields
     )
 
 
@@ -344,7 +467,7 @@ def _log_batch(
         count=len(ids),
         digests=item_digests([f"{label}:{pk}" for pk in ids]),
     )
-    if run is not None and current_time() - run.heartbeat_at >= HEARTBEAT_EVERY:
+    if run is not None and current_time() - run.heartbeat_at >= heartbeat_every():
         # a sign of life now and then, not per batch: one round trip less per batch
         run.heartbeat_at = current_time()
         PurgeRun.objects.filter(pk=run.pk).update(heartbeat_at=run.heartbeat_at)

@@ -221,3 +221,12 @@ def in_process_channel_layer(settings) -> None:
     the browser tests, whose ASGI servers use the real Redis layer.
     """
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def admin_client(db, admin_user, client):
+    """pytest-django's ``admin_client``, logged in past the second factor the admin needs."""
+    from tests.factories import pass_second_factor
+
+    pass_second_factor(client, admin_user)
+    return client

@@ -231,3 +231,26 @@ def make_recording(meeting: Meeting, *, session: RecordingSession | None = None)
     recording.save()  # assigns the token the stored name is made from
     recording.file.save("recording.mp4", ContentFile(MP4_HEAD + b"data"), save=True)
     return recording
+
+
+def pass_second_factor(client, user: User) -> None:
+    """Log ``client`` in as ``user`` the way the portal's login ends with a second factor:
+    an enrolled authenticator app and a session whose login went through it (the admin
+    requires both, portal/identity/second_factor.py)."""
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": 0.0, "username": user.username},
+        {"method": "mfa", "at": 0.0, "type": "totp"},
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()

@@ -651,6 +651,37 @@ def schedule_time_limit(*, meeting: Meeting) -> None:
     enforce_meeting_time_limit.apply_async(args=[meeting.pk], eta=deadline)
 
 
+def enforce_all_time_limits() -> dict[str, int]:
+    """The periodic sweep (every minute, beat): warn and end every running meeting whose
+    licence's time limit is near or past, whether or not its scheduled task survived.
+
+    The tasks :func:`schedule_time_limit` sends rest on a Celery ``eta`` held by one worker;
+    a worker killed with them loses them until Redis redelivers (hours later). This sweep
+    makes the limit hold within a minute anyway (docs/POLICY.md, licences). Only meetings
+    that have run at least the shortest time limit minus the warning are looked at.
+    """
+    from portal.identity.models import LicenceType
+
+    shortest = (
+        LicenceType.objects.filter(time_limit_minutes__isnull=False)
+        .order_by("time_limit_minutes")
+        .values_list("time_limit_minutes", flat=True)
+        .first()
+    )
+    counts = {"ended": 0, "warned": 0}
+    if shortest is None:
+        return counts
+    since = now() - datetime.timedelta(minutes=max(shortest - TIME_LIMIT_WARNING_MINUTES, 0))
+    candidates = Meeting.objects.filter(
+        status=Meeting.Status.RUNNING, started_at__lte=since
+    ).select_related("host")
+    for meeting in candidates.order_by("pk").iterator(chunk_size=200):
+        result = enforce_time_limit(meeting=meeting)
+        if result in counts:
+            counts[result] += 1
+    return counts
+
+
 def enforce_time_limit(*, meeting: Meeting) -> str:
     """Warn some minutes before the licence's time limit, end the meeting when it is reached.
 

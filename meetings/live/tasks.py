@@ -19,3 +19,9 @@ def enforce_meeting_time_limit(meeting_pk: int) -> str:
         # come back at the deadline
         enforce_meeting_time_limit.apply_async(args=[meeting_pk], eta=deadline)
     return result
+
+
+@shared_task(name="meetings.live.tasks.enforce_time_limits_sweep", acks_late=True)
+def enforce_time_limits_sweep() -> dict[str, int]:
+    """Every minute (beat): the licence time limits hold even when an ``eta`` task was lost."""
+    return services_live.enforce_all_time_limits()

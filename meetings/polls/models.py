@@ -24,17 +24,25 @@ How a vote is stored (``meetings.polls.services.cast_vote``, one transaction):
 - Only a poll whose kind is *named* (chosen explicitly, shown to voters before they vote) also
   stores ``NamedBallot`` rows linking the voter's name to each answer.
 
-What remains, stated honestly: a free-text answer is inserted in the same transaction as its
-receipt, so while the poll is open a database superuser reading PostgreSQL system columns
-(``xmin``, ``ctid``) can match an answer with a receipt, and old row versions (the history of
-the counters) stay in the table files and the write-ahead log until they are vacuumed and
-recycled. To shrink that window, ``close_poll`` rewrites the poll's receipts and free-text
-answers in a new random order in the closing transaction (new UUIDs, one shared ``xmin``) and
-afterwards asks PostgreSQL to ``VACUUM`` the ballot tables so dead versions are pruned. Backups
-made with ``pg_dump`` contain only live rows and no system columns. Live totals (an option
-the host may switch on for anonymous polls) let someone watching the room correlate a change of
-the totals with a person's vote; ``Poll.min_count_shown`` hides small counts and small sets of
-free-text answers for that reason, and secret ballots never show totals before the close.
+What a database superuser can still learn while a poll is open, stated exactly (also in the
+README): a free-text answer is inserted in the same transaction as its receipt, so the answer's
+``xmin`` equals that receipt's ``xmin`` and rows of both tables lie in the pages in voting order
+(``ctid``); anyone who can read system columns, ``pageinspect`` or the relation files, or who
+watches the tables while people vote, can therefore pair a free-text answer with the participant
+of its receipt, and the counters' dead versions in the pages show what each vote added. Choices
+are not paired this way through the live rows: every vote rewrites all counters of its poll.
+This ends with the close: ``close_poll`` rewrites the poll's receipts and free-text answers in a
+new random order in the closing transaction (new UUIDs, one shared ``xmin``), and the
+``vacuum_ballot_tables`` task then rewrites the ballot tables (live rows copied aside,
+``TRUNCATE``, rows back in a random order: new files, indexes and TOAST), so that no page holds
+a former version. The write-ahead log keeps the history until its segments are recycled (after
+the next checkpoints; longer where WAL is archived), and the dropped old files' blocks remain on
+the disk until reused: both are outside the database's pages and need an operator's access to
+the server's files. Backups made with ``pg_dump`` contain only live rows and no system columns.
+Live totals (an option the host may switch on for anonymous polls) let someone watching the room
+correlate a change of the totals with a person's vote; ``Poll.min_count_shown`` hides small
+counts and small sets of free-text answers for that reason, and secret ballots never show totals
+before the close.
 
 Nothing here is logged with choices or voter identities; the services log poll ids and counts.
 Statement logs outside the portal would undo this and must stay off in production: PostgreSQL's

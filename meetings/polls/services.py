@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -231,19 +231,59 @@ def _schedule_vacuum() -> None:
         logger.warning("could not queue the vacuum of the ballot tables", exc_info=True)
 
 
+class BallotTablesBusy(Exception):
+    """The rewrite could not get its lock in time (votes or a long transaction held the
+    tables); the task tries again later instead of queueing every vote behind it."""
+
+
+#: The tables of anonymous ballots, rewritten after a close (nothing references them).
+BALLOT_TABLES = (PollReceipt, FreeTextAnswer, OptionTally)
+
+#: How long the rewrite waits for its exclusive lock before it gives up and is retried: while
+#: it waits, votes queue behind it, so the wait is kept short.
+REWRITE_LOCK_TIMEOUT = "2s"
+
+
 def vacuum_ballot_tables() -> bool:
-    """Prune dead row versions (the old order and counter history) after a close, so that the
-    reshuffled ballots leave no trace of the order of voting in the table files (policy row
-    "polls"; see ``meetings/models/polls.py``). Idempotent; True when it ran (PostgreSQL
-    outside a transaction), False elsewhere."""
+    """Rewrite the ballot tables after a close: no page keeps a former row version.
+
+    A plain ``VACUUM`` marks dead versions (the old order of the receipts, the counters'
+    history, the free-text answers before the reshuffle) as free space but leaves their bytes
+    in the pages, where ``pageinspect`` or the relation file shows them; ``VACUUM FULL`` keeps
+    every version some open transaction anywhere might still see. So, in one transaction
+    holding an exclusive lock on the three tables: copy each table's live rows (as this
+    transaction sees them) aside, ``TRUNCATE`` it (a new, empty file with new indexes and
+    TOAST; the old file is dropped at the commit), and insert the rows back in a random
+    order, all with this transaction's id. Readers then see the same rows; the pages hold
+    nothing else (policy row "polls"; see ``meetings/polls/models.py``). The lock is waited
+    for at most ``REWRITE_LOCK_TIMEOUT`` (votes queue behind a waiting lock) and
+    :class:`BallotTablesBusy` is raised for a retry. Idempotent; True when it ran
+    (PostgreSQL outside a transaction), False elsewhere."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return False
+    from psycopg import errors as pg_errors
+
+    tables = [connection.ops.quote_name(m._meta.db_table) for m in BALLOT_TABLES]
     try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{REWRITE_LOCK_TIMEOUT}'")
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+            for table in tables:
+                cursor.execute(f"CREATE TEMPORARY TABLE ballot_rows AS SELECT * FROM {table}")  # noqa: S608
+                cursor.execute(f"TRUNCATE {table}")
+                cursor.execute(f"INSERT INTO {table} SELECT * FROM ballot_rows ORDER BY random()")  # noqa: S608
+                cursor.execute("DROP TABLE ballot_rows")
         with connection.cursor() as cursor:
-            for model in (PollReceipt, FreeTextAnswer, OptionTally):
-                cursor.execute(f'VACUUM "{model._meta.db_table}"')
+            for table in tables:  # statistics and visibility map of the new files
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
+    except OperationalError as error:
+        if isinstance(error.__cause__, pg_errors.LockNotAvailable):
+            logger.info("rewrite of the ballot tables postponed: tables busy")
+            raise BallotTablesBusy from None
+        logger.warning("rewrite of the ballot tables after a poll close failed", exc_info=True)
+        return False
     except DatabaseError:
-        logger.warning("vacuum of the ballot tables after a poll close failed", exc_info=True)
+        logger.warning("rewrite of the ballot tables after a poll close failed", exc_info=True)
         return False
     return True
 

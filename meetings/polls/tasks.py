@@ -4,9 +4,15 @@ from celery import shared_task
 
 from meetings.polls import services
 
+#: A rewrite that cannot get its lock tries again this often (every 30 s: 10 minutes).
+REWRITE_RETRIES = 20
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def vacuum_ballot_tables() -> bool:
-    """Prune dead row versions of the ballot tables after a poll close (idempotent: a second
-    run finds nothing left to prune)."""
-    return services.vacuum_ballot_tables()
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def vacuum_ballot_tables(self) -> bool:  # noqa: ANN001
+    """Rewrite the ballot tables after a poll close so that no page keeps a former row
+    version (idempotent: a second run copies the same live rows again)."""
+    try:
+        return services.vacuum_ballot_tables()
+    except services.BallotTablesBusy as busy:
+        raise self.retry(countdown=30, max_retries=REWRITE_RETRIES, exc=busy) from None

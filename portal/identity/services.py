@@ -181,9 +181,14 @@ def assign_default_licence(*, user: User) -> None:
 
     Policy: "whoever does not log in by SSO gets a Basic licence outside the institution's
     quota". An existing assignment (e.g. from an earlier SSO login or an admin) is kept.
+    A former member (``membership_ended_at`` set) gets none: leaving is final until the IdP
+    asserts membership again (docs/POLICY.md, licences), so a login that merely asserts
+    nothing never hands a licence back.
     """
     from portal.identity.models import LicenceAssignment
 
+    if getattr(user, "membership_ended_at", None) is not None:
+        return
     basic = least_capable_licence_type()
     if basic is None:
         return
@@ -285,16 +290,24 @@ def _apply_sso_login(
         user.role = role
         user.is_institution_member = True
         user.deletion_due_at = None
+        user.membership_ended_at = None
         user.save()
         if not has_accepted_current_terms(user=user):
             return None
         return sync_licence_from_role(user=user)
     user.is_institution_member = False
     user.role = Role.objects.filter(slug="guest").first()
+    if was_member and user.membership_ended_at is None:
+        user.membership_ended_at = timezone.now()
     user.save()
     if was_member:
         deprovision_user(user=user, reason="membership no longer asserted by the IdP")
         return LicenceOutcome.REVOKED
+    if user.membership_ended_at is not None:
+        # a former member: no licence until the IdP asserts membership again; one that an
+        # admin or an old path left is taken away at this login too
+        revoke_licence(user=user, reason="membership still not asserted by the IdP")
+        return None
     if has_accepted_current_terms(user=user):
         assign_default_licence(user=user)
     return None
@@ -308,6 +321,9 @@ def deprovision_user(*, user: User, reason: str, now: datetime | None = None) ->
     """
     now = now or timezone.now()
     revoke_licence(user=user, reason=reason)
+    if user.membership_ended_at is None:
+        user.membership_ended_at = now
+        user.save(update_fields=["membership_ended_at"])
     if user.deletion_due_at is None:
         user.deletion_due_at = now + timedelta(days=settings.ACCOUNT_DELETION_GRACE_DAYS)
         user.is_institution_member = False

@@ -227,10 +227,10 @@ def test_a_batch_takes_a_fixed_number_of_queries(chat, django_assert_num_queries
     assert not AuditEvent.objects.exists()
 
 
-def test_a_long_run_renews_its_heartbeat_between_batches(chat, monkeypatch):
+def test_a_long_run_renews_its_heartbeat_between_batches(chat, settings):
     for _ in range(3):
         make_item(created_at=OLD)
-    monkeypatch.setattr(services, "HEARTBEAT_EVERY", datetime.timedelta(0))
+    settings.RETENTION_HEARTBEAT_SECONDS = 0
     report = services.purge_category(identifier="chat", at=NOW, batch_size=1)
 
     run = PurgeRun.objects.get(pk=report.run_id)

@@ -46,6 +46,15 @@ class User(AbstractUser):
             "the retention engine deletes the account after this time."
         ),
     )
+    membership_ended_at = models.DateTimeField(
+        _("membership ended at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when the identity provider stopped asserting membership; until it asserts "
+            "membership again the account holds no licence of any kind."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -33,6 +33,7 @@ AUDIENCE = "audience"
 IDP_INITIATED = "idp_initiated"
 UNDECRYPTABLE = "undecryptable"
 NO_STABLE_ID = "no_stable_id"
+SCOPE_NOT_DECLARED = "scope"
 IDP_STATUS = "idp_status"
 INVALID = "invalid"
 

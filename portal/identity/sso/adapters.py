@@ -72,6 +72,11 @@ def refusal_messages() -> dict[str, str]:
             "you at your next login and no account was created. Please tell your helpdesk: "
             'reason "no stable identifier".'
         ),
+        "scope": _(
+            "Your identity provider named you with a domain (scope) it is not registered "
+            "for, so the portal cannot accept it and no account was created or changed. "
+            'Please tell your helpdesk: reason "scope not declared".'
+        ),
         "idp_status": _(
             "Your identity provider did not log you in. Please try again, or contact your "
             "helpdesk if this keeps happening."

@@ -100,6 +100,8 @@ def config_dict(sp_metadata: list[str] | None = None) -> dict:
                     "single_logout_service": [(base_url() + "/slo/", BINDING_HTTP_REDIRECT)],
                 },
                 "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+                # shibmd:Scope in the metadata: the only scope this IdP may assert
+                "scope": ["uni.example"],
                 "sign_response": False,
                 "sign_assertion": True,
                 # under service.idp, where pysaml2 reads them: top-level keys are ignored, and

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from typing import Any
 
 from allauth.socialaccount.models import SocialApp
@@ -127,6 +128,42 @@ def verify_metadata_signature(xml: str, certificate: str) -> None:
         raise MetadataError("the metadata's signature is missing or not the federation's")
 
 
+SHIBMD_NS = "urn:mace:shibboleth:metadata:1.0"
+
+
+def declared_scopes(xml: str, entity_id: str | None) -> list[dict[str, Any]]:
+    """The ``shibmd:Scope`` elements the IdP declares in its metadata (entity or IdP role).
+
+    Each is ``{"scope": text, "regexp": bool}``; a regular-expression scope must match the
+    whole scope of a value. Scopes of other entities of an aggregate are never taken.
+    """
+    from lxml import etree
+
+    root = OneLogin_Saml2_XML.to_etree(xml)
+    entities = OneLogin_Saml2_XML.query(root, "//md:EntityDescriptor")
+    if root.tag.endswith("}EntityDescriptor"):
+        entities = [root, *entities]
+    chosen = None
+    for node in entities:
+        if OneLogin_Saml2_XML.query(node, "./md:IDPSSODescriptor") and (
+            entity_id is None or node.get("entityID") == entity_id
+        ):
+            chosen = node
+            break
+    if chosen is None:
+        return []
+    found: list[dict[str, Any]] = []
+    for element in chosen.iter(etree.QName(SHIBMD_NS, "Scope").text):
+        text = (element.text or "").strip()
+        if not text:
+            continue
+        regexp = (element.get("regexp") or "false").strip().lower() in {"true", "1"}
+        entry = {"scope": text if regexp else text.lower(), "regexp": regexp}
+        if entry not in found:
+            found.append(entry)
+    return found
+
+
 def metadata_valid_until(xml: str, entity_id: str | None) -> datetime.datetime | None:
     """The earliest ``validUntil`` of the document and of the chosen entity (None if none)."""
     from django.utils.dateparse import parse_datetime
@@ -165,6 +202,7 @@ def parse_idp_metadata(
         verify_metadata_signature(xml, federation_cert)
     try:
         valid_until = metadata_valid_until(xml, entity_id)
+        scopes = declared_scopes(xml, entity_id)
         parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml, entity_id=entity_id)
     except Exception as error:  # the parser raises plain exceptions on broken XML
         raise MetadataError(f"unreadable metadata: {error}") from error
@@ -186,6 +224,8 @@ def parse_idp_metadata(
     signing = [c for c in (idp.get("x509certMulti", {}).get("signing") or []) if c]
     if len(signing) > 1:
         result["x509cert_multi"] = signing
+    # shibmd:Scope: the scopes this IdP may assert (checked at every login, see scopes_for)
+    result["declared_scopes"] = scopes
     slo = idp.get("singleLogoutService", {}).get("url")
     if slo:
         result["slo_url"] = slo
@@ -389,16 +429,23 @@ def attribute_values(attributes: dict[str, list[str]], names: list[str]) -> list
 
 
 def affiliations_from(
-    attributes: dict[str, list[str]], mapping: dict[str, list[str]], scopes: list[str]
+    attributes: dict[str, list[str]], mapping: dict[str, list[str]], scopes: AllowedScopes
 ) -> list[str]:
-    """Every asserted affiliation; scoped ones count only with one of the allowed scopes."""
+    """Every asserted affiliation; scoped ones count only with a scope the IdP declared.
+
+    An eduPersonScopedAffiliation of another scope (``member@uni.example.evil.com``) is
+    ignored, with its reason in the log (the attribute's name, never its value).
+    """
     result = []
     for name in mapping.get("affiliation", []):
         for value in attributes.get(name) or []:
             value = str(value).strip().lower()
             if "@" in value:
-                value, _at, scope = value.partition("@")
-                if scope not in {s.lower() for s in scopes}:
+                value, _at, scope = value.rpartition("@")
+                if not scopes.allows(scope):
+                    logger.warning(
+                        "SSO attribute %s ignored: its scope is not declared for the IdP", name
+                    )
                     continue
             if value and value not in result:
                 result.append(value)
@@ -422,23 +469,85 @@ def age_on(birth: datetime.date, today: datetime.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def scopes_for(app: SocialApp | None) -> list[str]:
+class AllowedScopes:
+    """The scopes an IdP may assert in scoped attributes (``value@scope``).
+
+    Exact scopes compare case-insensitively and as a whole: ``uni.example`` allows
+    ``uni.example`` only, never ``uni.example.evil.com`` nor ``evil.uni.example``. A
+    regular-expression scope (``shibmd:Scope regexp="true"``) must match the whole scope.
+    """
+
+    def __init__(self, exact: list[str], patterns: list[str] | None = None) -> None:
+        self.exact = {scope.strip().lower() for scope in exact if scope and scope.strip()}
+        self.patterns = list(patterns or [])
+
+    def allows(self, scope: str) -> bool:
+        scope = scope.strip().lower()
+        if not scope:
+            return False
+        if scope in self.exact:
+            return True
+        for pattern in self.patterns:
+            try:
+                if re.fullmatch(pattern, scope, flags=re.IGNORECASE):
+                    return True
+            except re.error:
+                continue
+        return False
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.patterns)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AllowedScopes):
+            return self.exact == other.exact and self.patterns == other.patterns
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"AllowedScopes({sorted(self.exact)!r}, {self.patterns!r})"
+
+
+def scopes_for(app: SocialApp | None) -> AllowedScopes:
+    """The scopes declared for this IdP (docs/POLICY.md, SAML scopes).
+
+    In this order: the scope list an admin configured for the IdP (``portal.scopes`` in its
+    settings), else the ``shibmd:Scope`` elements of its metadata, else the institution's own
+    mail domains (an IdP registered without either, such as a single-institution setup).
+    Another IdP's scopes never count: each IdP may assert only its own.
+    """
     from portal.identity.models import Institution
 
-    scopes = list((app.settings or {}).get("portal", {}).get("scopes", [])) if app else []
-    return scopes or list(Institution.current().mail_domains)
+    app_settings = (app.settings or {}) if app is not None else {}
+    configured = [s for s in app_settings.get("portal", {}).get("scopes", []) if s]
+    if configured:
+        return AllowedScopes(configured)
+    declared = (app_settings.get("idp") or {}).get("declared_scopes") or []
+    if declared:
+        return AllowedScopes(
+            [entry["scope"] for entry in declared if not entry.get("regexp")],
+            [entry["scope"] for entry in declared if entry.get("regexp")],
+        )
+    return AllowedScopes(list(Institution.current().mail_domains))
 
 
-def _scope_allowed(value: str, scopes: list[str]) -> bool:
-    scope = value.rpartition("@")[2].strip().lower() if "@" in value else ""
-    return bool(scope) and scope in {s.lower() for s in scopes}
+class ScopeNotDeclared(Exception):
+    """A scoped identifier carries a scope the IdP has not declared: the login is refused."""
+
+    def __init__(self, attribute: str) -> None:
+        super().__init__(attribute)
+        self.attribute = attribute
+
+
+def _scope_allowed(value: str, scopes: AllowedScopes) -> bool:
+    scope = value.rpartition("@")[2] if "@" in value else ""
+    return scopes.allows(scope)
 
 
 def stable_identifier(
     *,
     attributes: dict[str, list[str]],
     mapping: dict[str, list[str]],
-    scopes: list[str],
+    scopes: AllowedScopes,
     name_id: str | None,
     name_id_format: str | None,
 ) -> tuple[str, str] | None:
@@ -448,6 +557,11 @@ def stable_identifier(
     one of the allowed scopes), a persistent NameID. A transient (or unspecified, or e-mail)
     NameID names nobody twice and is never used: without a stable identifier the login is
     refused instead of creating a new account at every login.
+
+    A scoped identifier whose scope the IdP has not declared raises ``ScopeNotDeclared``:
+    the IdP asserts someone it may not speak for (``…@uni.example.evil.com``), so the login
+    is refused as a whole rather than falling back to the NameID, which would make that
+    assertion an account of its own.
     """
     for key in ("uid", "subject_id"):
         for name in mapping.get(key, []):
@@ -456,8 +570,8 @@ def stable_identifier(
                 continue
             value = values[0]
             if (name in SCOPED_IDENTIFIERS or "@" in value) and not _scope_allowed(value, scopes):
-                logger.warning("SSO identifier attribute %s has a scope not allowed", name)
-                continue
+                logger.warning("SSO identifier attribute %s has a scope not declared", name)
+                raise ScopeNotDeclared(name)
             return value, name
     if name_id and name_id_format == OneLogin_Saml2_Constants.NAMEID_PERSISTENT:
         return name_id, "persistent NameID"

@@ -69,13 +69,20 @@ def finish_acs(request: HttpRequest, organization_slug: str) -> HttpResponse:
     if facts is None or replay.was_seen(facts):
         return render_sso_error(request, "replay", detail="assertion ID seen before")
     attributes = auth.get_attributes()
-    found = idp_settings.stable_identifier(
-        attributes=attributes,
-        mapping=idp_settings.mapping_for(app),
-        scopes=idp_settings.scopes_for(app),
-        name_id=auth.get_nameid(),
-        name_id_format=auth.get_nameid_format(),
-    )
+    try:
+        found = idp_settings.stable_identifier(
+            attributes=attributes,
+            mapping=idp_settings.mapping_for(app),
+            scopes=idp_settings.scopes_for(app),
+            name_id=auth.get_nameid(),
+            name_id_format=auth.get_nameid_format(),
+        )
+    except idp_settings.ScopeNotDeclared as error:
+        return render_sso_error(
+            request,
+            acs.SCOPE_NOT_DECLARED,
+            detail=f"{error.attribute} has a scope the IdP has not declared",
+        )
     if found is None:
         return render_sso_error(
             request,

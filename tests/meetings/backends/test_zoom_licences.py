@@ -11,6 +11,7 @@ from meetings.backends.zoom import reconcile
 from meetings.backends.zoom.models import SyncState, ZoomUser
 from portal.identity import services as identity
 from portal.identity.models import LicencePool, Role, TermsAcceptance, TermsVersion, User
+from tests.factories import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +113,7 @@ def test_reconciliation_reports_every_difference_and_the_portal_wins(zoom, commi
     assert run.portal_licensed == 2
     assert run.portal_quota == 2
 
-    client.force_login(User.objects.create_superuser("admin2", "a@uni.example", "x"))
+    pass_second_factor(client, User.objects.create_superuser("admin2", "a@uni.example", "x"))
     page = client.get("/admin/licences/report/").content.decode()
     assert "licensed in the portal only" in page
     assert "changed@uni.example" not in page

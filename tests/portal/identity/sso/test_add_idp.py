@@ -8,6 +8,7 @@ from allauth.socialaccount.models import SocialApp
 from django.core.management import CommandError, call_command
 
 from portal.identity.sso import dev_idp
+from tests.factories import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +98,7 @@ def test_sp_metadata_of_an_unknown_idp_is_an_error():
 def test_an_admin_adds_an_idp_from_metadata_in_the_admin(client, metadata_file, demo_institution):
     from portal.identity.models import AuditEvent, User
 
-    client.force_login(User.objects.get(username="admin"))
+    pass_second_factor(client, User.objects.get(username="admin"))
 
     response = client.post(
         "/admin/socialaccount/socialapp/add/",
@@ -121,7 +122,7 @@ def test_an_admin_adds_an_idp_from_metadata_in_the_admin(client, metadata_file, 
 def test_the_admin_refuses_broken_metadata(client, demo_institution):
     from portal.identity.models import User
 
-    client.force_login(User.objects.get(username="admin"))
+    pass_second_factor(client, User.objects.get(username="admin"))
 
     response = client.post(
         "/admin/socialaccount/socialapp/add/",

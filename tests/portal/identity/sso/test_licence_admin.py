@@ -3,13 +3,14 @@
 import pytest
 
 from portal.identity.models import AuditEvent, LicenceAssignment, LicencePool, LicenceType, User
+from tests.factories import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(client, demo_institution):
-    client.force_login(User.objects.get(username="admin"))
+    pass_second_factor(client, User.objects.get(username="admin"))
     return client
 
 

@@ -176,3 +176,47 @@ def test_an_assignment_wins_over_the_role(member):
     member.refresh_from_db()
     services.assign_default_licence(user=member)  # e.g. the staff pool was full
     assert selectors.licence_type_for(member).slug == "basic"
+
+
+def test_leaving_is_final_until_the_idp_asserts_membership_again(member):
+    login(member, "employee")
+    services.accept_terms(user=member, terms_version=services_terms())
+    services.apply_sso_login(user=member, affiliations=[], profile={})
+    member.refresh_from_db()
+    assert member.membership_ended_at is not None
+
+    # the next logins assert nothing either: still no licence, by no path
+    assert services.apply_sso_login(user=member, affiliations=[], profile={}) is None
+    services.accept_terms(user=member, terms_version=services_terms())
+    services.assign_default_licence(user=member)
+    member.refresh_from_db()
+    assert licence_of(member) is None
+    assert selectors.licence_type_for(member) is not None  # the selector's fallback, no seat
+    assert not member.role.may_host
+
+    login(member, "employee")
+    member.refresh_from_db()
+    assert member.membership_ended_at is None
+    assert licence_of(member) == ("business", True)
+
+
+def test_a_licence_given_to_a_former_member_goes_at_the_next_login_without_membership(member):
+    login(member, "student")
+    services.apply_sso_login(user=member, affiliations=["affiliate"], profile={})
+    LicenceAssignment.objects.create(
+        user=member, licence_type=LicenceType.objects.get(slug="basic"), in_pool=False
+    )
+
+    services.apply_sso_login(user=member, affiliations=["affiliate"], profile={})
+
+    assert licence_of(member) is None
+
+
+def test_someone_who_never_was_a_member_keeps_basic_outside_the_quota(member):
+    services.accept_terms(user=member, terms_version=services_terms())
+    services.apply_sso_login(user=member, affiliations=["affiliate"], profile={})
+    services.apply_sso_login(user=member, affiliations=[], profile={})
+
+    member.refresh_from_db()
+    assert member.membership_ended_at is None
+    assert licence_of(member) == ("basic", False)

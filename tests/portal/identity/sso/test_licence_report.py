@@ -4,6 +4,7 @@ import pytest
 
 from portal.identity import services
 from portal.identity.models import LicencePool, LicenceType, User
+from tests.factories import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ def test_it_shows_aggregates_per_pool_and_no_person(client, demo_institution):
         services.assign_licence(
             user=User.objects.create_user(name), licence_type=business, source="sso"
         )
-    client.force_login(User.objects.get(username="admin"))
+    pass_second_factor(client, User.objects.get(username="admin"))
 
     response = client.get("/admin/licences/report/", HTTP_ACCEPT_LANGUAGE="en")
 
@@ -35,5 +36,5 @@ def test_it_is_for_admins_only(client, demo_institution):
 
 
 def test_it_rejects_post(client, demo_institution):
-    client.force_login(User.objects.get(username="admin"))
+    pass_second_factor(client, User.objects.get(username="admin"))
     assert client.post("/admin/licences/report/").status_code == 405

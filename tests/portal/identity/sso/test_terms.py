@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from portal.identity.models import LicenceAssignment, TermsAcceptance, TermsVersion, User
+from tests.factories import pass_second_factor
 from tests.portal.identity.sso.conftest import SP_HOST, person
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +114,7 @@ def test_a_local_session_is_never_sent_to_the_terms(client, django_user_model):
 
 
 def test_an_admin_publishes_a_new_version_and_cannot_edit_a_published_one(client, demo_institution):
-    client.force_login(User.objects.get(username="admin"))
+    pass_second_factor(client, User.objects.get(username="admin"))
 
     response = client.post(
         "/admin/portal/termsversion/add/",
