@@ -299,6 +299,10 @@ RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS = env.int(
 # Bearer token(s) of the conferencing backends that deliver recordings to the ingest API;
 # empty means the API refuses every delivery.
 RECORDING_INGEST_TOKENS = env.list("RECORDING_INGEST_TOKENS", default=[])
+# The internal nginx location that serves MEDIA_ROOT/recordings (deploy/nginx/portal.conf):
+# when set, a permitted download is answered with X-Accel-Redirect and nginx sends the file
+# (byte ranges, sendfile); empty means the portal streams it itself in chunks.
+RECORDINGS_ACCEL_REDIRECT_PREFIX = env.str("RECORDINGS_ACCEL_REDIRECT_PREFIX", default="")
 # --- conferencing backend (docs/ARCHITECTURE.md, backends) -----------------------------------
 # The built-in backend carries no media; scripts/run chooses the Janus backend.
 MEETINGS_BACKEND = env.str("MEETINGS_BACKEND", default="meetings.backends.builtin.BuiltinBackend")
