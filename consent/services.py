@@ -16,7 +16,13 @@ from django.utils import translation
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
-from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis
+from consent.models import (
+    SUBJECT_CHAINS_CACHE_KEY,
+    ConsentDecision,
+    ConsentText,
+    RecordingConsentBasis,
+    subject_keyring,
+)
 from consent.selectors import subject_of_participant
 from meetings.live.broadcast import AUDIENCE_HOSTS, broadcast_to_meeting
 from meetings.live.models import Participant
@@ -27,6 +33,7 @@ from meetings.recordings.services import (
     schedule_recording_deletion,
     stop_recording,
 )
+from retention.keyring import RotationReport, rotate_field
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +67,7 @@ def record_decision(
         raise ConsentRefused(_("This meeting does not belong to a lecture series."))
     decision = ConsentDecision.objects.create(
         subject_ref=subject_of_participant(participant),
+        subject_key_chain=subject_keyring().current_chain,
         user_id=participant.user_id,
         meeting=None if series_key else meeting,
         meeting_ref="" if series_key else meeting.meeting_id,
@@ -158,3 +166,31 @@ def _inform_host(recording: Recording) -> None:
         subject = _("A recording will be deleted: consent was withdrawn")
         body = render_to_string("consent/mail/recording_deletion_scheduled.txt", context)
     send_mail(subject, body, None, [host.email])
+
+
+def rotate_subject_references(batch_size: int = 500) -> RotationReport:
+    """Wrap every stored subject reference under the current ``CONSENT_SUBJECT_KEY``
+    (retention/keyring.py): guests' references cannot be recomputed (their guest key is gone),
+    so rotation wraps instead. Lookups find a person's decisions under every chain meanwhile."""
+    from django.core.cache import cache
+
+    keyring = subject_keyring()
+    cache.delete(SUBJECT_CHAINS_CACHE_KEY)
+
+    def rewrite(values: dict) -> dict | None:
+        if keyring.is_current(values["subject_key_chain"]):
+            return None
+        wrapped, chain = keyring.wrap(
+            bytes.fromhex(values["subject_ref"]), values["subject_key_chain"]
+        )
+        return {"subject_ref": wrapped.hex(), "subject_key_chain": chain}
+
+    report = rotate_field(
+        name="consent subject references",
+        queryset=ConsentDecision.objects.all(),
+        fields=["subject_ref", "subject_key_chain"],
+        rewrite=rewrite,
+        batch_size=batch_size,
+    )
+    cache.delete(SUBJECT_CHAINS_CACHE_KEY)
+    return report

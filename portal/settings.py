@@ -8,6 +8,7 @@ environment, so that nothing drifts apart.
 
 import base64
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import environ
@@ -368,21 +369,40 @@ MEDIA_ICE_TRANSPORT_POLICY = env.str("MEDIA_ICE_TRANSPORT_POLICY", default="all"
 if MEDIA_ICE_TRANSPORT_POLICY not in ("all", "relay"):
     raise ImproperlyConfigured('MEDIA_ICE_TRANSPORT_POLICY is "all" or "relay"')
 
-# Key of the pseudonymous subject references in consent evidence; keep it stable for good.
-CONSENT_SUBJECT_KEY = env.str(
-    "CONSENT_SUBJECT_KEY",
-    default=hashlib.sha256(b"consent-subject:" + SECRET_KEY.encode()).hexdigest(),
-)
 
-# --- secrets at rest ------------------------------------------------------------------------
-# Passcodes are stored encrypted (the host must be able to read and send them): a Fernet key
-# from the environment; in development it is derived from SECRET_KEY.
-PASSCODE_ENCRYPTION_KEY = env.str(
+# --- secrets at rest (docs/OPERATIONS.md, secrets and key rotation) --------------------------
+# Each key has its own variable, so that rotating SECRET_KEY (sessions, signed cookies) changes
+# none of them. Required when DEBUG is off: the system checks (``check --deploy``, ``migrate``)
+# name each one missing. In development they are derived from SECRET_KEY (the same values as
+# before they were separate, so existing development data stays readable).
+def _development_secret(name: str, derive: Callable[[], str]) -> str:
+    value = env.str(name, default="")
+    if value or not DEBUG:
+        return value
+    return derive()
+
+
+# Passcodes are stored encrypted (the host must be able to read and send them): a Fernet key;
+# old keys stay readable (MultiFernet) until ``manage.py rotate_keys`` re-encrypted everything.
+PASSCODE_ENCRYPTION_KEY = _development_secret(
     "PASSCODE_ENCRYPTION_KEY",
-    default=base64.urlsafe_b64encode(
+    lambda: base64.urlsafe_b64encode(
         hashlib.sha256(b"passcode-key:" + SECRET_KEY.encode()).digest()
     ).decode(),
 )
+PASSCODE_ENCRYPTION_OLD_KEYS = env.list("PASSCODE_ENCRYPTION_OLD_KEYS", default=[])
+# Key of the pseudonymous subject references in consent evidence, "<version>:<secret>"
+# (retention/keyring.py); old versions stay listed for the references made under them.
+CONSENT_SUBJECT_KEY = _development_secret(
+    "CONSENT_SUBJECT_KEY",
+    lambda: hashlib.sha256(b"consent-subject:" + SECRET_KEY.encode()).hexdigest(),
+)
+CONSENT_SUBJECT_OLD_KEYS = env.list("CONSENT_SUBJECT_OLD_KEYS", default=[])
+# Key of the deletion log's item references (the proof that an item was deleted).
+RETENTION_REFERENCE_SECRET = _development_secret("RETENTION_REFERENCE_SECRET", lambda: SECRET_KEY)
+RETENTION_REFERENCE_OLD_SECRETS = env.list("RETENTION_REFERENCE_OLD_SECRETS", default=[])
+# Treat a missing secret as an error even with DEBUG on (set by tests of the checks).
+SECRETS_REQUIRED = env.bool("SECRETS_REQUIRED", default=False)
 
 # --- mail -----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

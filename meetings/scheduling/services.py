@@ -26,6 +26,7 @@ from meetings.scheduling.models import (
 )
 from portal.identity.models import Institution, User
 from portal.identity.selectors import licence_type_for
+from retention.keyring import RotationReport, rotate_field
 
 logger = logging.getLogger(__name__)
 
@@ -449,3 +450,22 @@ def invite(*, meeting: Meeting, addresses: list[str], whole_series: bool = False
         get_connection().send_messages(messages)
     logger.info("invitations sent: meeting=%s count=%d", meeting.pk, len(addresses))
     return len(addresses)
+
+
+def rotate_passcode_encryption(batch_size: int = 500) -> RotationReport:
+    """Re-encrypt every stored passcode under the current ``PASSCODE_ENCRYPTION_KEY``
+    (``manage.py rotate_keys``); until then the old keys still decrypt (MultiFernet)."""
+
+    def rewrite(values: dict) -> dict | None:
+        token = values["passcode_encrypted"]
+        if passcodes.is_under_current_key(token):
+            return None
+        return {"passcode_encrypted": passcodes.rotate_token(token)}
+
+    return rotate_field(
+        name="meeting passcodes",
+        queryset=Meeting.objects.all(),
+        fields=["passcode_encrypted"],
+        rewrite=rewrite,
+        batch_size=batch_size,
+    )
