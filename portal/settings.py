@@ -29,6 +29,9 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Host names (or addresses) a load balancer's probe of /healthz may use on an upstream process,
+# answered over plain HTTP without the HTTPS redirect (portal/health.py).
+HEALTH_CHECK_HOSTS = env.list("HEALTH_CHECK_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The public base URL (scheme and host) used in invitations, calendar files and SAML metadata.
@@ -64,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz straight from a load balancer: before the HTTPS redirect and the host check
+    "portal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -83,6 +83,17 @@ def purge_task_specs() -> list[PeriodicTaskSpec]:
     ]
 
 
+#: Every minute: the sign of life of beat and the workers that ``/healthz`` reports.
+HEARTBEAT_TASK = PeriodicTaskSpec(
+    name="portal: heartbeat of beat and workers",
+    task="retention.tasks.heartbeat",
+    minute="*",
+    hour="*",
+    description="Lets /healthz tell whether Celery beat and a worker run.",
+)
+
+
 def ensure_nightly_tasks(using: str = "default", **_kwargs: object) -> list[str]:
-    """``post_migrate`` receiver: create the missing purge tasks; return the names created."""
-    return ensure_periodic_tasks(purge_task_specs(), using=using)
+    """``post_migrate`` receiver: create the missing purge tasks and the heartbeat; return the
+    names created."""
+    return ensure_periodic_tasks([*purge_task_specs(), HEARTBEAT_TASK], using=using)

@@ -30,3 +30,16 @@ def purge_category(category: str, batch_size: int = services.DEFAULT_BATCH_SIZE)
     if report.status == "failed":
         raise services.PurgeFailed(f"{category}: {report.failure}")
     return report.as_dict()
+
+
+HEARTBEAT_CACHE_KEY = "portal:beat-heartbeat"
+
+
+@shared_task(name="retention.tasks.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Sent by Celery beat every minute and run by a worker: its time in the shared cache is
+    how ``/healthz`` knows that beat schedules and workers run what it sends."""
+    from django.core.cache import cache
+    from django.utils.timezone import now
+
+    cache.set(HEARTBEAT_CACHE_KEY, now().timestamp(), 24 * 3600)

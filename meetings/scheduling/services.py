@@ -49,6 +49,17 @@ class MeetingDetails:
     allowed_domains: list[str] = field(default_factory=list)
 
 
+#: A start this far back still counts as "now": the form gives minutes only, and the host may
+#: take a moment between opening it with the current time and sending it.
+START_NOW_GRACE = datetime.timedelta(minutes=5)
+
+
+def start_is_past(start: datetime.datetime) -> bool:
+    """Whether ``start`` lies before "now" (the current minute, with a short grace): a meeting
+    that starts now is a valid meeting, not one in the past."""
+    return start < now().replace(second=0, microsecond=0) - START_NOW_GRACE
+
+
 def host_time_zone(user: User) -> str:
     """The host's time zone; the institution's ``TIME_ZONE`` while the portal knows none."""
     return getattr(user, "timezone", "") or settings.TIME_ZONE
@@ -215,7 +226,7 @@ def schedule_meeting(
     whatever was sent; the host's licence limits apply.
     """
     policy = _enforce_rules(host=host, details=details)
-    if details.start < now():
+    if start_is_past(details.start):
         raise ValidationError(_("The start must be in the future."))
     if passcode:
         validate_host_passcode(passcode=passcode, meeting_id=None, policy=policy)
@@ -276,7 +287,7 @@ def update_meeting(
     policy = _enforce_rules(host=meeting.host, details=details)
     if meeting.status == Meeting.Status.ENDED:
         raise ValidationError(_("This meeting has ended and can no longer be changed."))
-    if details.start != meeting.start and details.start < now():
+    if details.start != meeting.start and start_is_past(details.start):
         raise ValidationError(_("The start must be in the future."))
     if passcode:
         validate_host_passcode(passcode=passcode, meeting_id=meeting.meeting_id, policy=policy)
@@ -329,7 +340,7 @@ def update_series(
             raise ValidationError(
                 _("This series has begun: its schedule can no longer be changed.")
             )
-        if details.start < now():
+        if start_is_past(details.start):
             raise ValidationError(_("The start must be in the future."))
         zone = calendar.zone(details.timezone)
         recurrence.validate(
