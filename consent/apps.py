@@ -15,8 +15,11 @@ class ConsentConfig(AppConfig):
 
         from django.core import checks
 
-        from consent.services import rotate_subject_references
+        from consent.services import apply_consent_text_setup, rotate_subject_references
+        from portal.identity.setup import register_setup_section
         from retention.keyring import register_rotation
+
+        register_setup_section("consent_text", apply_consent_text_setup)
 
         checks.register(subject_key_check, checks.Tags.security)
         register_rotation("consent subject references", rotate_subject_references)

@@ -9,6 +9,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -194,3 +195,29 @@ def rotate_subject_references(batch_size: int = 500) -> RotationReport:
     )
     cache.delete(SUBJECT_CHAINS_CACHE_KEY)
     return report
+
+
+def apply_consent_text_setup(entry: object) -> list[str]:
+    """The ``[consent_text]`` section of ``manage.py setup_institution``: published as a new
+    version when it differs from the newest published one (published texts never change)."""
+    from portal.identity.setup import SetupError, require, text_or_file
+
+    values = {
+        "title_de": require("consent_text", entry, "title_de"),
+        "title_en": require("consent_text", entry, "title_en"),
+        "body_de": text_or_file("consent_text", entry, "body_de"),
+        "body_en": text_or_file("consent_text", entry, "body_en"),
+        "scope": entry.get("scope", "storage"),
+        "audience": entry.get("audience", ""),
+    }
+    newest = ConsentText.objects.filter(published_at__isnull=False).order_by("-version").first()
+    if newest is not None and all(getattr(newest, k) == v for k, v in values.items()):
+        return []
+    text = ConsentText(**values)
+    try:
+        text.full_clean(exclude=["version"])
+    except ValidationError as error:
+        raise SetupError(f"[consent_text]: {'; '.join(error.messages)}") from None
+    text.save()
+    text.publish()
+    return [f"consent text version {text.version} published"]

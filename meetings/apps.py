@@ -45,8 +45,11 @@ class MeetingsConfig(AppConfig):
         from django.core import checks
 
         from meetings.backends.zoom.services import rotate_join_link_encryption
-        from meetings.scheduling.services import rotate_passcode_encryption
+        from meetings.scheduling.services import apply_policy_setup, rotate_passcode_encryption
+        from portal.identity.setup import register_setup_section
         from retention.keyring import register_rotation
+
+        register_setup_section("policy", apply_policy_setup)
 
         checks.register(passcode_key_check, checks.Tags.security)
         register_rotation("meeting passcodes", rotate_passcode_encryption)

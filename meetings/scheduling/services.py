@@ -480,3 +480,32 @@ def rotate_passcode_encryption(batch_size: int = 500) -> RotationReport:
         rewrite=rewrite,
         batch_size=batch_size,
     )
+
+
+def apply_policy_setup(entry: object) -> list[str]:
+    """The ``[policy]`` section of ``manage.py setup_institution``: the meeting policy's
+    defaults, locks, reasons and minimum passcode length (portal/identity/setup.py)."""
+    from portal.identity.setup import SetupError
+
+    if not isinstance(entry, dict):
+        raise SetupError("[policy]: expected a table")
+    policy = MeetingPolicy.current()
+    fields = {
+        field.name
+        for field in MeetingPolicy._meta.concrete_fields
+        if field.name != "id" and not field.primary_key
+    }
+    unknown = set(entry) - fields
+    if unknown:
+        raise SetupError(f"[policy]: unknown setting(s) {', '.join(sorted(unknown))}")
+    changed = [name for name, value in entry.items() if getattr(policy, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(policy, name, entry[name])
+    try:
+        policy.full_clean()
+    except ValidationError as error:
+        raise SetupError(f"[policy]: {'; '.join(error.messages)}") from None
+    policy.save()
+    return [f"meeting policy updated ({', '.join(sorted(changed))})"]
