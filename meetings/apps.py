@@ -61,6 +61,7 @@ class MeetingsConfig(AppConfig):
         import_module("meetings.live.tasks")
         import_module("meetings.polls.tasks")
         import_module("meetings.recordings.tasks")
+        import_module("meetings.scheduling.tasks")
 
         # The features that know the others register into them here, so that scheduling and
         # the live room import no feature above them: while a recording runs the room holds
