@@ -113,7 +113,7 @@ class Stack:
                 process.wait()
 
 
-def wait_for_port(port: int, process: subprocess.Popen, name: str, timeout: float = 60) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, name: str, timeout: float = 180) -> None:
     def answers() -> bool:
         if process.poll() is not None:
             raise CheckFailed(f"{name} exited with {process.returncode}")
@@ -143,6 +143,103 @@ def request(
     body = response.read()
     connection.close()
     return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+MEETING_SETUP = """
+from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils.timezone import now
+from portal.identity.models import Role, User
+from meetings.scheduling.models import Meeting
+host = User.objects.create_user('check-host', first_name='Hanna', last_name='Host',
+    role=Role.objects.get(slug='staff'), email='check-host@uni.example')
+meeting = Meeting(host=host, topic='Production check', start=now(), duration_minutes=60,
+    authenticated_only=False, waiting_room=True)
+meeting.set_passcode('{passcode}')
+meeting.save()
+store = SessionStore()
+store[SESSION_KEY] = str(host.pk)
+store[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
+store[HASH_SESSION_KEY] = host.get_session_auth_hash()
+store.create()
+print(meeting.meeting_id, store.session_key)
+"""
+PASSCODE = "Pruef-Lauf-2026"
+
+
+def drive_meeting_in_chromium(stack: Stack, https_port: int) -> None:
+    """One meeting over HTTPS through nginx in Debian's Chromium: the host joins (the room's
+    websocket over wss), a guest waits, is admitted, chats, the host ends the meeting."""
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium_args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        "--disable-features=WebRtcHideLocalIpsWithMdns",
+    ]
+    meeting_id, cookie = stack.manage(
+        "shell", "-c", MEETING_SETUP.format(passcode=PASSCODE)
+    ).split()[-2:]
+    base = f"https://localhost:{https_port}"
+    join = f"{base}/meetings/join/{meeting_id}/#passcode={PASSCODE}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=chromium_args
+        )
+        try:
+            expect.set_options(timeout=20_000)
+
+            def new_page():
+                context = browser.new_context(
+                    locale="en-GB",
+                    ignore_https_errors=True,
+                    permissions=["camera", "microphone"],
+                )
+                context.set_default_timeout(20_000)
+                return context, context.new_page()
+
+            host_context, host = new_page()
+            host_context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+            host.goto(join)
+            host.click("button:text('Join')")
+            expect(host.locator("h2:text('Host controls')")).to_be_visible()
+            expect(host.locator("#live-status")).to_contain_text("Connected")
+            ok("Chromium: the host joins over HTTPS; the room's websocket connects over wss")
+
+            _guest_context, guest = new_page()
+            guest.goto(join)
+            expect(guest.locator("#id_passcode")).to_have_value(PASSCODE)
+            guest.fill("#id_display_name", "Anna")
+            guest.click("button:text('Join')")
+            expect(guest.locator("#live-root[data-kind='waiting']")).to_be_visible()
+            expect(guest.locator("#live-status")).to_contain_text("Connected")
+            waiting = host.locator("#waiting-list")
+            waiting.locator("li", has_text="Anna").get_by_role("button", name="Admit").click()
+            expect(guest.locator("#live-root[data-kind='room']")).to_be_visible()
+            expect(host.locator("#roster")).to_contain_text("Anna")
+            ok("Chromium: a guest waits in the waiting room and is admitted live")
+
+            guest.fill("#chat-text", "Hallo aus dem Check")
+            guest.click("#chat-form button")
+            expect(host.locator("#chat-log")).to_contain_text("Hallo aus dem Check")
+            ok("Chromium: chat reaches the host through the other ASGI process or the same")
+
+            host.once("dialog", lambda dialog: dialog.accept())
+            host.click("#end-meeting")
+            for page in (host, guest):
+                expect(page).to_have_url(re.compile(r"/meetings/live/ended/$"))
+            ok("Chromium: the host ends the meeting; every browser leaves the room")
+        finally:
+            browser.close()
 
 
 def render_nginx(
@@ -390,7 +487,7 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
             )
 
         require(
-            wait_until(background_ok, timeout=90),
+            wait_until(background_ok, timeout=180),
             "healthz: a worker answers, beat's heartbeat is fresh, the media server answers",
         )
         status, headers, body = request(https_port, "GET", "/accounts/login/")
@@ -420,6 +517,9 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
             "a websocket upgrade reaches the ASGI processes through nginx "
             f"({handshake.splitlines()[0]})",
         )
+
+        # -- one meeting in Chromium over HTTPS ----------------------------------------------------
+        drive_meeting_in_chromium(stack, https_port)
 
         # -- a 1 GiB recording through nginx -----------------------------------------------------
         size = options.size_mib * CHUNK
@@ -555,7 +655,7 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
             )
 
         require(
-            wait_until(purge_in_metrics, timeout=60),
+            wait_until(purge_in_metrics, timeout=180),
             "a purge run by the worker shows in /metrics (rooms, purge age, queue)",
         )
         status, _h, _b = request(https_port, "GET", "/metrics")
