@@ -231,7 +231,7 @@ def drive_meeting_in_chromium(stack: Stack, https_port: int) -> None:
             guest.fill("#chat-text", "Hallo aus dem Check")
             guest.click("#chat-form button")
             expect(host.locator("#chat-log")).to_contain_text("Hallo aus dem Check")
-            ok("Chromium: chat reaches the host through the other ASGI process or the same")
+            ok("Chromium: the guest's chat message reaches the host")
 
             host.once("dialog", lambda dialog: dialog.accept())
             host.click("#end-meeting")
