@@ -346,9 +346,7 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
         with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as db:
             db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             db.execute(f'CREATE DATABASE "{name}"')
-        import redis
 
-        redis.Redis.from_url(redis_url).flushdb()
         subprocess.run(
             [
                 "openssl",
