@@ -12,3 +12,26 @@ class ConsentConfig(AppConfig):
         from meetings.recordings.gate import register_recording_gate
 
         register_recording_gate(ConsentRecordingGate())
+
+        from django.core import checks
+
+        from consent.services import apply_consent_text_setup, rotate_subject_references
+        from portal.identity.setup import register_setup_section
+        from retention.keyring import register_rotation
+
+        register_setup_section("consent_text", apply_consent_text_setup)
+
+        checks.register(subject_key_check, checks.Tags.security)
+        register_rotation("consent subject references", rotate_subject_references)
+
+
+def subject_key_check(**_kwargs: object) -> list:
+    """CONSENT_SUBJECT_KEY: required when DEBUG is off (docs/OPERATIONS.md, secrets)."""
+    from retention.keyring import check_secret
+
+    return check_secret(
+        setting="CONSENT_SUBJECT_KEY",
+        old_setting="CONSENT_SUBJECT_OLD_KEYS",
+        error_id="consent.E101",
+        purpose="the key of the pseudonymous subjects in consent evidence",
+    )

@@ -6,9 +6,6 @@ is kept: a later one supersedes an earlier one for the same subject and meeting 
 a withdrawal sets ``withdrawn_at`` on the decision withdrawn.
 """
 
-import hashlib
-import hmac
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from meetings.recordings.models import Recording
+from retention.keyring import Keyring
 
 
 class Scope(models.TextChoices):
@@ -106,21 +104,59 @@ class ConsentText(models.Model):
         self.refresh_from_db()
 
 
+def subject_keyring() -> Keyring:
+    """``CONSENT_SUBJECT_KEY`` with its old versions (retention/keyring.py: rotation wraps)."""
+    return Keyring.from_settings(
+        "CONSENT_SUBJECT_KEY", "CONSENT_SUBJECT_OLD_KEYS", lambda secret: secret.encode()
+    )
+
+
+def _subject_message(*, user_id: int | None, meeting_pk: int | None, guest_key: str) -> bytes:
+    if user_id is not None:
+        return f"user:{user_id}".encode()
+    if guest_key and meeting_pk is not None:
+        return f"guest:{meeting_pk}:{guest_key}".encode()
+    raise ValueError("a subject needs a user or a guest key and meeting")
+
+
 def subject_reference(
     *, user_id: int | None = None, meeting_pk: int | None = None, guest_key: str = ""
 ) -> str:
     """A stable pseudonymous reference of a person: an HMAC, not reversible without the key.
 
-    Members are referred to by their user id, guests by the meeting and their guest key.
+    Members are referred to by their user id, guests by the meeting and their guest key. This
+    is the reference under the current key, the one new decisions store.
     """
-    if user_id is not None:
-        message = f"user:{user_id}"
-    elif guest_key and meeting_pk is not None:
-        message = f"guest:{meeting_pk}:{guest_key}"
-    else:
-        raise ValueError("a subject needs a user or a guest key and meeting")
-    key = settings.CONSENT_SUBJECT_KEY.encode()
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+    message = _subject_message(user_id=user_id, meeting_pk=meeting_pk, guest_key=guest_key)
+    return subject_keyring().digest(message).hex()
+
+
+def subject_reference_forms(
+    *, user_id: int | None = None, meeting_pk: int | None = None, guest_key: str = ""
+) -> list[str]:
+    """Every form a person's stored references may have (current key first): decisions made
+    under an old key, wrapped by a rotation or not yet, still belong to the person."""
+    message = _subject_message(user_id=user_id, meeting_pk=meeting_pk, guest_key=guest_key)
+    keyring = subject_keyring()
+    return [keyring.digest(message, chain).hex() for chain in subject_chains_in_use(keyring)]
+
+
+SUBJECT_CHAINS_CACHE_KEY = "consent:subject-key-chains"
+
+
+def subject_chains_in_use(keyring: Keyring) -> list[str]:
+    """The key chains to look references up under, with the chains stored so far cached for a
+    minute (``rotate_keys`` clears the cache; a chain a running rotation creates is foreseen
+    by :meth:`Keyring.lookup_chains`)."""
+    from django.core.cache import cache
+
+    stored = cache.get(SUBJECT_CHAINS_CACHE_KEY)
+    if stored is None:
+        stored = sorted(
+            set(ConsentDecision.objects.values_list("subject_key_chain", flat=True).distinct())
+        )
+        cache.set(SUBJECT_CHAINS_CACHE_KEY, stored, 60)
+    return keyring.lookup_chains(stored)
 
 
 class ConsentDecision(models.Model):
@@ -136,6 +172,13 @@ class ConsentDecision(models.Model):
         db_index=True,
         editable=False,
         help_text=_("Personal data (pseudonymous). A keyed hash of the user or guest."),
+    )
+    subject_key_chain = models.CharField(
+        _("key versions of the subject reference"),
+        max_length=64,
+        default="1",
+        editable=False,
+        help_text=_("The versions of CONSENT_SUBJECT_KEY the reference was made and wrapped with."),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -4,7 +4,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis, subject_reference
+from consent.models import (
+    ConsentDecision,
+    ConsentText,
+    RecordingConsentBasis,
+    subject_reference,
+    subject_reference_forms,
+)
 from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key
 from meetings.recordings.gate import series_key_for
@@ -22,6 +28,15 @@ def current_consent_text() -> ConsentText | None:
 
 def subject_of_participant(participant: Participant) -> str:
     return subject_reference(
+        user_id=participant.user_id,
+        meeting_pk=participant.meeting_id,
+        guest_key=participant.guest_key,
+    )
+
+
+def subject_forms_of_participant(participant: Participant) -> list[str]:
+    """Every stored form of the participant's reference (key rotation), current first."""
+    return subject_reference_forms(
         user_id=participant.user_id,
         meeting_pk=participant.meeting_id,
         guest_key=participant.guest_key,
@@ -91,13 +106,28 @@ def latest_decisions(*, meeting: Meeting, subject_refs: list[str]) -> dict[str, 
     return latest
 
 
+def latest_decision_of_each(
+    *, meeting: Meeting, participants: list[Participant]
+) -> list[ConsentDecision | None]:
+    """Each participant's latest decision for the meeting or its series, in the participants'
+    order (one query), whichever key version their decisions' references were made under."""
+    forms = [subject_forms_of_participant(p) for p in participants]
+    owner = {ref: index for index, refs in enumerate(forms) for ref in refs}
+    latest: list[ConsentDecision | None] = [None] * len(participants)
+    for decision in decisions_for_meeting(meeting=meeting, subject_refs=list(owner)):
+        index = owner[decision.subject_ref]
+        known = latest[index]
+        if known is None or (decision.decided_at, decision.pk) > (known.decided_at, known.pk):
+            latest[index] = decision
+    return latest
+
+
 def consent_of_participants(
     *, meeting: Meeting, participants: list[Participant]
 ) -> dict[int, ConsentDecision | None]:
     """Each participant's effective decision (``None`` when undecided), in one query."""
-    refs = {p.pk: subject_of_participant(p) for p in participants}
-    latest = latest_decisions(meeting=meeting, subject_refs=list(refs.values()))
-    return {pk: latest.get(ref) for pk, ref in refs.items()}
+    decisions = latest_decision_of_each(meeting=meeting, participants=participants)
+    return {p.pk: decision for p, decision in zip(participants, decisions, strict=True)}
 
 
 def decisions_of_user(user: AbstractBaseUser) -> QuerySet:

@@ -9,6 +9,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -16,7 +17,13 @@ from django.utils import translation
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
-from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis
+from consent.models import (
+    SUBJECT_CHAINS_CACHE_KEY,
+    ConsentDecision,
+    ConsentText,
+    RecordingConsentBasis,
+    subject_keyring,
+)
 from consent.selectors import subject_of_participant
 from meetings.live.broadcast import AUDIENCE_HOSTS, broadcast_to_meeting
 from meetings.live.models import Participant
@@ -27,6 +34,7 @@ from meetings.recordings.services import (
     schedule_recording_deletion,
     stop_recording,
 )
+from retention.keyring import RotationReport, rotate_field
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +68,7 @@ def record_decision(
         raise ConsentRefused(_("This meeting does not belong to a lecture series."))
     decision = ConsentDecision.objects.create(
         subject_ref=subject_of_participant(participant),
+        subject_key_chain=subject_keyring().current_chain,
         user_id=participant.user_id,
         meeting=None if series_key else meeting,
         meeting_ref="" if series_key else meeting.meeting_id,
@@ -158,3 +167,57 @@ def _inform_host(recording: Recording) -> None:
         subject = _("A recording will be deleted: consent was withdrawn")
         body = render_to_string("consent/mail/recording_deletion_scheduled.txt", context)
     send_mail(subject, body, None, [host.email])
+
+
+def rotate_subject_references(batch_size: int = 500) -> RotationReport:
+    """Wrap every stored subject reference under the current ``CONSENT_SUBJECT_KEY``
+    (retention/keyring.py): guests' references cannot be recomputed (their guest key is gone),
+    so rotation wraps instead. Lookups find a person's decisions under every chain meanwhile."""
+    from django.core.cache import cache
+
+    keyring = subject_keyring()
+    cache.delete(SUBJECT_CHAINS_CACHE_KEY)
+
+    def rewrite(values: dict) -> dict | None:
+        if keyring.is_current(values["subject_key_chain"]):
+            return None
+        wrapped, chain = keyring.wrap(
+            bytes.fromhex(values["subject_ref"]), values["subject_key_chain"]
+        )
+        return {"subject_ref": wrapped.hex(), "subject_key_chain": chain}
+
+    report = rotate_field(
+        name="consent subject references",
+        queryset=ConsentDecision.objects.all(),
+        fields=["subject_ref", "subject_key_chain"],
+        rewrite=rewrite,
+        batch_size=batch_size,
+    )
+    cache.delete(SUBJECT_CHAINS_CACHE_KEY)
+    return report
+
+
+def apply_consent_text_setup(entry: object) -> list[str]:
+    """The ``[consent_text]`` section of ``manage.py setup_institution``: published as a new
+    version when it differs from the newest published one (published texts never change)."""
+    from portal.identity.setup import SetupError, require, text_or_file
+
+    values = {
+        "title_de": require("consent_text", entry, "title_de"),
+        "title_en": require("consent_text", entry, "title_en"),
+        "body_de": text_or_file("consent_text", entry, "body_de"),
+        "body_en": text_or_file("consent_text", entry, "body_en"),
+        "scope": entry.get("scope", "storage"),
+        "audience": entry.get("audience", ""),
+    }
+    newest = ConsentText.objects.filter(published_at__isnull=False).order_by("-version").first()
+    if newest is not None and all(getattr(newest, k) == v for k, v in values.items()):
+        return []
+    text = ConsentText(**values)
+    try:
+        text.full_clean(exclude=["version"])
+    except ValidationError as error:
+        raise SetupError(f"[consent_text]: {'; '.join(error.messages)}") from None
+    text.save()
+    text.publish()
+    return [f"consent text version {text.version} published"]

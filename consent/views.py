@@ -13,9 +13,8 @@ from consent.models import ConsentDecision, ConsentText
 from consent.selectors import (
     current_consent_text,
     decisions_of_user,
-    latest_decisions,
+    latest_decision_of_each,
     participant_for_request,
-    subject_of_participant,
 )
 from consent.services import ConsentRefused, record_decision, withdraw_consent
 from meetings.recordings.gate import series_key_for
@@ -68,8 +67,7 @@ def meeting_consent(request: HttpRequest, meeting_id: str) -> HttpResponse:
                 return redirect("consent:meeting", meeting_id=meeting.meeting_id)
         else:
             messages.error(request, _("Please choose to give or to refuse consent."))
-    ref = subject_of_participant(participant)
-    current = latest_decisions(meeting=meeting, subject_refs=[ref]).get(ref)
+    current = latest_decision_of_each(meeting=meeting, participants=[participant])[0]
     return render(
         request,
         "consent/meeting.html",

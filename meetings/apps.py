@@ -45,12 +45,27 @@ class MeetingsConfig(AppConfig):
 
         post_migrate.connect(ensure_live_tasks, sender=self, dispatch_uid="meetings-live-sweep")
 
+        # the passcode key: required in production, rotated by manage.py rotate_keys
+        from django.core import checks
+
+        from meetings.backends.zoom.services import rotate_join_link_encryption
+        from meetings.scheduling.services import apply_policy_setup, rotate_passcode_encryption
+        from portal.identity.setup import register_setup_section
+        from retention.keyring import register_rotation
+
+        register_setup_section("policy", apply_policy_setup)
+
+        checks.register(passcode_key_check, checks.Tags.security)
+        register_rotation("meeting passcodes", rotate_passcode_encryption)
+        register_rotation("Zoom join links", rotate_join_link_encryption)
+
         # Celery tasks and retention categories register themselves when imported.
         for feature in FEATURES:
             import_module(f"meetings.{feature}.retention")
         import_module("meetings.live.tasks")
         import_module("meetings.polls.tasks")
         import_module("meetings.recordings.tasks")
+        import_module("meetings.scheduling.tasks")
 
         # The features that know the others register into them here, so that scheduling and
         # the live room import no feature above them: while a recording runs the room holds
@@ -82,3 +97,18 @@ class MeetingsConfig(AppConfig):
         zoom_receivers.connect()
         register_meeting_notice(zoom_receivers.meeting_notice)
         register_licence_report_section(zoom_receivers.licence_report_section)
+
+
+def passcode_key_check(**_kwargs: object) -> list:
+    """PASSCODE_ENCRYPTION_KEY: required when DEBUG is off, a Fernet key (docs/OPERATIONS.md)."""
+    from meetings.scheduling.passcodes import fernet_key_problem
+    from retention.keyring import check_secret
+
+    return check_secret(
+        setting="PASSCODE_ENCRYPTION_KEY",
+        old_setting="PASSCODE_ENCRYPTION_OLD_KEYS",
+        error_id="meetings.E101",
+        purpose="the encryption key of stored passcodes",
+        validate=fernet_key_problem,
+        versioned=False,
+    )

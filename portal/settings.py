@@ -8,6 +8,7 @@ environment, so that nothing drifts apart.
 
 import base64
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import environ
@@ -28,6 +29,9 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Host names (or addresses) a load balancer's probe of /healthz may use on an upstream process,
+# answered over plain HTTP without the HTTPS redirect (portal/health.py).
+HEALTH_CHECK_HOSTS = env.list("HEALTH_CHECK_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The public base URL (scheme and host) used in invitations, calendar files and SAML metadata.
@@ -66,6 +70,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz straight from a load balancer: before the HTTPS redirect and the host check
+    "portal.health.HealthCheckMiddleware",
+    "portal.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -323,6 +330,11 @@ RECORDING_INGEST_TOKENS = env.list("RECORDING_INGEST_TOKENS", default=[])
 # --- REST API (integrations/api/) -------------------------------------------------------------
 # requests per token and minute, counted in the shared cache; over it: 429 with Retry-After
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+
+# The internal nginx location that serves MEDIA_ROOT/recordings (deploy/nginx/portal.conf):
+# when set, a permitted download is answered with X-Accel-Redirect and nginx sends the file
+# (byte ranges, sendfile); empty means the portal streams it itself in chunks.
+RECORDINGS_ACCEL_REDIRECT_PREFIX = env.str("RECORDINGS_ACCEL_REDIRECT_PREFIX", default="")
 # --- conferencing backend (docs/ARCHITECTURE.md, backends) -----------------------------------
 # The built-in backend carries no media; scripts/run chooses the Janus backend.
 MEETINGS_BACKEND = env.str("MEETINGS_BACKEND", default="meetings.backends.builtin.BuiltinBackend")
@@ -392,21 +404,40 @@ MEDIA_ICE_TRANSPORT_POLICY = env.str("MEDIA_ICE_TRANSPORT_POLICY", default="all"
 if MEDIA_ICE_TRANSPORT_POLICY not in ("all", "relay"):
     raise ImproperlyConfigured('MEDIA_ICE_TRANSPORT_POLICY is "all" or "relay"')
 
-# Key of the pseudonymous subject references in consent evidence; keep it stable for good.
-CONSENT_SUBJECT_KEY = env.str(
-    "CONSENT_SUBJECT_KEY",
-    default=hashlib.sha256(b"consent-subject:" + SECRET_KEY.encode()).hexdigest(),
-)
 
-# --- secrets at rest ------------------------------------------------------------------------
-# Passcodes are stored encrypted (the host must be able to read and send them): a Fernet key
-# from the environment; in development it is derived from SECRET_KEY.
-PASSCODE_ENCRYPTION_KEY = env.str(
+# --- secrets at rest (docs/OPERATIONS.md, secrets and key rotation) --------------------------
+# Each key has its own variable, so that rotating SECRET_KEY (sessions, signed cookies) changes
+# none of them. Required when DEBUG is off: the system checks (``check --deploy``, ``migrate``)
+# name each one missing. In development they are derived from SECRET_KEY (the same values as
+# before they were separate, so existing development data stays readable).
+def _development_secret(name: str, derive: Callable[[], str]) -> str:
+    value = env.str(name, default="")
+    if value or not DEBUG:
+        return value
+    return derive()
+
+
+# Passcodes are stored encrypted (the host must be able to read and send them): a Fernet key;
+# old keys stay readable (MultiFernet) until ``manage.py rotate_keys`` re-encrypted everything.
+PASSCODE_ENCRYPTION_KEY = _development_secret(
     "PASSCODE_ENCRYPTION_KEY",
-    default=base64.urlsafe_b64encode(
+    lambda: base64.urlsafe_b64encode(
         hashlib.sha256(b"passcode-key:" + SECRET_KEY.encode()).digest()
     ).decode(),
 )
+PASSCODE_ENCRYPTION_OLD_KEYS = env.list("PASSCODE_ENCRYPTION_OLD_KEYS", default=[])
+# Key of the pseudonymous subject references in consent evidence, "<version>:<secret>"
+# (retention/keyring.py); old versions stay listed for the references made under them.
+CONSENT_SUBJECT_KEY = _development_secret(
+    "CONSENT_SUBJECT_KEY",
+    lambda: hashlib.sha256(b"consent-subject:" + SECRET_KEY.encode()).hexdigest(),
+)
+CONSENT_SUBJECT_OLD_KEYS = env.list("CONSENT_SUBJECT_OLD_KEYS", default=[])
+# Key of the deletion log's item references (the proof that an item was deleted).
+RETENTION_REFERENCE_SECRET = _development_secret("RETENTION_REFERENCE_SECRET", lambda: SECRET_KEY)
+RETENTION_REFERENCE_OLD_SECRETS = env.list("RETENTION_REFERENCE_OLD_SECRETS", default=[])
+# Treat a missing secret as an error even with DEBUG on (set by tests of the checks).
+SECRETS_REQUIRED = env.bool("SECRETS_REQUIRED", default=False)
 
 # --- mail -----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -475,14 +506,43 @@ CONTENT_SECURITY_POLICY = {
 # --- logging: no personal data --------------------------------------------------------------
 # Request lines carry meeting join links and passcodes in their query strings, so the server's
 # access log is not ours to keep; our own loggers log ids and counts, never names or addresses.
+# Logs: plain text, or one JSON object per line with LOG_FORMAT=json (production); each line
+# carries the request id (portal/observability.py) and never personal data.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "portal.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
     },
 }
+
+# Error reports (optional): Sentry or a compatible service, personal data scrubbed first.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from portal.observability import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default=""),
+    )
+
+# Prometheus metrics at /metrics (portal/metrics.py): a bearer token, or addresses allowed
+# without one (the scraper's); neither set means the endpoint answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])

@@ -11,7 +11,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from portal.health import run_checks
+from portal.health import health_response
 
 
 @require_GET
@@ -22,9 +22,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Readiness for load balancers: 200 when every configured service answers, else 503."""
-    result = run_checks()
-    return JsonResponse(result, status=200 if result["ok"] else 503)
+    """Readiness for load balancers: 200 when every configured service answers, else 503;
+    the background jobs beside it, the media servers with ``?deep=1`` (portal/health.py).
+    Usually answered earlier by ``portal.health.HealthCheckMiddleware``."""
+    return health_response(request)
 
 
 #: Errors that mean a service the portal needs (PostgreSQL, Redis, the broker) is away for a

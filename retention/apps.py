@@ -8,8 +8,14 @@ class RetentionConfig(AppConfig):
     verbose_name = _("Retention")
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from retention.keyring import register_rotation
         from retention.schedule import ensure_nightly_tasks
-        from retention.services import install_default_rules
+        from retention.services import install_default_rules, rotate_deletion_log_references
+
+        checks.register(reference_secret_check, checks.Tags.security)
+        register_rotation("deletion log references", rotate_deletion_log_references)
 
         # After every migrate (and flush): a nightly task for each category the apps
         # registered, and each category's default rules where its (category, event) has none.
@@ -17,3 +23,15 @@ class RetentionConfig(AppConfig):
         post_migrate.connect(
             install_default_rules, sender=self, dispatch_uid="retention-default-rules"
         )
+
+
+def reference_secret_check(**_kwargs: object) -> list:
+    """RETENTION_REFERENCE_SECRET: required when DEBUG is off (docs/OPERATIONS.md, secrets)."""
+    from retention.keyring import check_secret
+
+    return check_secret(
+        setting="RETENTION_REFERENCE_SECRET",
+        old_setting="RETENTION_REFERENCE_OLD_SECRETS",
+        error_id="retention.E101",
+        purpose="the key of the deletion log's item references",
+    )

@@ -267,6 +267,16 @@ class DeletionLogEntry(models.Model):
         _("item references (keyed hashes)"),
         help_text=_("HMAC-SHA256 of each item's key, 32 bytes each, concatenated."),
     )
+    key_chain = models.CharField(
+        _("key versions of the references"),
+        max_length=64,
+        default="1",
+        editable=False,
+        help_text=_(
+            "The versions of RETENTION_REFERENCE_SECRET the references were made and wrapped "
+            "with (retention/keyring.py)."
+        ),
+    )
     created_at = models.DateTimeField(_("time"), default=now, db_index=True)
 
     class Meta:

@@ -91,8 +91,17 @@ SWEEPER = PeriodicTaskSpec(
     description="Every minute: a purge whose worker died is resumed (docs/POLICY.md).",
 )
 
+#: Every minute: the sign of life of beat and the workers that ``/healthz`` reports.
+HEARTBEAT_TASK = PeriodicTaskSpec(
+    name="portal: heartbeat of beat and workers",
+    task="retention.tasks.heartbeat",
+    minute="*",
+    hour="*",
+    description="Lets /healthz tell whether Celery beat and a worker run.",
+)
+
 
 def ensure_nightly_tasks(using: str = "default", **_kwargs: object) -> list[str]:
-    """``post_migrate`` receiver: create the missing purge tasks and the sweeper; return the
-    names created."""
-    return ensure_periodic_tasks([*purge_task_specs(), SWEEPER], using=using)
+    """``post_migrate`` receiver: create the missing purge tasks, the sweeper and the
+    heartbeat; return the names created."""
+    return ensure_periodic_tasks([*purge_task_specs(), SWEEPER, HEARTBEAT_TASK], using=using)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import hmac
 import logging
 import os
 import socket
@@ -38,6 +37,7 @@ from django.db import IntegrityError, connection, models, router, transaction
 from django.db.models import F, Sum
 from django.utils.timezone import now as current_time
 
+from retention.keyring import Keyring, RotationReport, rotate_field
 from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
 from retention.registry import EqualsAny, RetentionCategory, registry
 
@@ -104,22 +104,28 @@ class PurgeReport:
         }
 
 
-def _reference_key() -> bytes:
-    secret = getattr(settings, "RETENTION_REFERENCE_SECRET", "") or settings.SECRET_KEY
-    return hashlib.sha256(b"retention-deletion-log:" + secret.encode()).digest()
+def reference_keyring() -> Keyring:
+    """``RETENTION_REFERENCE_SECRET`` with its old versions; rotation wraps the stored digests
+    (retention/keyring.py), so that deletion proofs survive a key change."""
+    return Keyring.from_settings(
+        "RETENTION_REFERENCE_SECRET",
+        "RETENTION_REFERENCE_OLD_SECRETS",
+        lambda secret: hashlib.sha256(b"retention-deletion-log:" + secret.encode()).digest(),
+    )
 
 
-def item_reference(key: str) -> str:
+def item_reference(key: str, chain: str | None = None) -> str:
     """The non-reversible reference of an item key ("portal.user:42") for the deletion log:
     HMAC-SHA256 with a server secret, so that the small space of primary keys cannot be
-    searched without the secret."""
-    return item_references([key])[0]
+    searched without the secret. Along ``chain`` (default: the current key)."""
+    return reference_keyring().digest(key.encode(), chain).hex()
 
 
 def item_digests(keys: list[str]) -> bytes:
-    """The references of ``keys`` as raw HMAC-SHA256 digests, concatenated (32 bytes each)."""
-    secret = _reference_key()
-    return b"".join(hmac.digest(secret, key.encode(), "sha256") for key in keys)
+    """The references of ``keys`` under the current key as raw HMAC-SHA256 digests,
+    concatenated (32 bytes each)."""
+    keyring = reference_keyring()
+    return b"".join(keyring.digest(key.encode()) for key in keys)
 
 
 def item_references(keys: list[str]) -> list[str]:
@@ -131,9 +137,22 @@ def find_deletions(key: str) -> list[DeletionLogEntry]:
     """The log entries that record the deletion of the item ``key`` ("portal.user:42").
 
     The proof an institution gives when asked whether an item was deleted: it needs the key
-    and the server secret; the log alone names nothing."""
-    reference = item_reference(key)
-    return [entry for entry in DeletionLogEntry.objects.iterator() if entry.includes(reference)]
+    and the server secret; the log alone names nothing. Entries made or wrapped under other
+    key versions are searched with the reference along their own chain."""
+    keyring = reference_keyring()
+    references: dict[str, str | None] = {}
+    found = []
+    for entry in DeletionLogEntry.objects.iterator():
+        if entry.key_chain not in references:
+            references[entry.key_chain] = (
+                keyring.digest(key.encode(), entry.key_chain).hex()
+                if keyring.knows(entry.key_chain)
+                else None
+            )
+        reference = references[entry.key_chain]
+        if reference is not None and entry.includes(reference):
+            found.append(entry)
+    return found
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -466,6 +485,7 @@ def _log_batch(
         run=run,
         count=len(ids),
         digests=item_digests([f"{label}:{pk}" for pk in ids]),
+        key_chain=reference_keyring().current_chain,
     )
     if run is not None and current_time() - run.heartbeat_at >= heartbeat_every():
         # a sign of life now and then, not per batch: one round trip less per batch
@@ -554,3 +574,27 @@ def _purge_batch_with_files(
             _act(category, rule, gone_files)
             _log_batch(category=category, rule=rule, run=run, label=label, ids=gone_files)
     return len(gone_files), marked[-1]
+
+
+def rotate_deletion_log_references(batch_size: int = 200) -> RotationReport:
+    """Wrap every deletion-log entry's item references under the current
+    ``RETENTION_REFERENCE_SECRET``: the deleted items are gone, so their references cannot be
+    made anew; ``find_deletions`` follows each entry's chain meanwhile."""
+    keyring = reference_keyring()
+
+    def rewrite(values: dict) -> dict | None:
+        chain = values["key_chain"]
+        if keyring.is_current(chain):
+            return None
+        raw = bytes(values["digests"])
+        parts = [raw[i : i + 32] for i in range(0, len(raw), 32)]
+        wrapped = [keyring.wrap(part, chain)[0] for part in parts]
+        return {"digests": b"".join(wrapped), "key_chain": keyring.wrap(b"", chain)[1]}
+
+    return rotate_field(
+        name="deletion log references",
+        queryset=DeletionLogEntry.objects.all(),
+        fields=["digests", "key_chain"],
+        rewrite=rewrite,
+        batch_size=batch_size,
+    )

@@ -61,3 +61,16 @@ def resume_abandoned_purges() -> list[str]:
     for category in categories:
         purge_category.apply_async(kwargs={"category": category}, queue=_queue_of(category))
     return categories
+
+
+HEARTBEAT_CACHE_KEY = "portal:beat-heartbeat"
+
+
+@shared_task(name="retention.tasks.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Sent by Celery beat every minute and run by a worker: its time in the shared cache is
+    how ``/healthz`` knows that beat schedules and workers run what it sends."""
+    from django.core.cache import cache
+    from django.utils.timezone import now
+
+    cache.set(HEARTBEAT_CACHE_KEY, now().timestamp(), 24 * 3600)

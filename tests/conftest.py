@@ -230,3 +230,22 @@ def admin_client(db, admin_user, client):
 
     pass_second_factor(client, admin_user)
     return client
+
+
+@pytest.fixture
+def celery_inline():
+    """Celery runs tasks inline for this test (retries too, without their countdown), also
+    when REDIS_URL makes the broker real."""
+    from celery import current_app
+
+    before = current_app.conf.task_always_eager, current_app.conf.task_eager_propagates
+    current_app.conf.task_always_eager = current_app.conf.task_eager_propagates = True
+    yield
+    current_app.conf.task_always_eager, current_app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def after_commit(celery_inline, django_capture_on_commit_callbacks):
+    """``with after_commit():`` runs what the block queued for after its transaction's commit
+    (mail through Celery), as the commit of a real request would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -10,7 +10,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,6 +21,7 @@ from meetings.live.broadcast import broadcast_to_meeting
 from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key
 from meetings.recordings import gate as recording_gate
+from meetings.recordings.delivery import file_response
 from meetings.recordings.forms import RecordingUploadForm, RecordingViewerForm
 from meetings.recordings.ingest import RecordingFileRejected, check_declared_file
 from meetings.recordings.models import Recording, RecordingSession
@@ -216,23 +217,23 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def recording_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Stream the file in chunks, never publicly: only after the permission check."""
+@require_http_methods(["GET", "HEAD"])
+def recording_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file, only after the permission check: handed to nginx or streamed in chunks, with
+    byte ranges and HEAD (meetings/recordings/delivery.py)."""
     recording = _visible_recording(request, pk)
+    extension = recording.file.name.rsplit(".", 1)[-1]
     try:
-        handle = recording.file.open("rb")
+        return file_response(
+            request,
+            storage=recording.file.storage,
+            name=recording.file.name,
+            content_type=recording.content_type,
+            filename=f"recording-{recording.meeting.meeting_id}-{recording.pk}.{extension}",
+            etag=recording.sha256 or f"{recording.token}-{recording.size}",
+        )
     except FileNotFoundError as error:
         raise Http404 from error
-    extension = recording.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"recording-{recording.meeting.meeting_id}-{recording.pk}.{extension}",
-        content_type=recording.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -4,6 +4,11 @@ A single meeting is one VEVENT. A series is one VEVENT with the RRULE in the ser
 (TZID with a VTIMEZONE, so that calendar programs keep the local time across DST), EXDATEs for
 deleted occurrences, and one override VEVENT (RECURRENCE-ID) per occurrence: each occurrence
 has its own meeting ID and join link, and may have been moved.
+
+Every entry carries ``SEQUENCE`` (the meeting's or series' ``calendar_sequence``, raised by each
+change sent to invitees): a calendar program replaces the entry with the same ``UID`` only by a
+higher one. A deleted meeting or series is sent as ``METHOD:CANCEL`` with ``STATUS:CANCELLED``
+under the same ``UID`` and a higher sequence (RFC 5546), which removes it from the calendar.
 """
 
 import datetime
@@ -69,12 +74,14 @@ def _event(
     *,
     start: datetime.datetime | None = None,
     tz: ZoneInfo | None = None,
+    sequence: int | None = None,
 ) -> Event:
     tz = tz or zone(meeting.timezone)
     start = start or meeting.start
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", datetime.datetime.now(datetime.UTC))
+    event.add("sequence", meeting.calendar_sequence if sequence is None else sequence)
     event.add("summary", meeting.topic)
     event.add("dtstart", start.astimezone(tz))
     event.add(
@@ -86,18 +93,52 @@ def _event(
     return event
 
 
-def _new_calendar() -> Calendar:
+def _new_calendar(method: str = "PUBLISH") -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//Meeting governance portal//EN")
     cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
+    cal.add("method", method)
     return cal
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    return _uid("meeting", meeting.pk)
+
+
+def series_uid(series: MeetingSeries) -> str:
+    return _uid("series", series.pk)
+
+
+def cancellation_calendar(
+    *,
+    uid: str,
+    topic: str,
+    start: datetime.datetime,
+    duration_minutes: int,
+    timezone: str,
+    sequence: int,
+) -> bytes:
+    """``METHOD:CANCEL`` for the entry ``uid``: calendar programs remove it (RFC 5546)."""
+    tz = zone(timezone)
+    cal = _new_calendar("CANCEL")
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", datetime.datetime.now(datetime.UTC))
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED")
+    event.add("summary", topic)
+    event.add("organizer", f"mailto:{settings.DEFAULT_FROM_EMAIL}")
+    event.add("dtstart", start.astimezone(tz))
+    event.add("dtend", (start + datetime.timedelta(minutes=duration_minutes)).astimezone(tz))
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
 
 
 def meeting_calendar(meeting: Meeting) -> bytes:
     """The calendar file of one meeting (or of one occurrence on its own)."""
     cal = _new_calendar()
-    cal.add_component(_event(meeting, _uid("meeting", meeting.pk)))
+    cal.add_component(_event(meeting, meeting_uid(meeting)))
     cal.add_missing_timezones()
     return cal.to_ical()
 
@@ -107,9 +148,10 @@ def series_calendar(series: MeetingSeries) -> bytes:
     tz = series.zone
     occurrences = list(series.occurrences.order_by("start", "pk"))
     cal = _new_calendar()
-    uid = _uid("series", series.pk)
+    uid = series_uid(series)
     first = occurrences[0]
-    master = _event(first, uid, start=series.first_start, tz=tz)
+    sequence = series.calendar_sequence
+    master = _event(first, uid, start=series.first_start, tz=tz, sequence=sequence)
     master.add("rrule", _rrule(series))
     present = {m.series_original_start for m in occurrences if m.series_original_start}
     deleted = [start for start in series.occurrence_starts() if start not in present]
@@ -117,7 +159,7 @@ def series_calendar(series: MeetingSeries) -> bytes:
         master.add("exdate", start.astimezone(tz))
     cal.add_component(master)
     for occurrence in occurrences:
-        override = _event(occurrence, uid, tz=tz)
+        override = _event(occurrence, uid, tz=tz, sequence=sequence)
         override.add(
             "recurrence-id", (occurrence.series_original_start or occurrence.start).astimezone(tz)
         )

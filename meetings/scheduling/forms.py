@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo, available_timezones
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from meetings.scheduling import recurrence, services
@@ -255,7 +254,7 @@ class MeetingForm(forms.Form):
             else:
                 aware = recurrence.localise(local_start, zone)
                 unchanged = self.meeting is not None and aware == self.meeting.start
-                if aware < now() and not unchanged and not self.schedule_fixed:
+                if services.start_is_past(aware) and not unchanged and not self.schedule_fixed:
                     self.add_error("start", _("The start must be in the future."))
                 data["start_aware"] = aware
         for field, message in services.licence_errors(

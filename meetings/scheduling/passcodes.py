@@ -3,15 +3,17 @@
 Policy (docs/POLICY.md, security baseline): every meeting has a passcode; a generated one carries at
 least 40 bits (8 characters from a 32-symbol alphabet without look-alikes = 40 bits). The
 passcode is stored encrypted with ``PASSCODE_ENCRYPTION_KEY`` so that the host can still read
-and send it.
+and send it. Tokens made under an old key (``PASSCODE_ENCRYPTION_OLD_KEYS``) stay readable until
+``manage.py rotate_keys`` re-encrypted them (docs/OPERATIONS.md, key rotation).
 """
 
 import hmac
 import math
 import secrets
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 # 32 symbols without look-alikes (no 0/O, 1/I): 8 characters = 40 bits.
 PASSCODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -28,8 +30,35 @@ def generate_meeting_id() -> str:
     return str(secrets.randbelow(9 * 10 ** (MEETING_ID_DIGITS - 1)) + 10 ** (MEETING_ID_DIGITS - 1))
 
 
-def _fernet() -> Fernet:
-    return Fernet(settings.PASSCODE_ENCRYPTION_KEY.encode())
+def _fernet() -> MultiFernet:
+    """The current key first (it encrypts), then the old ones (they only decrypt)."""
+    if not settings.PASSCODE_ENCRYPTION_KEY:
+        raise ImproperlyConfigured("PASSCODE_ENCRYPTION_KEY is not set (manage.py check --deploy)")
+    keys = [settings.PASSCODE_ENCRYPTION_KEY, *settings.PASSCODE_ENCRYPTION_OLD_KEYS]
+    return MultiFernet([Fernet(key.strip().encode()) for key in keys if key.strip()])
+
+
+def fernet_key_problem(key: str) -> str | None:
+    """Why ``key`` is no Fernet key (for the system check), or None."""
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        return "not a Fernet key (32 url-safe base64-encoded bytes; Fernet.generate_key())"
+    return None
+
+
+def rotate_token(token: str) -> str:
+    """``token`` re-encrypted under the current key (unchanged plaintext)."""
+    return _fernet().rotate(token.encode()).decode()
+
+
+def is_under_current_key(token: str) -> bool:
+    """Whether the current key alone decrypts ``token`` (no rotation needed)."""
+    try:
+        Fernet(settings.PASSCODE_ENCRYPTION_KEY.encode()).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
 
 
 def encrypt_passcode(passcode: str) -> str:

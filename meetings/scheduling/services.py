@@ -10,13 +10,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.template.loader import render_to_string
+from django.db import models, transaction
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
-from meetings.scheduling import calendar, passcodes, recurrence
+from meetings.scheduling import calendar, mail, passcodes, recurrence
 from meetings.scheduling.models import (
     Invitation,
     Meeting,
@@ -26,6 +24,7 @@ from meetings.scheduling.models import (
 )
 from portal.identity.models import Institution, User
 from portal.identity.selectors import licence_type_for
+from retention.keyring import RotationReport, rotate_field
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +45,17 @@ class MeetingDetails:
     expected_participants: int | None
     security: dict[str, bool]
     allowed_domains: list[str] = field(default_factory=list)
+
+
+#: A start this far back still counts as "now": the form gives minutes only, and the host may
+#: take a moment between opening it with the current time and sending it.
+START_NOW_GRACE = datetime.timedelta(minutes=5)
+
+
+def start_is_past(start: datetime.datetime) -> bool:
+    """Whether ``start`` lies before "now" (the current minute, with a short grace): a meeting
+    that starts now is a valid meeting, not one in the past."""
+    return start < now().replace(second=0, microsecond=0) - START_NOW_GRACE
 
 
 def host_time_zone(user: User) -> str:
@@ -214,7 +224,7 @@ def schedule_meeting(
     whatever was sent; the host's licence limits apply.
     """
     policy = _enforce_rules(host=host, details=details)
-    if details.start < now():
+    if start_is_past(details.start):
         raise ValidationError(_("The start must be in the future."))
     if passcode:
         validate_host_passcode(passcode=passcode, meeting_id=None, policy=policy)
@@ -275,14 +285,25 @@ def update_meeting(
     policy = _enforce_rules(host=meeting.host, details=details)
     if meeting.status == Meeting.Status.ENDED:
         raise ValidationError(_("This meeting has ended and can no longer be changed."))
-    if details.start != meeting.start and details.start < now():
+    if details.start != meeting.start and start_is_past(details.start):
         raise ValidationError(_("The start must be in the future."))
     if passcode:
         validate_host_passcode(passcode=passcode, meeting_id=meeting.meeting_id, policy=policy)
         meeting.set_passcode(passcode)
     _apply_details(meeting, details)
+    meeting.calendar_sequence += 1
     meeting.save()
     _grant_hosts([meeting], co_hosts=co_hosts, alternative_hosts=alternative_hosts)
+    if meeting.series_id is not None:
+        MeetingSeries.objects.filter(pk=meeting.series_id).update(
+            calendar_sequence=models.F("calendar_sequence") + 1
+        )
+    to_tell = Invitation.objects.filter(meeting=meeting, whole_series=False)
+    if meeting.series_id is not None:
+        to_tell = to_tell | Invitation.objects.filter(
+            meeting__series_id=meeting.series_id, whole_series=True
+        )
+    notify_invitees(to_tell.select_related("meeting").order_by("pk"))
     logger.info("meeting changed: pk=%s", meeting.pk)
     return meeting
 
@@ -328,7 +349,7 @@ def update_series(
             raise ValidationError(
                 _("This series has begun: its schedule can no longer be changed.")
             )
-        if details.start < now():
+        if start_is_past(details.start):
             raise ValidationError(_("The start must be in the future."))
         zone = calendar.zone(details.timezone)
         recurrence.validate(
@@ -341,6 +362,7 @@ def update_series(
     else:
         starts = [meeting.start for meeting in future]
     series.topic = details.topic
+    series.calendar_sequence += 1
     series.save()
     if not passcode and future:
         passcode = future[0].passcode  # the series shares one passcode
@@ -357,11 +379,17 @@ def update_series(
         if schedule_changed:
             meeting.start = start
             meeting.series_original_start = start
+        meeting.calendar_sequence += 1
         meeting.save()
         kept.append(meeting)
-    surplus = [meeting.pk for meeting in future[len(starts) :]]
-    Meeting.objects.filter(pk__in=surplus).delete()
+    surplus = future[len(starts) :]
+    for meeting in surplus:
+        _cancel_for_invitees(meeting, keep_series=True)
+    Meeting.objects.filter(pk__in=[meeting.pk for meeting in surplus]).delete()
     _grant_hosts(kept, co_hosts=co_hosts, alternative_hosts=alternative_hosts)
+    notify_invitees(
+        Invitation.objects.filter(meeting__series=series, meeting__in=kept).order_by("pk")
+    )
     logger.info("series changed: pk=%s occurrences=%d", series.pk, len(kept))
     return series
 
@@ -373,9 +401,17 @@ def delete_meeting(*, meeting: Meeting) -> None:
     if meeting.status == Meeting.Status.RUNNING:
         raise ValidationError(_("End the meeting before deleting it."))
     series = meeting.series
+    series_ends = series is not None and not series.occurrences.exclude(pk=meeting.pk).exists()
+    _cancel_for_invitees(meeting, keep_series=not series_ends)
     meeting.delete()
-    if series is not None and not series.occurrences.exists():
+    if series is not None and series_ends:
         series.delete()
+    elif series is not None:
+        MeetingSeries.objects.filter(pk=series.pk).update(
+            calendar_sequence=models.F("calendar_sequence") + 1
+        )
+        # the whole-series invitees get the series without this date (an EXDATE)
+        notify_invitees(Invitation.objects.filter(meeting__series=series, whole_series=True))
     logger.info("meeting deleted")
 
 
@@ -384,6 +420,8 @@ def delete_series(*, series: MeetingSeries) -> None:
     """Delete a series with all its occurrences and their grants."""
     if series.occurrences.filter(status=Meeting.Status.RUNNING).exists():
         raise ValidationError(_("End the running meeting of this series before deleting it."))
+    for meeting in series.occurrences.all():
+        _cancel_for_invitees(meeting, keep_series=False)
     series.delete()
     logger.info("series deleted")
 
@@ -423,29 +461,132 @@ def check_invitees(*, meeting: Meeting, addresses: list[str]) -> None:
 
 
 def invite(*, meeting: Meeting, addresses: list[str], whole_series: bool = False) -> int:
-    """Send each invitee a separate mail (so no invitee sees the others) with the join link,
-    the passcode and a calendar file; record the invitation minimally. Returns the count."""
+    """Invite each address with its own mail (so no invitee sees the others) carrying the join
+    link, the passcode and a calendar file, in the invitee's language; record the invitation
+    minimally. The mails leave through Celery after the transaction commits (with retries),
+    never inside the request. Returns the count."""
     check_invitees(meeting=meeting, addresses=addresses)
     whole_series = whole_series and meeting.series_id is not None
-    ics = (
-        calendar.series_calendar(meeting.series)
-        if whole_series
-        else calendar.meeting_calendar(meeting)
-    )
-    context = {"meeting": meeting, "whole_series": whole_series, "join_url": meeting.join_url()}
-    # one line whatever is stored: a line break in a mail header fails the whole send
-    subject = _("Invitation: %(topic)s") % {"topic": " ".join(meeting.topic.split())}
-    body = render_to_string("meetings/scheduling/invitation_email.txt", context)
-    messages = []
-    for address in addresses:
-        message = EmailMultiAlternatives(subject=subject, body=body, to=[address])
-        message.attach("invitation.ics", ics, "text/calendar; charset=utf-8; method=PUBLISH")
-        messages.append(message)
     with transaction.atomic():
-        Invitation.objects.bulk_create(
-            Invitation(meeting=meeting, email=address, whole_series=whole_series)
+        invitations = Invitation.objects.bulk_create(
+            Invitation(
+                meeting=meeting,
+                email=address,
+                whole_series=whole_series,
+                language=mail.recipient_language(address),
+            )
             for address in addresses
         )
-        get_connection().send_messages(messages)
-    logger.info("invitations sent: meeting=%s count=%d", meeting.pk, len(addresses))
+        notify_invitees(invitations, kind=mail.INVITATION)
+    logger.info("invitations queued: meeting=%s count=%d", meeting.pk, len(addresses))
     return len(addresses)
+
+
+def notify_invitees(invitations: Iterable[Invitation], *, kind: str = "update") -> int:
+    """Queue the invitation or update mail of each invitation once the transaction commits
+    (one per address and calendar entry)."""
+    from meetings.scheduling.tasks import send_invitation_mail
+
+    seen: set[tuple[str, int, bool]] = set()
+    pks = []
+    for invitation in invitations:
+        key = (
+            invitation.email.lower(),
+            invitation.meeting.series_id if invitation.whole_series else invitation.meeting_id,
+            invitation.whole_series,
+        )
+        if key not in seen:
+            seen.add(key)
+            pks.append(invitation.pk)
+    for pk in pks:
+        transaction.on_commit(lambda pk=pk: send_invitation_mail.delay(pk, kind))
+    return len(pks)
+
+
+def _cancel_for_invitees(meeting: Meeting, *, keep_series: bool) -> None:
+    """Before ``meeting`` is deleted: queue a cancellation (METHOD:CANCEL) to whoever was
+    invited to it; whole-series invitations move to another date of a series that goes on
+    (the rows would go with the meeting), or get the series' cancellation."""
+    from meetings.scheduling.tasks import send_cancellation_mail
+
+    series = meeting.series
+    snapshots = {
+        False: mail.cancellation_snapshot(
+            uid=calendar.meeting_uid(meeting),
+            meeting=meeting,
+            sequence=meeting.calendar_sequence + 1,
+            series=False,
+        )
+    }
+    if series is not None:
+        snapshots[True] = mail.cancellation_snapshot(
+            uid=calendar.series_uid(series),
+            meeting=meeting,
+            sequence=series.calendar_sequence + 1,
+            series=True,
+        )
+    other = (
+        series.occurrences.exclude(pk=meeting.pk).order_by("start", "pk").first()
+        if series is not None and keep_series
+        else None
+    )
+    seen: set[tuple[str, bool]] = set()
+    for invitation in meeting.invitations.all():
+        whole = invitation.whole_series and series is not None
+        if whole and other is not None:
+            Invitation.objects.filter(pk=invitation.pk).update(meeting=other)
+            continue
+        key = (invitation.email.lower(), whole)
+        if key in seen:
+            continue
+        seen.add(key)
+        arguments = (invitation.email, invitation.language, snapshots[whole])
+        transaction.on_commit(lambda arguments=arguments: send_cancellation_mail.delay(*arguments))
+
+
+def rotate_passcode_encryption(batch_size: int = 500) -> RotationReport:
+    """Re-encrypt every stored passcode under the current ``PASSCODE_ENCRYPTION_KEY``
+    (``manage.py rotate_keys``); until then the old keys still decrypt (MultiFernet)."""
+
+    def rewrite(values: dict) -> dict | None:
+        token = values["passcode_encrypted"]
+        if passcodes.is_under_current_key(token):
+            return None
+        return {"passcode_encrypted": passcodes.rotate_token(token)}
+
+    return rotate_field(
+        name="meeting passcodes",
+        queryset=Meeting.objects.all(),
+        fields=["passcode_encrypted"],
+        rewrite=rewrite,
+        batch_size=batch_size,
+    )
+
+
+def apply_policy_setup(entry: object) -> list[str]:
+    """The ``[policy]`` section of ``manage.py setup_institution``: the meeting policy's
+    defaults, locks, reasons and minimum passcode length (portal/identity/setup.py)."""
+    from portal.identity.setup import SetupError
+
+    if not isinstance(entry, dict):
+        raise SetupError("[policy]: expected a table")
+    policy = MeetingPolicy.current()
+    fields = {
+        field.name
+        for field in MeetingPolicy._meta.concrete_fields
+        if field.name != "id" and not field.primary_key
+    }
+    unknown = set(entry) - fields
+    if unknown:
+        raise SetupError(f"[policy]: unknown setting(s) {', '.join(sorted(unknown))}")
+    changed = [name for name, value in entry.items() if getattr(policy, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(policy, name, entry[name])
+    try:
+        policy.full_clean()
+    except ValidationError as error:
+        raise SetupError(f"[policy]: {'; '.join(error.messages)}") from None
+    policy.save()
+    return [f"meeting policy updated ({', '.join(sorted(changed))})"]

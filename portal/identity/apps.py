@@ -25,4 +25,10 @@ class IdentityConfig(AppConfig):
 
         # role and licence at every login; data minimisation of the IdP's attributes; the IdPs'
         # endpoints in the content security policy follow their registrations
+        # the language of each login, for mails in the recipient's language
+        from django.contrib.auth.signals import user_logged_in
+
+        from portal.identity.services import remember_language
         from portal.identity.sso import csp, receivers  # noqa: F401
+
+        user_logged_in.connect(remember_language, dispatch_uid="portal-remember-language")

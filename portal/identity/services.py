@@ -360,3 +360,15 @@ def deprovision_stale_accounts(*, now: datetime | None = None) -> int:
         )
         count += 1
     return count
+
+
+def remember_language(sender: object, request: object, user: User, **_kwargs: object) -> None:
+    """Keep the language the person uses the portal in (their browser's, or the one they
+    chose), so that mails to them are written in it, not in the sender's (receiver of
+    ``user_logged_in``)."""
+    from django.utils import translation
+
+    language = (getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or "")[:2]
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        type(user).objects.filter(pk=user.pk).update(language=language)
+        user.language = language

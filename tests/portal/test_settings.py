@@ -88,7 +88,31 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x7!q2-production-like-secret-key-with-enough-entropy-9f8e7d6c5b4a3",
     "ALLOWED_HOSTS": "meet.uni.example",
     "PORTAL_BASE_URL": "https://meet.uni.example",
+    # each secret at rest has its own variable (docs/OPERATIONS.md, secrets)
+    "PASSCODE_ENCRYPTION_KEY": "m1mS8nQ0Yb3o2w3lJrQ0f7d0Jm4S4mJ5o7vQ0bq9nXQ=",
+    "CONSENT_SUBJECT_KEY": "1:consent-subject-key-of-its-own-4f1c2b",
+    "RETENTION_REFERENCE_SECRET": "1:deletion-log-reference-secret-8a7e",
 }
+
+
+def test_check_deploy_names_each_missing_secret():
+    env = {
+        key: value
+        for key, value in {**BASE_ENV, **PRODUCTION_ENV}.items()
+        if key not in ("PASSCODE_ENCRYPTION_KEY", "RETENTION_REFERENCE_SECRET")
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "PASSCODE_ENCRYPTION_KEY is not set" in result.stderr
+    assert "RETENTION_REFERENCE_SECRET is not set" in result.stderr
+    assert "CONSENT_SUBJECT_KEY is not set" not in result.stderr
 
 
 def test_check_deploy_reports_nothing_under_production_settings():

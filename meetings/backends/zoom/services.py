@@ -42,6 +42,7 @@ from meetings.scheduling import passcodes
 from meetings.scheduling.models import Meeting
 from portal.identity.models import LicenceType, User
 from portal.identity.services import record_audit_event
+from retention.keyring import RotationReport, rotate_field
 
 if TYPE_CHECKING:
     from meetings.live.models import Participant
@@ -693,3 +694,21 @@ def discard_recordings(*, meeting: Meeting) -> int:
 
 
 __all__ = ["ZoomError", "is_enabled"]
+
+
+def rotate_join_link_encryption(batch_size: int = 500) -> RotationReport:
+    """Re-encrypt the registrants' stored join links under the current passcode key."""
+
+    def rewrite(values: dict) -> dict | None:
+        token = values["join_url_encrypted"]
+        if not token or passcodes.is_under_current_key(token):
+            return None
+        return {"join_url_encrypted": passcodes.rotate_token(token)}
+
+    return rotate_field(
+        name="Zoom join links",
+        queryset=ZoomRegistrant.objects.all(),
+        fields=["join_url_encrypted"],
+        rewrite=rewrite,
+        batch_size=batch_size,
+    )

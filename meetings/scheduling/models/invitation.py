@@ -18,6 +18,12 @@ class Invitation(models.Model):
     whole_series = models.BooleanField(_("whole series"), default=False)
     email = models.EmailField(_("e-mail address"), help_text=_("Personal data. The invitee."))
     sent_at = models.DateTimeField(_("sent at"), default=now, editable=False)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        help_text=_("The invitee's language for the mails about this meeting."),
+    )
 
     class Meta:
         verbose_name = _("invitation")

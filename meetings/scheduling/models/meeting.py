@@ -38,6 +38,12 @@ class Meeting(models.Model):
         _("duration in minutes"), validators=[MinValueValidator(1)]
     )
     timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
+    calendar_sequence = models.PositiveIntegerField(
+        _("calendar revision"),
+        default=0,
+        editable=False,
+        help_text=_("SEQUENCE of the calendar entry: raised by every change sent to invitees."),
+    )
     expected_participants = models.PositiveIntegerField(
         _("expected participants"), null=True, blank=True
     )

@@ -33,6 +33,12 @@ class MeetingSeries(models.Model):
     interval = models.PositiveSmallIntegerField(_("every"), default=1)
     first_start = models.DateTimeField(_("first start"))
     timezone = models.CharField(_("time zone"), max_length=64)
+    calendar_sequence = models.PositiveIntegerField(
+        _("calendar revision"),
+        default=0,
+        editable=False,
+        help_text=_("SEQUENCE of the series' calendar entry: raised by every change sent."),
+    )
     until = models.DateField(_("until"), null=True, blank=True)
     count = models.PositiveSmallIntegerField(_("number of occurrences"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=now, editable=False)

@@ -31,6 +31,12 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="users",
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        help_text=_("The language of the person's last login: mails to them use it."),
+    )
     is_institution_member = models.BooleanField(
         _("institution member"),
         default=False,

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from portal.identity.models import Institution, User
 from portal.identity.sso import idp as idp_settings
 from portal.identity.sso import replay
+from portal.identity.sso.failures import count_sso_failure
 from portal.identity.sso.receivers import released_attributes
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def render_sso_error(
     if reason not in messages:
         reason = "invalid"
     logger.warning("SSO login refused: %s%s", reason, f" ({detail})" if detail else "")
+    count_sso_failure(reason)
     return render(
         request,
         "portal/sso/error.html",
@@ -162,6 +164,7 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
         birth = idp_settings.date_of_birth_from(attributes, idp_settings.mapping_for(provider.app))
         if birth is not None and idp_settings.age_on(birth, timezone.localdate()) < MINIMUM_AGE:
             logger.info("SSO login refused: below the minimum age")
+            count_sso_failure("too_young")
             raise ImmediateHttpResponse(
                 render(
                     request,

@@ -14,13 +14,24 @@ pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
+_commit = None
+
+
+@pytest.fixture(autouse=True)
+def _mail_leaves_at_commit(after_commit, settings):
+    global _commit  # noqa: PLW0603 -- the helper below is called by every test
+    _commit = after_commit
+    settings.LANGUAGE_CODE = "en"  # invitees unknown to the portal get the institution's
+
+
 def invite(client, meeting, addresses: str, **extra):
-    return client.post(
-        f"/meetings/{meeting.meeting_id}/invite/",
-        {"addresses": addresses, **extra},
-        HTTP_ACCEPT_LANGUAGE="en",
-        follow=True,
-    )
+    with _commit():
+        return client.post(
+            f"/meetings/{meeting.meeting_id}/invite/",
+            {"addresses": addresses, **extra},
+            HTTP_ACCEPT_LANGUAGE="en",
+            follow=True,
+        )
 
 
 def test_it_invites_institution_addresses_with_link_passcode_and_calendar(

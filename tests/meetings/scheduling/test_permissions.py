@@ -109,12 +109,13 @@ def test_read_only_pages_reject_post(host_client, meeting, url):
     assert host_client.post(url.format(id=meeting.meeting_id)).status_code == 405
 
 
-def test_a_co_host_may_invite(client, host, member, mailoutbox):
+def test_a_co_host_may_invite(client, host, member, mailoutbox, after_commit):
     meeting = services.schedule_meeting(host=host, details=details(), co_hosts=[member])
     client.force_login(member)
-    response = client.post(
-        f"/meetings/{meeting.meeting_id}/invite/", {"addresses": "student@uni.example"}
-    )
+    with after_commit():
+        response = client.post(
+            f"/meetings/{meeting.meeting_id}/invite/", {"addresses": "student@uni.example"}
+        )
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert meeting.invitations.get().email == "student@uni.example"

@@ -65,6 +65,33 @@ def test_it_refuses_bad_input_and_stores_nothing(host_client, overrides, message
     assert Meeting.objects.count() == 0
 
 
+def _local_minute(minutes_ago: int = 0) -> str:
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils.timezone import now
+
+    moment = now().astimezone(ZoneInfo("Europe/Berlin")) - datetime.timedelta(minutes=minutes_ago)
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.mark.parametrize("minutes_ago", [0, 1])
+def test_a_meeting_that_starts_now_is_scheduled(host_client, minutes_ago):
+    """The form gives minutes only: the current minute (or the one the form was opened in) is
+    "now", not the past."""
+    response = host_client.post("/meetings/new/", form_data(start=_local_minute(minutes_ago)))
+    assert response.status_code == 302
+    assert Meeting.objects.count() == 1
+
+
+def test_a_start_well_in_the_past_is_still_refused(host_client):
+    response = host_client.post(
+        "/meetings/new/", form_data(start=_local_minute(30)), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert "The start must be in the future." in response.content.decode()
+
+
 def test_it_explains_errors_in_german(host_client):
     response = host_client.post(
         "/meetings/new/", form_data(start="2020-01-01T10:00"), HTTP_ACCEPT_LANGUAGE="de"

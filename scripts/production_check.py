@@ -1,0 +1,682 @@
+"""Bring the production stack up on this machine from deploy/ and check it end to end.
+
+nginx (Debian's package) with deploy/nginx/portal.conf rendered for loopback ports and a
+self-signed certificate, two uvicorn processes, a Celery worker and Celery beat, Janus, against
+the shared PostgreSQL and Redis with a database and Redis db of its own (``DATABASE_URL``,
+``REDIS_URL``; defaults below). With DEBUG off: ``check --deploy``, ``migrate``,
+``collectstatic`` and ``setup_institution deploy/institution.toml`` first.
+
+Checks (each prints OK or fails the run): health over HTTPS and straight to an upstream over
+plain HTTP; workers and beat alive (the heartbeat) and media servers (``?deep=1``); a page and
+a websocket through nginx; a 1 GiB recording downloaded through nginx (X-Accel-Redirect) whole,
+by byte range, resumed, and HEAD, with the ASGI processes' memory and CPU during the download;
+a purge run through the worker and the metrics that report it. Stops everything by PID and
+exits non-zero on any failure.
+
+    scripts/production-check [--size-mib 1024]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from tests.asgi_process import free_port  # noqa: E402
+from tests.waiting import wait_until  # noqa: E402
+
+CHUNK = 1024 * 1024
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+PYTHON = sys.executable
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def ok(message: str) -> None:
+    print(f"OK   {message}", flush=True)
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise CheckFailed(message)
+    ok(message)
+
+
+def process_figures(pid: int) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    values["cpu"] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return values
+
+
+class Stack:
+    """Every process started, stopped by PID in reverse order."""
+
+    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+        self.workdir = workdir
+        self.env = env
+        self.processes: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, args: list[str], **kwargs: object) -> subprocess.Popen:
+        log = (self.workdir / f"{name}.log").open("wb")
+        process = subprocess.Popen(
+            args, cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT, **kwargs
+        )
+        self.processes.append((name, process))
+        return process
+
+    def manage(self, *args: str, input_text: str | None = None) -> str:
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args],
+            cwd=PROJECT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            input=input_text,
+            timeout=600,
+        )
+        if result.returncode != 0:
+            raise CheckFailed(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def stop(self) -> None:
+        for _name, process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for name, process in reversed(self.processes):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                print(f"---- {name} did not stop in 30 s: killed", flush=True)
+                process.kill()
+                process.wait()
+
+
+def wait_for_port(port: int, process: subprocess.Popen, name: str, timeout: float = 180) -> None:
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise CheckFailed(f"{name} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    if not wait_until(answers, timeout=timeout):
+        raise CheckFailed(f"{name} did not answer on port {port}")
+
+
+def https(port: int) -> http.client.HTTPSConnection:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return http.client.HTTPSConnection("localhost", port, context=context, timeout=600)
+
+
+def request(
+    port: int, method: str, path: str, headers: dict | None = None
+) -> tuple[int, dict, bytes]:
+    connection = https(port)
+    connection.request(method, path, headers={"Host": f"localhost:{port}", **(headers or {})})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+MEETING_SETUP = """
+from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils.timezone import now
+from portal.identity.models import Role, User
+from meetings.scheduling.models import Meeting
+host = User.objects.create_user('check-host', first_name='Hanna', last_name='Host',
+    role=Role.objects.get(slug='staff'), email='check-host@uni.example')
+meeting = Meeting(host=host, topic='Production check', start=now(), duration_minutes=60,
+    authenticated_only=False, waiting_room=True)
+meeting.set_passcode('{passcode}')
+meeting.save()
+store = SessionStore()
+store[SESSION_KEY] = str(host.pk)
+store[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
+store[HASH_SESSION_KEY] = host.get_session_auth_hash()
+store.create()
+print(meeting.meeting_id, store.session_key)
+"""
+PASSCODE = "Pruef-Lauf-2026"
+
+
+def drive_meeting_in_chromium(stack: Stack, https_port: int) -> None:
+    """One meeting over HTTPS through nginx in Debian's Chromium: the host joins (the room's
+    websocket over wss), a guest waits, is admitted, chats, the host ends the meeting."""
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium_args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        "--disable-features=WebRtcHideLocalIpsWithMdns",
+    ]
+    meeting_id, cookie = stack.manage(
+        "shell", "-c", MEETING_SETUP.format(passcode=PASSCODE)
+    ).split()[-2:]
+    base = f"https://localhost:{https_port}"
+    join = f"{base}/meetings/join/{meeting_id}/#passcode={PASSCODE}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=chromium_args
+        )
+        try:
+            expect.set_options(timeout=20_000)
+
+            def new_page():
+                context = browser.new_context(
+                    locale="en-GB",
+                    ignore_https_errors=True,
+                    permissions=["camera", "microphone"],
+                )
+                context.set_default_timeout(20_000)
+                return context, context.new_page()
+
+            host_context, host = new_page()
+            host_context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+            host.goto(join)
+            host.click("button:text('Join')")
+            expect(host.locator("h2:text('Host controls')")).to_be_visible()
+            expect(host.locator("#live-status")).to_contain_text("Connected")
+            ok("Chromium: the host joins over HTTPS; the room's websocket connects over wss")
+
+            _guest_context, guest = new_page()
+            guest.goto(join)
+            expect(guest.locator("#id_passcode")).to_have_value(PASSCODE)
+            guest.fill("#id_display_name", "Anna")
+            guest.click("button:text('Join')")
+            expect(guest.locator("#live-root[data-kind='waiting']")).to_be_visible()
+            expect(guest.locator("#live-status")).to_contain_text("Connected")
+            waiting = host.locator("#waiting-list")
+            waiting.locator("li", has_text="Anna").get_by_role("button", name="Admit").click()
+            expect(guest.locator("#live-root[data-kind='room']")).to_be_visible()
+            expect(host.locator("#roster")).to_contain_text("Anna")
+            ok("Chromium: a guest waits in the waiting room and is admitted live")
+
+            guest.fill("#chat-text", "Hallo aus dem Check")
+            guest.click("#chat-form button")
+            expect(host.locator("#chat-log")).to_contain_text("Hallo aus dem Check")
+            ok("Chromium: the guest's chat message reaches the host")
+
+            host.once("dialog", lambda dialog: dialog.accept())
+            host.click("#end-meeting")
+            for page in (host, guest):
+                expect(page).to_have_url(re.compile(r"/meetings/live/ended/$"))
+            ok("Chromium: the host ends the meeting; every browser leaves the room")
+        finally:
+            browser.close()
+
+
+def render_nginx(
+    workdir: Path,
+    *,
+    https_port: int,
+    http_port: int,
+    upstreams: list[int],
+    janus_ws_port: int,
+    media_root: Path,
+) -> Path:
+    """deploy/nginx/portal.conf with this run's ports and paths, inside a main config."""
+    site = (PROJECT / "deploy" / "nginx" / "portal.conf").read_text()
+    site = site.replace(
+        "    server 127.0.0.1:8001 max_fails=3 fail_timeout=10s;\n"
+        "    server 127.0.0.1:8002 max_fails=3 fail_timeout=10s;\n",
+        "".join(
+            f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;\n" for port in upstreams
+        ),
+    )
+    site = site.replace("server 127.0.0.1:8188;", f"server 127.0.0.1:{janus_ws_port};")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    site = site.replace("listen [::]:80;\n", "")
+    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    site = site.replace("listen [::]:443 ssl http2;\n", "")
+    site = site.replace("server_name meet.uni.example;", "server_name localhost;")
+    site = site.replace("/etc/ssl/portal/fullchain.pem", str(workdir / "cert.pem"))
+    site = site.replace("/etc/ssl/portal/privkey.pem", str(workdir / "key.pem"))
+    site = site.replace("/var/lib/portal/media/recordings/", f"{media_root / 'recordings'}/")
+    (workdir / "site.conf").write_text(site)
+    main = f"""
+user root;
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {workdir}/nginx-access.log;
+    client_body_temp_path {workdir}/nginx-body;
+    proxy_temp_path {workdir}/nginx-proxy;
+    fastcgi_temp_path {workdir}/nginx-fastcgi;
+    uwsgi_temp_path {workdir}/nginx-uwsgi;
+    scgi_temp_path {workdir}/nginx-scgi;
+    include {workdir}/site.conf;
+}}
+"""
+    path = workdir / "nginx.conf"
+    path.write_text(main)
+    return path
+
+
+def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size-mib", type=int, default=1024)
+    options = parser.parse_args()
+    started_at = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="production-check-"))
+    workdir.chmod(0o755)
+    media_root = workdir / "media"
+    (media_root / "recordings").mkdir(parents=True)
+    https_port, http_port = free_port(), free_port()
+    upstreams = [free_port(), free_port()]
+    database_url = os.environ.get(
+        "PRODUCTION_CHECK_DATABASE_URL",
+        "postgres://postgres@127.0.0.1:5432/portal_production_check",
+    )
+    redis_url = os.environ.get("PRODUCTION_CHECK_REDIS_URL", "redis://127.0.0.1:6379/14")
+    from cryptography.fernet import Fernet
+
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "production-check-" + os.urandom(24).hex(),
+        "PASSCODE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "CONSENT_SUBJECT_KEY": "1:" + os.urandom(24).hex(),
+        "RETENTION_REFERENCE_SECRET": "1:" + os.urandom(24).hex(),
+        "ALLOWED_HOSTS": "localhost",
+        "HEALTH_CHECK_HOSTS": "127.0.0.1",
+        "CSRF_TRUSTED_ORIGINS": f"https://localhost:{https_port}",
+        "PORTAL_BASE_URL": f"https://localhost:{https_port}",
+        "TRUSTED_PROXY": "true",
+        "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": database_url,
+        "DATABASE_POOL": "true",
+        "REDIS_URL": redis_url,
+        "MEDIA_ROOT": str(media_root),
+        "RECORDINGS_ACCEL_REDIRECT_PREFIX": "/_protected_recordings/",
+        "METRICS_TOKEN": "production-check-metrics",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "WARNING",
+        "TMPDIR": str(workdir),
+        "SETUP_ADMIN_PASSWORD": "production check " + os.urandom(8).hex(),
+        "DEV_IDP_ENABLED": "false",
+    }
+    stack = Stack(workdir, env)
+    failed = False
+    try:
+        # -- the database of its own, then the release steps with DEBUG off ------------------
+        import psycopg
+
+        name = database_url.rsplit("/", 1)[1]
+        with psycopg.connect(database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            db.execute(f'CREATE DATABASE "{name}"')
+
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                str(workdir / "key.pem"),
+                "-out",
+                str(workdir / "cert.pem"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        from tests.janus_process import start_janus
+
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        janus = start_janus()
+        stack.processes.append(("janus", janus.process))
+        env.update(janus.env())
+        env["MEETINGS_BACKEND"] = "meetings.backends.janus.JanusBackend"
+        env["JANUS_SERVERS"] = (
+            f"{janus.api_url}|{janus.admin_url}|wss://localhost:{https_port}/janus-1/"
+        )
+        stack.manage("check", "--deploy", "--fail-level", "ERROR")
+        ok("manage.py check --deploy: no errors with DEBUG off")
+        stack.manage("migrate", "--noinput")
+        stack.manage("collectstatic", "--noinput")
+        setup = stack.manage("setup_institution", str(PROJECT / "deploy" / "institution.toml"))
+        again = stack.manage("setup_institution", str(PROJECT / "deploy" / "institution.toml"))
+        require(
+            "changes made" in setup and "set up already" in again,
+            "setup_institution creates the institution, and a second run changes nothing",
+        )
+
+        # -- the processes ---------------------------------------------------------------------
+        asgi = []
+        for port in upstreams:
+            process = stack.start(
+                f"asgi-{port}",
+                [
+                    PYTHON,
+                    "-m",
+                    "uvicorn",
+                    "portal.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--proxy-headers",
+                    "--forwarded-allow-ips",
+                    "127.0.0.1",
+                    "--no-access-log",
+                    "--timeout-graceful-shutdown",
+                    "10",
+                ],
+            )
+            asgi.append(process)
+        worker = stack.start(
+            "worker",
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--pool",
+                "solo",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+        )
+        stack.start(
+            "beat",
+            [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "-S",
+                "django",
+                "-s",
+                str(workdir / "beat-schedule"),
+            ],
+        )
+        conf = render_nginx(
+            workdir,
+            https_port=https_port,
+            http_port=http_port,
+            upstreams=upstreams,
+            janus_ws_port=int(janus.ws_url.rsplit(":", 1)[1].split("/")[0]),
+            media_root=media_root,
+        )
+        test = subprocess.run(["nginx", "-t", "-c", str(conf)], capture_output=True, text=True)
+        require(test.returncode == 0, "nginx accepts deploy/nginx/portal.conf (nginx -t)")
+        nginx = stack.start("nginx", ["nginx", "-c", str(conf), "-g", "daemon off;"])
+        for port, process in zip(upstreams, asgi, strict=True):
+            wait_for_port(port, process, f"uvicorn on {port}")
+        wait_for_port(https_port, nginx, "nginx")
+
+        # -- health --------------------------------------------------------------------------
+        status, _headers, body = request(https_port, "GET", "/healthz")
+        require(
+            status == 200 and json.loads(body)["ok"], "GET /healthz over HTTPS through nginx: 200"
+        )
+        probe = http.client.HTTPConnection("127.0.0.1", upstreams[0], timeout=10)
+        probe.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+        answer = probe.getresponse()
+        require(
+            answer.status == 200,
+            "a probe straight to an upstream over plain HTTP: 200, no redirect",
+        )
+
+        def background_ok() -> bool:
+            data = json.loads(request(https_port, "GET", "/healthz?deep=1")[2])
+            part = data.get("background", {})
+            return all(
+                part.get(key, {}).get("ok")
+                for key in ("celery_workers", "celery_beat", "media_servers")
+            )
+
+        require(
+            wait_until(background_ok, timeout=180),
+            "healthz: a worker answers, beat's heartbeat is fresh, the media server answers",
+        )
+        status, headers, body = request(https_port, "GET", "/accounts/login/")
+        require(
+            status == 200 and "content-security-policy" in headers,
+            "the login page over HTTPS through nginx, with the portal's CSP",
+        )
+        require(list(headers).count("x-frame-options") <= 1, "security headers are not sent twice")
+
+        # -- a websocket through nginx ---------------------------------------------------------
+        sock = socket.create_connection(("127.0.0.1", https_port))
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        tls = context.wrap_socket(sock, server_hostname="localhost")
+        key = "dGhlIHNhbXBsZSBub25jZQ=="
+        tls.sendall(
+            (
+                f"GET /ws/recording/00000000000/ HTTP/1.1\r\nHost: localhost:{https_port}\r\n"
+                f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                f"Sec-WebSocket-Version: 13\r\nOrigin: https://localhost:{https_port}\r\n\r\n"
+            ).encode()
+        )
+        handshake = tls.recv(1024).decode(errors="replace")
+        tls.close()
+        require(
+            handshake.startswith("HTTP/1.1 101") or " 403" in handshake.splitlines()[0],
+            "a websocket upgrade reaches the ASGI processes through nginx "
+            f"({handshake.splitlines()[0]})",
+        )
+
+        # -- one meeting in Chromium over HTTPS ----------------------------------------------------
+        drive_meeting_in_chromium(stack, https_port)
+
+        # -- a 1 GiB recording through nginx -----------------------------------------------------
+        size = options.size_mib * CHUNK
+        setup_code = (PROJECT / "benchmarks" / "recording_download.py").read_text()
+        setup_code = setup_code.split('SETUP = """', 1)[1].split('"""', 1)[0]
+        pk, stored_name, cookie = stack.manage(
+            "shell", "-c", setup_code.format(size=size, sha="0" * 64)
+        ).split()[-3:]
+        path = media_root / "recordings" / stored_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        block = os.urandom(CHUNK)
+        digest = hashlib.sha256()
+        with path.open("wb") as handle:
+            for index in range(options.size_mib):
+                chunk = MP4_HEAD + block[len(MP4_HEAD) :] if index == 0 else block
+                handle.write(chunk)
+                digest.update(chunk)
+        expected = digest.hexdigest()
+        path.chmod(0o644)
+        url = f"/meetings/recordings/{pk}/download/"
+        auth = {"Cookie": f"sessionid={cookie}"}
+
+        status, headers, body = request(https_port, "GET", url, {**auth, "Range": "bytes=0-99"})
+        require(
+            status == 206
+            and body == MP4_HEAD + block[len(MP4_HEAD) : 100]
+            and headers.get("content-range") == f"bytes 0-99/{size}",
+            "a byte range through nginx: 206 with the right bytes",
+        )
+        require(
+            headers.get("content-disposition", "").startswith("attachment;")
+            and "x-accel-redirect" not in headers,
+            "nginx keeps the portal's Content-Disposition and hides X-Accel-Redirect",
+        )
+        status, headers, body = request(https_port, "HEAD", url, auth)
+        require(
+            status == 200 and headers.get("content-length") == str(size) and body == b"",
+            "HEAD through nginx: 200 with the length",
+        )
+        status, _h, _b = request(https_port, "GET", url)
+        require(status in (302, 404), "without a session: no file")
+        status, _h, _b = request(https_port, "GET", f"/_protected_recordings/{stored_name}")
+        require(status == 404, "the internal location is not reachable from outside")
+
+        before = {p.pid: process_figures(p.pid) for p in asgi}
+        samples: list[float] = []
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                samples.append(sum(process_figures(p.pid)["VmRSS"] for p in asgi))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        connection = https(https_port)
+        connection.request("GET", url, headers={"Host": f"localhost:{https_port}", **auth})
+        response = connection.getresponse()
+        whole = hashlib.sha256()
+        received = 0
+        begun = time.monotonic()
+        while chunk := response.read(CHUNK):
+            whole.update(chunk)
+            received += len(chunk)
+        elapsed = time.monotonic() - begun
+        connection.close()
+        done.set()
+        sampler.join()
+        after = {p.pid: process_figures(p.pid) for p in asgi}
+        require(
+            response.status == 200 and received == size and whole.hexdigest() == expected,
+            f"{options.size_mib} MiB downloaded through nginx, checksum verified",
+        )
+        growth = max(samples, default=0) - sum(b["VmRSS"] for b in before.values())
+        cpu = sum(after[pid]["cpu"] - before[pid]["cpu"] for pid in before)
+        print(
+            f"     throughput {options.size_mib / elapsed:.0f} MiB/s ({elapsed:.1f} s); "
+            f"ASGI processes: peak RSS growth {growth:.1f} MiB, CPU {cpu:.2f} s in all",
+            flush=True,
+        )
+        require(growth < 64, "the ASGI processes' memory stays flat during the download (< 64 MiB)")
+
+        # resumed: half, then the rest with Range and If-Range
+        connection = https(https_port)
+        connection.request("GET", url, headers={"Host": f"localhost:{https_port}", **auth})
+        response = connection.getresponse()
+        first = hashlib.sha256()
+        got = 0
+        while got < size // 2 and (chunk := response.read(CHUNK)):
+            first.update(chunk)
+            got += len(chunk)
+        etag = response.getheader("ETag") or response.getheader("Last-Modified")
+        connection.close()
+        connection = https(https_port)
+        connection.request(
+            "GET",
+            url,
+            headers={
+                "Host": f"localhost:{https_port}",
+                **auth,
+                "Range": f"bytes={got}-",
+                "If-Range": etag,
+            },
+        )
+        response = connection.getresponse()
+        rest = 0
+        while chunk := response.read(CHUNK):
+            first.update(chunk)
+            rest += len(chunk)
+        connection.close()
+        require(
+            response.status == 206 and got + rest == size and first.hexdigest() == expected,
+            "a download broken off at half resumes with Range and If-Range",
+        )
+
+        # -- a purge through the worker, and the metrics ------------------------------------------
+        stack.manage(
+            "shell",
+            "-c",
+            "from portal.celery import app; "
+            "app.send_task('retention.tasks.purge_category', args=['chat'])",
+        )
+
+        def purge_in_metrics() -> bool:
+            status, _h, text = request(
+                https_port, "GET", "/metrics", {"Authorization": "Bearer production-check-metrics"}
+            )
+            return (
+                status == 200
+                and 'portal_purge_last_success_timestamp_seconds{category="chat"} 0.0'
+                not in text.decode()
+                and b"portal_rooms_running" in text
+            )
+
+        require(
+            wait_until(purge_in_metrics, timeout=180),
+            "a purge run by the worker shows in /metrics (rooms, purge age, queue)",
+        )
+        status, _h, _b = request(https_port, "GET", "/metrics")
+        require(status == 404, "/metrics without the token: 404")
+        require(worker.poll() is None, "the worker is still running")
+    except Exception as error:  # noqa: BLE001 -- any failure fails the check, with the logs
+        failed = True
+        print(f"FAIL {error}", flush=True)
+        for log in sorted(workdir.glob("*.log")):
+            tail = log.read_text(errors="replace").splitlines()[-15:]
+            if tail:
+                print(f"---- {log.name}\n" + "\n".join(tail), flush=True)
+    finally:
+        stack.stop()
+        if not failed:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"logs kept in {workdir}", flush=True)
+    print(
+        f"{'FAILED' if failed else 'PASSED'} in {time.monotonic() - started_at:.0f} s", flush=True
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
