@@ -210,6 +210,7 @@ class AuditEvent(models.Model):
 
 
 # Models of SSO login and licence assignment live in their own module.
+from portal.identity.models.rights import DataExport, ErasureRequest  # noqa: E402, F401
 from portal.identity.models.sso import (  # noqa: E402, F401
     LicenceAssignment,
     SeenAssertion,
