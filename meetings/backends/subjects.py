@@ -1,5 +1,7 @@
-"""The backends' kinds of personal data for data-subject rights (``retention.subjects``): a
-person's registrations in the institution's Zoom account, and webhook payloads naming them."""
+"""The backends' kinds of personal data for data-subject rights (``retention.subjects``):
+webhook payloads from the institution's Zoom account that name a person, until handled.
+
+A person's Zoom registrations belong to their participation: ``meetings/live/subjects.py``."""
 
 from __future__ import annotations
 
@@ -7,39 +9,28 @@ from django.db import models
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
-from meetings.backends.zoom.models import ZoomRegistrant, ZoomWebhookEvent
+from meetings.backends.zoom.models import ZoomWebhookEvent
 from retention.subjects import (
     DataSubject,
+    ErasurePlan,
     ErasureResult,
     PersonalDataKind,
-    delete_in_batches,
     item_keys,
     register_kind,
 )
 
 
 @register_kind
-class ZoomRegistrations(PersonalDataKind):
-    identifier = "zoom_registrations"
-    description = _("Your registrations in the institution's Zoom meetings")
-    purpose = _("Admitting you to a meeting held on the institution's Zoom account")
+class ZoomWebhookPayloads(PersonalDataKind):
+    identifier = "zoom_webhook_payloads"
+    description = _("Messages from the institution's Zoom account naming you, until handled")
+    purpose = _("Keeping the portal's records in line with meetings held on Zoom")
     legal_basis = _("Art. 6(1)(e) GDPR with the institution's statutes")
     recipients = _("Zoom Video Communications as the institution's processor")
-    models = ("meetings.zoomregistrant", "meetings.zoomwebhookevent")
+    models = ("meetings.zoomwebhookevent",)
     erasure_order = 150
 
     def find(self, subject: DataSubject) -> models.QuerySet:
-        from meetings.live.models import Participant
-
-        if subject.user_id is None:
-            return ZoomRegistrant.objects.none()
-        participants = Participant.objects.filter(user_id=subject.user_id).values("pk")
-        return ZoomRegistrant.objects.filter(participant_ref__in=participants)
-
-    def export_row(self, record: models.Model) -> dict:
-        return {"registered": record.state, "cancelled": record.cancelled}
-
-    def _events(self, subject: DataSubject) -> models.QuerySet:
         condition = models.Q()
         for email in subject.normalised_emails():
             condition |= models.Q(payload_text__icontains=email)
@@ -51,8 +42,13 @@ class ZoomRegistrations(PersonalDataKind):
             .filter(condition)
         )
 
+    def export_row(self, record: models.Model) -> dict:
+        return {"event": record.event, "received_at": record.received_at.isoformat()}
+
+    def plan(self, subject: DataSubject) -> ErasurePlan:
+        return ErasurePlan(anonymise=self.count(subject))
+
     def erase(self, subject: DataSubject, *, batch_size: int) -> ErasureResult:
-        keys = delete_in_batches(self.find(subject), batch_size=batch_size)
-        events = list(self._events(subject).values_list("pk", flat=True))
+        events = list(self.find(subject).values_list("pk", flat=True))
         ZoomWebhookEvent.objects.filter(pk__in=events).update(payload={})
-        return ErasureResult(deleted_keys=keys, anonymised_keys=item_keys(ZoomWebhookEvent, events))
+        return ErasureResult(anonymised_keys=item_keys(ZoomWebhookEvent, events))

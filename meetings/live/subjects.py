@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from meetings.backends.zoom.models import ZoomRegistrant
 from meetings.live.models import AttendanceRecord, ChatMessage, Participant
 from retention.models import LegalHold
 from retention.registry import registry
@@ -54,6 +55,28 @@ class Participations(PersonalDataKind):
         return ErasureResult(
             deleted_keys=delete_in_batches(self.find(subject), batch_size=batch_size)
         )
+
+
+@register_kind
+class ZoomRegistrations(PersonalDataKind):
+    """A participant's registration in the institution's Zoom meeting (their own join link)."""
+
+    identifier = "zoom_registrations"
+    description = _("Your registrations in meetings held on the institution's Zoom account")
+    purpose = _("Admitting you to a meeting held on the institution's Zoom account")
+    legal_basis = _("Art. 6(1)(e) GDPR with the institution's statutes")
+    recipients = _("Zoom Video Communications as the institution's processor")
+    models = ("meetings.zoomregistrant",)
+    erasure_order = 150
+
+    def find(self, subject: DataSubject) -> models.QuerySet:
+        if subject.user_id is None:
+            return ZoomRegistrant.objects.none()
+        participants = Participant.objects.filter(user_id=subject.user_id).values("pk")
+        return ZoomRegistrant.objects.filter(participant_ref__in=participants)
+
+    def export_row(self, record: models.Model) -> dict:
+        return {"registration": record.state, "cancelled": record.cancelled}
 
 
 @register_kind

@@ -311,13 +311,21 @@ def _tell_outcome(request: ErasureRequest) -> None:
         request.notify_email = ""
 
 
+def queue_erasure(*, request: ErasureRequest, handled_by: User) -> None:
+    """Have a Celery worker carry out ``request`` (after this transaction commits)."""
+    from portal.identity.tasks import carry_out_erasure_task
+
+    if not request.is_open:
+        raise RightsRefused(_("This request has already been handled."))
+    if request.user_id is not None and request.user_id == handled_by.pk:
+        raise RightsRefused(_("A request about yourself is handled by someone else."))
+    transaction.on_commit(lambda: carry_out_erasure_task.delay(request.pk, handled_by.pk))
+
+
 def erase_person(*, user: User, handled_by: User) -> ErasureRequest:
     """An administrator erases a person on their request: filed and carried out at once."""
     request = request_erasure(user=user, by_administrator=True)
-    ErasureRequest.objects.filter(pk=request.pk).update(handled_by=handled_by)
-    from portal.identity.tasks import carry_out_erasure_task
-
-    transaction.on_commit(lambda: carry_out_erasure_task.delay(request.pk))
+    queue_erasure(request=request, handled_by=handled_by)
     return request
 
 
