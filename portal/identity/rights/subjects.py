@@ -4,6 +4,9 @@ holds they ordered. Registered from ``IdentityConfig.ready`` next to ``retention
 
 from __future__ import annotations
 
+import json
+import re
+
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +28,7 @@ from retention.subjects import (
     PersonalDataKind,
     delete_in_batches,
     item_keys,
+    pseudonym_for,
     register_kind,
 )
 
@@ -142,13 +146,36 @@ class AuditEvents(PersonalDataKind):
     )
 
     def erase(self, subject: DataSubject, *, batch_size: int) -> ErasureResult:
-        mine = AuditEvent.objects.filter(actor_id=subject.user_id)
-        ids = list(self.find(subject).values_list("pk", flat=True))
-        mine.update(actor=None)
-        return ErasureResult(
-            anonymised_keys=item_keys(AuditEvent, ids),
-            kept=[Kept(len(ids), self.kept_reason)] if ids else [],
+        """Unlink the person as actor; where an entry's reason or details name them (by name
+        or address), the pseudonym replaces the name. The entries stay as evidence."""
+        events = list(self.find(subject).only("pk", "reason", "details"))
+        pattern = _names_pattern(subject)
+        pseudonym = pseudonym_for(subject)
+        for event in events:
+            if pattern is not None:
+                event.reason = pattern.sub(pseudonym, event.reason)
+                event.details = json.loads(
+                    pattern.sub(pseudonym, json.dumps(event.details, ensure_ascii=False))
+                )
+            event.actor = None
+        AuditEvent.objects.bulk_update(
+            events, ["reason", "details", "actor"], batch_size=batch_size
         )
+        return ErasureResult(
+            anonymised_keys=item_keys(AuditEvent, [e.pk for e in events]),
+            kept=[Kept(len(events), self.kept_reason)] if events else [],
+        )
+
+
+def _names_pattern(subject: DataSubject) -> re.Pattern | None:
+    """The person's names and addresses as one case-insensitive pattern, longest first (so
+    that "Alice Liddell" goes before "Alice")."""
+    words = {*subject.names, *subject.emails}
+    words |= {part for name in subject.names for part in name.split() if len(part) > 2}
+    if not words:
+        return None
+    ordered = sorted(words, key=len, reverse=True)
+    return re.compile("|".join(re.escape(word) for word in ordered), re.IGNORECASE)
 
 
 @register_kind
