@@ -17,7 +17,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
 from consent.models import ConsentDecision, ConsentText, RecordingConsentBasis
-from consent.selectors import subject_of_participant
+from consent.selectors import decisions_for_meeting, subject_of_participant
 from meetings.live.broadcast import AUDIENCE_HOSTS, broadcast_to_meeting
 from meetings.live.models import Participant
 from meetings.recordings.gate import series_key_for
@@ -58,8 +58,17 @@ def record_decision(
     series_key = series_key_for(meeting) if for_series else ""
     if for_series and not series_key:
         raise ConsentRefused(_("This meeting does not belong to a lecture series."))
-    decision = ConsentDecision.objects.create(
-        subject_ref=subject_of_participant(participant),
+    subject_ref = subject_of_participant(participant)
+    if not given:
+        # "I refuse" after "I consent" is a withdrawal: the consent stops being relied on and
+        # whatever rests on it is deleted by the withdrawal rule
+        in_force = decisions_for_meeting(meeting=meeting, subject_refs=[subject_ref]).filter(
+            given=True, withdrawn_at__isnull=True
+        )
+        for earlier in in_force:
+            withdraw_consent(decision=earlier)
+    decision = ConsentDecision(
+        subject_ref=subject_ref,
         user_id=participant.user_id,
         meeting=None if series_key else meeting,
         meeting_ref="" if series_key else meeting.meeting_id,
@@ -70,6 +79,10 @@ def record_decision(
         given=given,
         method=method,
     )
+    # the private link that withdraws this consent without an account, during and after the
+    # meeting; handed to the person once (``decision.withdrawal_key``), never stored
+    decision.withdrawal_key = decision.new_withdrawal_key() if given else ""
+    decision.save()
     # hosts only: the room's browsers receive every room event, and nobody but the hosts
     # should learn who gave or refused consent
     transaction.on_commit(
@@ -142,6 +155,33 @@ def withdraw_consent(
         len(scheduled),
     )
     return scheduled
+
+
+def decision_for_withdrawal_key(key: str) -> ConsentDecision | None:
+    """The decision a private withdrawal link names (None for an unknown key)."""
+    if not key or len(key) > 100:
+        return None
+    return (
+        ConsentDecision.objects.filter(
+            withdrawal_key_hash=ConsentDecision.hash_withdrawal_key(key), given=True
+        )
+        .select_related("text", "meeting")
+        .first()
+    )
+
+
+def withdrawal_url(key: str) -> str:
+    from django.urls import reverse
+
+    return f"{settings.PORTAL_BASE_URL}{reverse('consent:withdraw_by_link', args=[key])}"
+
+
+def send_withdrawal_link(*, decision: ConsentDecision, key: str, email: str) -> None:
+    """Mail the private withdrawal link to the address the person gave (not stored)."""
+    context = {"decision": decision, "url": withdrawal_url(key)}
+    subject = _("Your consent to the recording: how to withdraw it")
+    body = render_to_string("consent/mail/withdrawal_link.txt", context)
+    send_mail(subject, body, None, [email])
 
 
 def _inform_host(recording: Recording) -> None:
