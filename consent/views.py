@@ -143,9 +143,10 @@ def withdraw_by_link(request: HttpRequest, key: str) -> HttpResponse:
         "consent/withdraw_by_link.html",
         {"decision": decision, "recordings": recordings},
     )
-    # the key is in the URL: never cached, never sent on as a referrer
+    # the key is in the URL: never cached, never sent to another site as a referrer
+    # ("no-referrer" would make the form's POST carry "Origin: null", which CSRF refuses)
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
