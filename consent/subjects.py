@@ -45,6 +45,10 @@ class ConsentDecisions(PersonalDataKind):
     purpose = _("Evidence that a recording rests on the consent of those recorded")
     legal_basis = _("Art. 6(1)(c) GDPR with Art. 7(1) GDPR (proof of consent)")
     recipients = _("The host and the data-protection officer")
+    retention_note = _(
+        "Kept as evidence of consent for as long as a recording rests on it; after an erasure "
+        "under a pseudonymous reference only."
+    )
     models = ("consent.consentdecision",)
     erasure_order = 50
 
@@ -98,6 +102,7 @@ class ConsentRecords(PersonalDataKind):
     purpose = _("Which consents a recording rests on, for the data-protection officer")
     legal_basis = _("Art. 6(1)(c) GDPR with Art. 7(1) GDPR (proof of consent)")
     recipients = _("The data-protection officer")
+    retention_note = _("Deleted with the recording.")
     models = ("consent.recordingconsentbasis",)
     erasure_order = 60
 

@@ -301,6 +301,8 @@ RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS = env.int(
 # erasure is carried out in batches of this size.
 DATA_EXPORT_RETENTION_DAYS = env.int("DATA_EXPORT_RETENTION_DAYS", default=7)
 ERASURE_BATCH_SIZE = env.int("ERASURE_BATCH_SIZE", default=500)
+# How to reach the data-protection officer, shown on the privacy notice (an address or a page).
+DATA_PROTECTION_OFFICER_CONTACT = env.str("DATA_PROTECTION_OFFICER_CONTACT", default="")
 # Bearer token(s) of the conferencing backends that deliver recordings to the ingest API;
 # empty means the API refuses every delivery.
 RECORDING_INGEST_TOKENS = env.list("RECORDING_INGEST_TOKENS", default=[])

@@ -100,6 +100,11 @@ class PersonalDataKind:
     recipients: ClassVar[str | Promise] = ""
     #: The retention categories (``retention.registry``) whose live rules say how long it stays.
     retention_categories: ClassVar[tuple[str, ...]] = ()
+    #: How long it stays where no retention rule decides (or in addition to the rules), in
+    #: words: shown on the privacy notice next to the rules in force.
+    retention_note: ClassVar[str | Promise] = ""
+    #: Whose data it is (record of processing activities).
+    data_subjects: ClassVar[str | Promise] = ""
     #: The models ("app_label.model") whose personal fields this kind covers; a test checks
     #: that every model with a "Personal data" field is covered by some kind.
     models: ClassVar[tuple[str, ...]] = ()

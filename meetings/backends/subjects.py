@@ -27,6 +27,7 @@ class ZoomWebhookPayloads(PersonalDataKind):
     purpose = _("Keeping the portal's records in line with meetings held on Zoom")
     legal_basis = _("Art. 6(1)(e) GDPR with the institution's statutes")
     recipients = _("Zoom Video Communications as the institution's processor")
+    retention_note = _("Emptied as soon as the message has been handled.")
     models = ("meetings.zoomwebhookevent",)
     erasure_order = 150
 

@@ -36,6 +36,7 @@ class Participations(PersonalDataKind):
     purpose = _("Waiting room and live room")
     legal_basis = _("Art. 6(1)(e) GDPR with the institution's statutes")
     recipients = _("The meeting's hosts and participants (your display name)")
+    retention_note = _("Deleted when the meeting ends.")
     models = ("meetings.participant",)
     erasure_order = 200
 
@@ -66,6 +67,7 @@ class ZoomRegistrations(PersonalDataKind):
     purpose = _("Admitting you to a meeting held on the institution's Zoom account")
     legal_basis = _("Art. 6(1)(e) GDPR with the institution's statutes")
     recipients = _("Zoom Video Communications as the institution's processor")
+    retention_note = _("Deleted when the meeting ends.")
     models = ("meetings.zoomregistrant",)
     erasure_order = 150
 

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.timezone import now
 from django.utils.translation import gettext as _
 
@@ -432,7 +433,12 @@ def invite(*, meeting: Meeting, addresses: list[str], whole_series: bool = False
         if whole_series
         else calendar.meeting_calendar(meeting)
     )
-    context = {"meeting": meeting, "whole_series": whole_series, "join_url": meeting.join_url()}
+    context = {
+        "meeting": meeting,
+        "whole_series": whole_series,
+        "join_url": meeting.join_url(),
+        "privacy_url": f"{settings.PORTAL_BASE_URL}{reverse('portal_privacy_notice')}",
+    }
     # one line whatever is stored: a line break in a mail header fails the whole send
     subject = _("Invitation: %(topic)s") % {"topic": " ".join(meeting.topic.split())}
     body = render_to_string("meetings/scheduling/invitation_email.txt", context)

@@ -39,6 +39,10 @@ class HostedMeetings(PersonalDataKind):
     purpose = _("Scheduling and running meetings")
     legal_basis = _("Art. 6(1)(e) GDPR with the institution's statutes")
     recipients = _("Invited participants and co-hosts")
+    retention_note = _(
+        "As long as the meeting or what it left behind (recordings, reports, attendance lists) "
+        "is kept."
+    )
     models = ("meetings.meeting", "meetings.meetingseries")
     erasure_order = 500
 

@@ -119,6 +119,9 @@ class AuditEvents(PersonalDataKind):
     purpose = _("Accountability for administrative actions (licences, roles, deletions)")
     legal_basis = _("Art. 6(1)(c) GDPR with Art. 5(2) GDPR (accountability)")
     recipients = _("The portal's administrators")
+    retention_note = _(
+        "Kept as evidence of administrative actions; after an erasure without your name."
+    )
     models = ("portal.auditevent",)
     erasure_order = 900
 
@@ -218,6 +221,9 @@ class ErasureRequests(PersonalDataKind):
     purpose = _("Proving that a request was answered in time (Art. 12 and 17 GDPR)")
     legal_basis = _("Art. 6(1)(c) GDPR")
     recipients = _("The data-protection officer")
+    retention_note = _(
+        "Kept as proof that the request was answered, under a pseudonymous reference only."
+    )
     models = ("portal.erasurerequest",)
     erasure_order = 1100
 
@@ -261,6 +267,7 @@ class LegalHoldsOrdered(PersonalDataKind):
     purpose = _("Keeping data that must be kept past its period, with who ordered it")
     legal_basis = _("Art. 6(1)(c) GDPR")
     recipients = _("The portal's administrators")
+    retention_note = _("As long as the legal hold exists.")
     models = ("retention.legalhold",)
     erasure_order = 900
 

@@ -3,6 +3,8 @@ from django.urls import path
 from portal.identity.rights import views
 
 urlpatterns = [
+    path("privacy/", views.privacy_notice, name="portal_privacy_notice"),
+    path("privacy/record/", views.processing_record, name="portal_processing_record"),
     path("my-data/", views.my_data, name="portal_my_data"),
     path("my-data/export/", views.start_export, name="portal_start_export"),
     path("my-data/export/<str:token>/", views.export_status, name="portal_export_status"),

@@ -4,6 +4,7 @@ guest account) and the data-protection officer's queue of erasure requests.
 Thin: authorise, call a service, render (docs/POLICY.md, "rights").
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required, permission_required
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.identity.models import DataExport, ErasureRequest
+from portal.identity.rights.notice import processing_activities, record_csv, record_rows
 from portal.identity.rights.services import (
     RightsRefused,
     delete_own_account,
@@ -26,6 +28,41 @@ from portal.identity.rights.services import (
 )
 
 HANDLE_PERMISSION = "portal.handle_erasure_request"
+
+
+@require_GET
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """The public privacy notice (Art. 13 GDPR): no login, linked from every page's footer, the
+    join and waiting pages, invitations and calendar files."""
+    return render(
+        request,
+        "portal/rights/privacy_notice.html",
+        {
+            "activities": processing_activities(),
+            "dpo_contact": settings.DATA_PROTECTION_OFFICER_CONTACT,
+            "controller": settings.INSTITUTION_NAME,
+        },
+    )
+
+
+@permission_required(HANDLE_PERMISSION, raise_exception=True)
+@require_GET
+def processing_record(request: HttpRequest) -> HttpResponse:
+    """The record of processing activities (Art. 30 GDPR) for the data-protection officer: a
+    printable page, or CSV with ``?format=csv``."""
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(record_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="processing-record.csv"'
+        return response
+    return render(
+        request,
+        "portal/rights/processing_record.html",
+        {
+            "rows": record_rows(),
+            "dpo_contact": settings.DATA_PROTECTION_OFFICER_CONTACT,
+            "controller": settings.INSTITUTION_NAME,
+        },
+    )
 
 
 @login_required
