@@ -9,7 +9,6 @@ consent under their keyed-hash subject reference only.
 from __future__ import annotations
 
 from django.db import models
-from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import ConsentDecision, RecordingConsentBasis, subject_reference
@@ -79,14 +78,11 @@ class ConsentDecisions(PersonalDataKind):
         return ErasurePlan(anonymise=count, kept=[Kept(count, self.kept_reason)] if count else [])
 
     def erase(self, subject: DataSubject, *, batch_size: int) -> ErasureResult:
-        from consent.services import withdraw_consent
+        from consent.services import withdraw_consents
 
         in_force = _decisions(subject).filter(given=True, withdrawn_at__isnull=True)
-        relied_on = in_force.filter(recording_basis__isnull=False).distinct()
-        for decision in relied_on:
-            # the one rule for withdrawals: stops a running recording, schedules deletion
-            withdraw_consent(decision=decision)
-        in_force.update(withdrawn_at=now())
+        # the withdrawal rule: stops a running recording, schedules the deletion of recordings
+        withdraw_consents(decision_ids=list(in_force.values_list("pk", flat=True)))
         ids = list(_decisions(subject).values_list("pk", flat=True))
         ConsentDecision.objects.filter(pk__in=ids).update(user=None)
         return ErasureResult(

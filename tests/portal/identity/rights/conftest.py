@@ -135,3 +135,13 @@ def bob(db, alice) -> Person:
     )
     give_data(user, "bobmark", host=host)
     return Person(user, "bobmark")
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assertions read the English texts (the portal's default language is German)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
