@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.identity.sso.middleware.TermsAcceptanceMiddleware",
+    "portal.identity.rights.middleware.AgeConfirmationMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -341,3 +341,10 @@ def delete_own_account(*, user: User) -> ErasureRequest:
         raise RightsRefused(_("Members of the institution ask for erasure instead."))
     request = request_erasure(user=user)
     return carry_out_erasure(request=request, handled_by=None)
+
+
+def confirm_minimum_age(*, user: User) -> None:
+    """Record that ``user`` confirmed the minimum age (once; no birth date is kept)."""
+    get_user_model()._base_manager.filter(pk=user.pk, age_confirmed_at__isnull=True).update(
+        age_confirmed_at=now()
+    )

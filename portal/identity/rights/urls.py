@@ -3,6 +3,7 @@ from django.urls import path
 from portal.identity.rights import views
 
 urlpatterns = [
+    path("age/", views.confirm_age, name="portal_confirm_age"),
     path("privacy/", views.privacy_notice, name="portal_privacy_notice"),
     path("privacy/record/", views.processing_record, name="portal_processing_record"),
     path("my-data/", views.my_data, name="portal_my_data"),

@@ -17,6 +17,7 @@ from portal.identity.models import DataExport, ErasureRequest
 from portal.identity.rights.notice import processing_activities, record_csv, record_rows
 from portal.identity.rights.services import (
     RightsRefused,
+    confirm_minimum_age,
     delete_own_account,
     erasure_preview,
     may_delete_itself,
@@ -28,6 +29,49 @@ from portal.identity.rights.services import (
 )
 
 HANDLE_PERMISSION = "portal.handle_erasure_request"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_age(request: HttpRequest) -> HttpResponse:
+    """Confirm the minimum age once, where the identity provider released no birth date: the
+    confirmation and its time are kept, no birth date. Declining logs out."""
+    from allauth.account.adapter import get_adapter
+
+    from portal.identity.models import Institution
+    from portal.identity.sso.receivers import AGE_PENDING_SESSION_KEY
+
+    minimum = Institution.current().minimum_age
+    error = False
+    if request.method == "POST":
+        if request.POST.get("decision") == "decline":
+            get_adapter(request).logout(request)
+            return render(
+                request,
+                "portal/rights/confirm_age.html",
+                {"minimum_age": minimum, "declined": True},
+                status=403,
+            )
+        if request.POST.get("confirm") == "yes":
+            confirm_minimum_age(user=request.user)
+            request.session.pop(AGE_PENDING_SESSION_KEY, None)
+            return redirect(_safe_next(request))
+        error = True
+    return render(
+        request,
+        "portal/rights/confirm_age.html",
+        {"minimum_age": minimum, "next": _safe_next(request), "error": error},
+        status=400 if error else 200,
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/"
 
 
 @require_GET
