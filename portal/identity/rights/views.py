@@ -133,6 +133,11 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def start_export(request: HttpRequest) -> HttpResponse:
+    """Queue the archive; only the page's button (``prepare=yes``) starts one, so that a stray
+    POST changes nothing."""
+    if request.POST.get("prepare") != "yes":
+        messages.error(request, _("Use the button on this page to prepare a download."))
+        return redirect("portal_my_data")
     request_export(user=request.user)
     messages.success(request, _("Your download is being prepared; this page shows its progress."))
     return redirect("portal_my_data")

@@ -54,7 +54,7 @@ def test_the_download_is_prepared_and_holds_own_data_only(
     alice_client, alice, bob, django_capture_on_commit_callbacks, eager_celery
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = alice_client.post("/my-data/export/")
+        response = alice_client.post("/my-data/export/", {"prepare": "yes"})
     assert response.status_code == 302
     export = DataExport.objects.get(user=alice.user)
     assert export.state == DataExport.State.READY
@@ -81,6 +81,12 @@ def test_another_persons_download_answers_404(alice, bob):
 
 def test_the_export_page_rejects_get(alice_client):
     assert alice_client.get("/my-data/export/").status_code == 405
+
+
+def test_a_stray_post_prepares_nothing(alice_client, alice):
+    response = alice_client.post("/my-data/export/", follow=True)
+    assert "Use the button" in response.content.decode()
+    assert not DataExport.objects.exists()
 
 
 def test_asking_for_erasure_needs_the_confirmation(alice_client, alice):
