@@ -7,7 +7,11 @@ class ConsentConfig(AppConfig):
     verbose_name = _("Recording consent")
 
     def ready(self) -> None:
-        from consent import signals  # noqa: F401 - connects the receivers
+        # its kinds of personal data, for data-subject rights (retention.subjects)
+        from consent import (
+            signals,  # noqa: F401 - connects the receivers
+            subjects,  # noqa: F401
+        )
         from consent.gate import ConsentRecordingGate
         from meetings.recordings.gate import register_recording_gate
 

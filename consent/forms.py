@@ -16,6 +16,11 @@ class DecisionForm(forms.Form):
         widget=forms.HiddenInput,
     )
     for_series = forms.BooleanField(label=_("for the whole lecture series"), required=False)
+    email = forms.EmailField(
+        label=_("Send me the link to withdraw my consent (optional)"),
+        help_text=_("Your e-mail address is used for this one message and not stored."),
+        required=False,
+    )
 
     def clean_method(self) -> str:
         return self.cleaned_data.get("method") or ConsentDecision.Method.WEB_FORM

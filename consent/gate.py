@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from consent.models import RecordingConsentBasis
+from consent.models import RecordingConsentBasis, Scope
 from consent.selectors import consent_of_participants, current_consent_text
 from meetings.live.models import Participant
 from meetings.recordings.models import RecordingSession
@@ -45,6 +45,18 @@ class ConsentRecordingGate:
             .exclude(decision__given=True, decision__withdrawn_at__isnull=True)
             .exists()
         )
+
+    def viewer_audiences(self, *, session: RecordingSession) -> list[str] | None:
+        """None when a consent the session rests on is for storage only (policy row "consent
+        has a scope … viewers stay within it"); else the audiences the consents name."""
+        scopes = set(
+            RecordingConsentBasis.objects.filter(session=session).values_list(
+                "decision__scope", "decision__audience"
+            )
+        )
+        if any(scope != Scope.PUBLICATION for scope, _audience in scopes):
+            return None
+        return sorted({audience for _scope, audience in scopes if audience})
 
     def consent_url(self, *, meeting: Meeting) -> str:
         """The consent page as linked from the live room: ``via=meeting`` records that the

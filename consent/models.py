@@ -6,6 +6,9 @@ is kept: a later one supersedes an earlier one for the same subject and meeting 
 a withdrawal sets ``withdrawn_at`` on the decision withdrawn.
 """
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -220,6 +223,17 @@ class ConsentDecision(models.Model):
     decided_at = models.DateTimeField(_("decided at"), default=now, db_index=True)
     method = models.CharField(_("how"), max_length=16, choices=Method.choices)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_key_hash = models.CharField(
+        _("private withdrawal link (hashed)"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text=_(
+            "SHA-256 of the key in the private withdrawal link handed to the person when they "
+            "consented; the key itself is never stored."
+        ),
+    )
 
     class Meta:
         verbose_name = _("consent decision")
@@ -242,6 +256,16 @@ class ConsentDecision(models.Model):
     @property
     def is_effective_consent(self) -> bool:
         return self.given and self.withdrawn_at is None
+
+    @staticmethod
+    def hash_withdrawal_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def new_withdrawal_key(self) -> str:
+        """A private key for the withdrawal link (256 bits); only its hash is kept."""
+        key = secrets.token_urlsafe(32)
+        self.withdrawal_key_hash = self.hash_withdrawal_key(key)
+        return key
 
 
 class RecordingConsentBasis(models.Model):

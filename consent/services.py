@@ -24,7 +24,12 @@ from consent.models import (
     RecordingConsentBasis,
     subject_keyring,
 )
-from consent.selectors import subject_of_participant
+from consent.selectors import (
+    decisions_for_meeting,
+    subject_forms_of_participant,
+    subject_of_participant,
+)
+from meetings.backends import get_backend
 from meetings.live.broadcast import AUDIENCE_HOSTS, broadcast_to_meeting
 from meetings.live.models import Participant
 from meetings.recordings.gate import series_key_for
@@ -66,8 +71,17 @@ def record_decision(
     series_key = series_key_for(meeting) if for_series else ""
     if for_series and not series_key:
         raise ConsentRefused(_("This meeting does not belong to a lecture series."))
-    decision = ConsentDecision.objects.create(
-        subject_ref=subject_of_participant(participant),
+    subject_ref = subject_of_participant(participant)
+    if not given:
+        # "I refuse" after "I consent" is a withdrawal: the consent stops being relied on and
+        # whatever rests on it is deleted by the withdrawal rule
+        in_force = decisions_for_meeting(
+            meeting=meeting, subject_refs=subject_forms_of_participant(participant)
+        ).filter(given=True, withdrawn_at__isnull=True)
+        for earlier in in_force:
+            withdraw_consent(decision=earlier)
+    decision = ConsentDecision(
+        subject_ref=subject_ref,
         subject_key_chain=subject_keyring().current_chain,
         user_id=participant.user_id,
         meeting=None if series_key else meeting,
@@ -79,6 +93,10 @@ def record_decision(
         given=given,
         method=method,
     )
+    # the private link that withdraws this consent without an account, during and after the
+    # meeting; handed to the person once (``decision.withdrawal_key``), never stored
+    decision.withdrawal_key = decision.new_withdrawal_key() if given else ""
+    decision.save()
     # hosts only: the room's browsers receive every room event, and nobody but the hosts
     # should learn who gave or refused consent
     transaction.on_commit(
@@ -151,6 +169,86 @@ def withdraw_consent(
         len(scheduled),
     )
     return scheduled
+
+
+def withdraw_consents(
+    *, decision_ids: list[int], when: datetime.datetime | None = None
+) -> list[Recording]:
+    """Withdraw many consents at once (an erasure) with the effects of :func:`withdraw_consent`
+    in a constant number of queries, however many decisions and recordings: the sessions and
+    recordings resting on them get their deletion date (never postponed), a running recording
+    stops, the hosts are told. Consents already withdrawn are left alone."""
+    when = when or now()
+    due_at = when + datetime.timedelta(days=settings.RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS)
+    not_later = models.Q(deletion_due_at__isnull=True) | models.Q(deletion_due_at__gt=due_at)
+    with transaction.atomic():
+        ids = list(
+            ConsentDecision.objects.select_for_update()
+            .filter(pk__in=decision_ids, given=True, withdrawn_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return []
+        ConsentDecision.objects.filter(pk__in=ids).update(withdrawn_at=when)
+        session_ids = list(
+            RecordingConsentBasis.objects.filter(decision_id__in=ids)
+            .values_list("session_id", flat=True)
+            .distinct()
+        )
+        sessions = RecordingSession.objects.filter(pk__in=session_ids)
+        sessions.filter(not_later).update(deletion_due_at=due_at)
+        for session in sessions.filter(stopped_at__isnull=True).select_related("meeting"):
+            stop_recording(
+                meeting=session.meeting, reason=RecordingSession.StopReason.CONSENT_WITHDRAWN
+            )
+        due = Recording.objects.filter(session_id__in=session_ids).filter(not_later)
+        scheduled = list(due.select_related("meeting__host"))
+        due.update(
+            deletion_due_at=due_at,
+            deletion_reason="consent withdrawn",
+            state=Recording.State.DELETION_SCHEDULED,
+        )
+        for recording in scheduled:
+            recording.deletion_due_at = due_at
+            transaction.on_commit(lambda recording=recording: _inform_host(recording))
+        # whatever copy a backend still holds goes at once (docs/POLICY.md, recording)
+        for meeting in {recording.meeting for recording in scheduled}:
+            transaction.on_commit(
+                lambda meeting=meeting: get_backend().discard_recordings(meeting=meeting)
+            )
+    logger.info(
+        "%s consent decisions withdrawn; %s recordings scheduled for deletion",
+        len(ids),
+        len(scheduled),
+    )
+    return scheduled
+
+
+def decision_for_withdrawal_key(key: str) -> ConsentDecision | None:
+    """The decision a private withdrawal link names (None for an unknown key)."""
+    if not key or len(key) > 100:
+        return None
+    return (
+        ConsentDecision.objects.filter(
+            withdrawal_key_hash=ConsentDecision.hash_withdrawal_key(key), given=True
+        )
+        .select_related("text", "meeting")
+        .first()
+    )
+
+
+def withdrawal_url(key: str) -> str:
+    from django.urls import reverse
+
+    return f"{settings.PORTAL_BASE_URL}{reverse('consent:withdraw_by_link', args=[key])}"
+
+
+def send_withdrawal_link(*, decision: ConsentDecision, key: str, email: str) -> None:
+    """Mail the private withdrawal link to the address the person gave (not stored)."""
+    context = {"decision": decision, "url": withdrawal_url(key)}
+    subject = _("Your consent to the recording: how to withdraw it")
+    body = render_to_string("consent/mail/withdrawal_link.txt", context)
+    send_mail(subject, body, None, [email])
 
 
 def _inform_host(recording: Recording) -> None:

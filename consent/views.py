@@ -16,8 +16,16 @@ from consent.selectors import (
     latest_decision_of_each,
     participant_for_request,
 )
-from consent.services import ConsentRefused, record_decision, withdraw_consent
+from consent.services import (
+    ConsentRefused,
+    decision_for_withdrawal_key,
+    record_decision,
+    send_withdrawal_link,
+    withdraw_consent,
+    withdrawal_url,
+)
 from meetings.recordings.gate import series_key_for
+from meetings.recordings.models import Recording
 from meetings.scheduling.models import Meeting
 
 
@@ -50,7 +58,7 @@ def meeting_consent(request: HttpRequest, meeting_id: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                record_decision(
+                decision = record_decision(
                     participant=participant,
                     text=text,
                     given=form.cleaned_data["decision"] == "give",
@@ -62,12 +70,16 @@ def meeting_consent(request: HttpRequest, meeting_id: str) -> HttpResponse:
             else:
                 if form.cleaned_data["decision"] == "give":
                     messages.success(request, _("Thank you: you consented to the recording."))
+                    _hand_over_withdrawal_link(
+                        request, meeting, decision, form.cleaned_data.get("email", "")
+                    )
                 else:
                     messages.success(request, _("You refused consent to the recording."))
                 return redirect("consent:meeting", meeting_id=meeting.meeting_id)
         else:
             messages.error(request, _("Please choose to give or to refuse consent."))
     current = latest_decision_of_each(meeting=meeting, participants=[participant])[0]
+    link = request.session.get(_link_session_key(meeting))
     return render(
         request,
         "consent/meeting.html",
@@ -77,9 +89,63 @@ def meeting_consent(request: HttpRequest, meeting_id: str) -> HttpResponse:
             "form": form,
             "current": current,
             "has_series": has_series,
+            "withdrawal_link": link if current and current.is_effective_consent else None,
+            "is_guest": participant.user_id is None,
         },
         status=400 if form.errors else 200,
     )
+
+
+def _link_session_key(meeting: Meeting) -> str:
+    return f"consent-withdrawal-link:{meeting.meeting_id}"
+
+
+def _hand_over_withdrawal_link(
+    request: HttpRequest, meeting: Meeting, decision: ConsentDecision, email: str
+) -> None:
+    """Show the private withdrawal link on the page (kept in this browser's session) and mail
+    it: to a member's account address, to a guest's address when they gave one."""
+    key = getattr(decision, "withdrawal_key", "")
+    if not key:
+        return
+    request.session[_link_session_key(meeting)] = withdrawal_url(key)
+    address = request.user.email if request.user.is_authenticated else email
+    if address:
+        send_withdrawal_link(decision=decision, key=key, email=address)
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw_by_link(request: HttpRequest, key: str) -> HttpResponse:
+    """Withdraw through the private link handed over at consent: no account needed, during and
+    after the meeting, as long as the decision exists (one click, like giving it)."""
+    decision = decision_for_withdrawal_key(key)
+    if decision is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            scheduled = withdraw_consent(decision=decision)
+        except ConsentRefused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            if scheduled:
+                messages.success(
+                    request,
+                    _("Your consent was withdrawn. Recordings that rest on it will be deleted."),
+                )
+            else:
+                messages.success(request, _("Your consent was withdrawn."))
+        return redirect("consent:withdraw_by_link", key=key)
+    recordings = Recording.objects.filter(session__consent_basis__decision=decision).distinct()
+    response = render(
+        request,
+        "consent/withdraw_by_link.html",
+        {"decision": decision, "recordings": recordings},
+    )
+    # the key is in the URL: never cached, never sent to another site as a referrer
+    # ("no-referrer" would make the form's POST carry "Origin: null", which CSRF refuses)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @login_required

@@ -62,6 +62,9 @@ class MeetingsConfig(AppConfig):
         # Celery tasks and retention categories register themselves when imported.
         for feature in FEATURES:
             import_module(f"meetings.{feature}.retention")
+        # each feature's kinds of personal data, for data-subject rights (retention.subjects)
+        for feature in (*FEATURES, *MODEL_ONLY_FEATURES):
+            import_module(f"meetings.{feature}.subjects")
         import_module("meetings.live.tasks")
         import_module("meetings.polls.tasks")
         import_module("meetings.recordings.tasks")

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "portal.identity.second_factor.AdminSecondFactorMiddleware",
     "portal.identity.sso.middleware.TermsAcceptanceMiddleware",
+    "portal.identity.rights.middleware.AgeConfirmationMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -323,6 +324,13 @@ RECORDING_MAX_UPLOAD_BYTES = env.int("RECORDING_MAX_UPLOAD_BYTES", default=8 * 1
 RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS = env.int(
     "RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS", default=7
 )
+# Data-subject rights (docs/POLICY.md, "rights"): an archive of a person's data is deleted this
+# many days after it was requested (the default rule of the "data_exports" category); an
+# erasure is carried out in batches of this size.
+DATA_EXPORT_RETENTION_DAYS = env.int("DATA_EXPORT_RETENTION_DAYS", default=7)
+ERASURE_BATCH_SIZE = env.int("ERASURE_BATCH_SIZE", default=500)
+# How to reach the data-protection officer, shown on the privacy notice (an address or a page).
+DATA_PROTECTION_OFFICER_CONTACT = env.str("DATA_PROTECTION_OFFICER_CONTACT", default="")
 # Bearer token(s) of the conferencing backends that deliver recordings to the ingest API;
 # empty means the API refuses every delivery.
 RECORDING_INGEST_TOKENS = env.list("RECORDING_INGEST_TOKENS", default=[])

@@ -607,8 +607,10 @@ def send_chat_message(
     message = ChatMessage.objects.create(
         meeting_id=sender.meeting_id,
         sender=sender,
+        sender_user_id=sender.user_id,
         sender_name=sender.display_name,
         recipient=recipient,
+        recipient_user_id=recipient.user_id if recipient else None,
         recipient_name=recipient.display_name if recipient else "",
         text=text,
     )

@@ -52,6 +52,7 @@ Statement logs outside the portal would undo this and must stay off in productio
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.timezone import now
@@ -264,6 +265,14 @@ class NamedBallot(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Personal data."),
+    )
+    voter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Personal data. Empty for guests; finds a member's ballots for export."),
     )
     voter_name = models.CharField(
         max_length=150, help_text=_("Personal data. The voter's display name at the vote.")

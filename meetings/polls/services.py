@@ -336,6 +336,7 @@ def cast_vote(
                         poll_id=poll.pk,
                         question_id=qid,
                         participant=participant,
+                        voter_user_id=participant.user_id,
                         voter_name=participant.display_name,
                         option_id=oid,
                         text=text,

@@ -81,6 +81,22 @@ def consent_basis_intact(*, session: RecordingSession) -> bool:
     return bool(answers) and all(answers)
 
 
+def viewer_audiences(*, session: RecordingSession) -> list[str] | None:
+    """To whom the consents ``session`` rests on allow showing the recording beyond its hosts:
+    ``None`` when one of them is for storage only (nobody but the hosts), else the audiences
+    they name. Fail closed: a gate that cannot tell allows no viewers."""
+    audiences: list[str] = []
+    for gate in _gates:
+        answer = getattr(gate, "viewer_audiences", None)
+        if answer is None:
+            return None
+        named = answer(session=session)
+        if named is None:
+            return None
+        audiences.extend(named)
+    return sorted(set(audiences)) if _gates else None
+
+
 def consent_url(*, meeting: Meeting) -> str:
     """Where a participant gives or refuses consent for ``meeting`` ("" without a gate that
     offers such a page). Lets the live room link the consent page without importing it."""

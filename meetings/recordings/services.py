@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -48,11 +49,14 @@ class RecordingNotAllowed(Exception):
 
 # permissions ---------------------------------------------------------------------------------
 def user_may_view_recording(*, user: AbstractBaseUser, recording: Recording) -> bool:
-    """Host, co-hosts and the viewers the host named; nobody else (they get a 404)."""
+    """Host, co-hosts and the viewers the host named, these only where the consents allow
+    viewers (a "storage only" consent binds: docs/POLICY.md, recording); nobody else (404)."""
     if not user.is_authenticated:
         return False
-    return recording.meeting.is_hosted_by(user) or user.has_perm(
-        "meetings.view_recording_file", recording
+    if recording.meeting.is_hosted_by(user):
+        return True
+    return user.has_perm("meetings.view_recording_file", recording) and (
+        recording_gate.viewer_audiences(session=recording.session) is not None
     )
 
 
@@ -319,8 +323,22 @@ def _delete_partial(recording: Recording) -> None:
 
 
 # viewers -------------------------------------------------------------------------------------
+class ViewerRefused(Exception):
+    """The recording may not be shown to more people; ``message`` is shown to the host."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def grant_viewer(*, recording: Recording, viewer: AbstractBaseUser) -> None:
-    """Let ``viewer`` see and download the recording (the host names viewers)."""
+    """Let ``viewer`` see and download the recording (the host names viewers), only where
+    every consent it rests on allows publication (policy: "consent has a scope ("storage
+    only" or "publication to a named audience"); viewers stay within it")."""
+    if recording_gate.viewer_audiences(session=recording.session) is None:
+        raise ViewerRefused(
+            _("The consents this recording rests on allow storage only: only the hosts may see it.")
+        )
     assign_perm("meetings.view_recording_file", viewer, recording)
 
 

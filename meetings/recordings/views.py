@@ -27,6 +27,7 @@ from meetings.recordings.ingest import RecordingFileRejected, check_declared_fil
 from meetings.recordings.models import Recording, RecordingSession
 from meetings.recordings.services import (
     RecordingNotAllowed,
+    ViewerRefused,
     admitted_participants,
     grant_viewer,
     revoke_viewer,
@@ -204,12 +205,15 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
         viewers = get_users_with_perms(
             recording, only_with_perms_in=["view_recording_file"], with_superusers=False
         )
+    audiences = recording_gate.viewer_audiences(session=recording.session) if is_host else None
     return render(
         request,
         "meetings/recordings/detail.html",
         {
             "recording": recording,
             "is_host": is_host,
+            "may_share": audiences is not None,
+            "audiences": audiences or [],
             "viewers": viewers,
             "viewer_form": RecordingViewerForm(),
         },
@@ -253,8 +257,12 @@ def recording_viewers(request: HttpRequest, pk: int) -> HttpResponse:
         revoke_viewer(recording=recording, viewer=viewer)
         messages.success(request, _("The viewer was removed."))
     else:
-        grant_viewer(recording=recording, viewer=viewer)
-        messages.success(request, _("The viewer may now see this recording."))
+        try:
+            grant_viewer(recording=recording, viewer=viewer)
+        except ViewerRefused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("The viewer may now see this recording."))
     return redirect(recording.get_absolute_url())
 
 

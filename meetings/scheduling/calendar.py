@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
@@ -65,6 +66,8 @@ def _description(meeting: Meeting) -> str:
         text = part(meeting).strip()
         if text:
             lines += ["", text]
+    privacy = f"{settings.PORTAL_BASE_URL}{reverse('portal_privacy_notice')}"
+    lines += ["", _("Privacy notice: %(url)s") % {"url": privacy}]
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -55,6 +56,7 @@ def invitation_message(invitation: Invitation, kind: str) -> EmailMultiAlternati
             "whole_series": whole_series,
             "join_url": meeting.join_url(),
             "update": kind == UPDATE,
+            "privacy_url": f"{settings.PORTAL_BASE_URL}{reverse('portal_privacy_notice')}",
         }
         topic = _one_line(meeting.topic)
         subject = (

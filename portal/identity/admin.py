@@ -1,14 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.identity.models import (
     AffiliationRule,
     AuditEvent,
+    ErasureRequest,
     Institution,
     LicenceType,
     Role,
     User,
+)
+from portal.identity.rights.admin import (
+    ErasureRequestAdmin,
+    erase_people_action,
+    has_erase_permission,
 )
 from portal.identity.sso.admin import assign_licence_action, revoke_licence_action
 from portal.identity.sso.admin import register as register_sso_admin
@@ -26,7 +33,10 @@ class PortalUserAdmin(UserAdmin):
     )
     list_display = ("username", "display_name", "role", "is_institution_member", "is_staff")
     list_filter = ("role", "is_institution_member", "is_staff", "is_active")
-    actions = [assign_licence_action, revoke_licence_action]
+    actions = [assign_licence_action, revoke_licence_action, erase_people_action]
+
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        return has_erase_permission(request)
 
 
 @admin.register(Institution)
@@ -59,4 +69,5 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+admin.site.register(ErasureRequest, ErasureRequestAdmin)
 register_sso_admin(admin.site)  # identity providers, licence assignments, pools with shortfall

@@ -18,6 +18,10 @@ class IdentityConfig(AppConfig):
         # the data categories of the accounts (stale accounts) for the retention engine
         from portal.identity import retention  # noqa: F401
 
+        # its kinds of personal data for data-subject rights, and the data exports' category
+        from portal.identity.rights import retention as rights_retention  # noqa: F401
+        from portal.identity.rights import subjects  # noqa: F401
+
         # the nightly deprovisioning (editable in the admin's "Periodic tasks")
         from portal.identity.schedule import ensure_nightly_tasks
 

@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/login/", sso_views.login, name="portal_login"),
     path("accounts/", include("allauth.urls")),
     path("terms/", sso_views.terms, name="portal_terms"),
+    path("", include("portal.identity.rights.urls")),
     path("admin/licences/report/", sso_views.licence_report, name="portal_licence_report"),
     path("dev-idp/metadata/", dev_idp_views.metadata, name="dev_idp_metadata"),
     path("dev-idp/sso/", dev_idp_views.sso, name="dev_idp_sso"),

@@ -32,6 +32,17 @@ class ChatMessage(models.Model):
         related_name="+",
         help_text=_("Personal data. Emptied when the meeting ends."),
     )
+    sender_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sender's account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Personal data. Empty for guests; finds a member's messages for export and erasure."
+        ),
+    )
     sender_name = models.CharField(
         _("sender's display name"), max_length=150, help_text=_("Personal data.")
     )
@@ -43,6 +54,15 @@ class ChatMessage(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("Personal data. Empty for messages to everyone."),
+    )
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient's account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Personal data. Empty for guests and messages to everyone."),
     )
     recipient_name = models.CharField(
         _("recipient's display name"),

@@ -42,6 +42,15 @@ class User(AbstractUser):
         default=False,
         help_text=_("Set from the identity provider's attributes at every SSO login."),
     )
+    age_confirmed_at = models.DateTimeField(
+        _("minimum age confirmed at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the person confirmed being of the minimum age, asked once where the identity "
+            "provider releases no birth date (no birth date is stored)."
+        ),
+    )
     deletion_due_at = models.DateTimeField(
         _("deletion due at"),
         null=True,
@@ -90,6 +99,15 @@ class Institution(models.Model):
         default=list,
         blank=True,
         help_text=_("Official domains of external partners that may be invited."),
+    )
+    minimum_age = models.PositiveSmallIntegerField(
+        _("minimum age"),
+        default=16,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Younger people may not use the portal: checked against the birth date the identity "
+            "provider releases, else confirmed once by the person."
+        ),
     )
 
     class Meta:
@@ -225,6 +243,7 @@ class AuditEvent(models.Model):
 
 
 # Models of SSO login and licence assignment live in their own module.
+from portal.identity.models.rights import DataExport, ErasureRequest  # noqa: E402, F401
 from portal.identity.models.sso import (  # noqa: E402, F401
     LicenceAssignment,
     SeenAssertion,

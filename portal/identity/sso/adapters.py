@@ -35,7 +35,11 @@ def _refuse_save(*args: object, **kwargs: object) -> None:
     raise RuntimeError("an app loaded with the SP key is never saved (docs/POLICY.md)")
 
 
-MINIMUM_AGE = 16  # policy: "minimum age 16"
+def minimum_age() -> int:
+    """The institution's minimum age (policy: "minimum age 16"), edited in the admin."""
+    from portal.identity.models import Institution
+
+    return Institution.current().minimum_age
 
 
 def refusal_messages() -> dict[str, str]:
@@ -162,14 +166,17 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
             raise ImmediateHttpResponse(render_sso_error(request, "replay"))
         attributes = released_attributes(sociallogin.account)
         birth = idp_settings.date_of_birth_from(attributes, idp_settings.mapping_for(provider.app))
-        if birth is not None and idp_settings.age_on(birth, timezone.localdate()) < MINIMUM_AGE:
+        # without a birth date the person confirms the minimum age once (receivers)
+        request.portal_birth_date_released = birth is not None
+        required = minimum_age()
+        if birth is not None and idp_settings.age_on(birth, timezone.localdate()) < required:
             logger.info("SSO login refused: below the minimum age")
             count_sso_failure("too_young")
             raise ImmediateHttpResponse(
                 render(
                     request,
                     "portal/sso/too_young.html",
-                    {"minimum_age": MINIMUM_AGE},
+                    {"minimum_age": required},
                     status=403,
                 )
             )

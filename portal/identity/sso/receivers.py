@@ -18,6 +18,7 @@ from portal.identity.sso import idp as idp_settings
 logger = logging.getLogger(__name__)
 
 TERMS_PENDING_SESSION_KEY = "portal_terms_pending"
+AGE_PENDING_SESSION_KEY = "portal_age_pending"
 SAML_SESSION_KEY = "portal_saml"
 
 
@@ -48,6 +49,9 @@ def assign_on_login(
     services.apply_sso_login(user=user, affiliations=affiliations, profile=profile)
     if not services.has_accepted_current_terms(user=user):
         request.session[TERMS_PENDING_SESSION_KEY] = True
+    if not getattr(request, "portal_birth_date_released", True) and user.age_confirmed_at is None:
+        # the IdP released no birth date: the person confirms the minimum age once
+        request.session[AGE_PENDING_SESSION_KEY] = True
     facts = getattr(request, "portal_saml_assertion", None)
     if app is not None and facts is not None:
         # what single logout needs: the IdP, the subject's NameID (read after decryption,
