@@ -24,6 +24,8 @@ class IntegrationsConfig(AppConfig):
         self.models_module = modules[0]
 
     def ready(self) -> None:
-        # retention categories register themselves when imported
+        # retention categories and kinds of personal data (data-subject rights, in
+        # ``retention.subjects``) register themselves when imported
         for feature in FEATURES:
             import_module(f"integrations.{feature}.retention")
+            import_module(f"integrations.{feature}.subjects")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
@@ -10,10 +11,12 @@ from celery import current_app
 from django.utils.timezone import now
 
 from consent.models import RecordingConsentBasis
+from integrations.api.models import ApiToken
+from integrations.lti.models import LtiAccount, LtiPlatform
 from meetings.live.models import AttendanceRecord, ChatMessage
 from meetings.polls.models import NamedBallot, Poll
 from meetings.scheduling.models import Invitation, Meeting
-from portal.identity.models import AuditEvent, User
+from portal.identity.models import AuditEvent, LicenceType, Role, User
 from tests.factories import (
     admit,
     decide,
@@ -107,6 +110,33 @@ def give_data(user: User, marker: str, *, host: User) -> None:
         details={"note": user.get_full_name()},
     )
     make_recording(own)
+    ApiToken.objects.create(
+        user=user,
+        name=f"Timetable {marker}",
+        scopes=["meetings:read"],
+        token_hash=f"{marker:0<64}"[:64],
+        prefix=marker[:8],
+        expires_at=now() + datetime.timedelta(days=30),
+    )
+    licence, _ = LicenceType.objects.get_or_create(
+        slug="lti", defaults={"name": "LTI", "max_participants": 100}
+    )
+    role, _ = Role.objects.get_or_create(
+        slug="lti", defaults={"name": "LTI", "licence_type": licence}
+    )
+    platform, _ = LtiPlatform.objects.get_or_create(
+        name="Moodle",
+        defaults={
+            "issuer": "https://moodle.uni.example",
+            "client_id": "portal",
+            "auth_login_url": "https://moodle.uni.example/auth",
+            "auth_token_url": "https://moodle.uni.example/token",
+            "key_set_url": "https://moodle.uni.example/jwks",
+            "instructor_role": role,
+            "learner_role": role,
+        },
+    )
+    LtiAccount.objects.create(platform=platform, subject=f"lti-{marker}", user=user)
 
 
 @pytest.fixture

@@ -54,15 +54,19 @@ def test_the_notice_is_linked_from_every_page_join_and_waiting(client):
     assert 'id="privacy-notice-link"' in page
 
 
-def test_invitations_and_calendar_files_link_the_notice(settings):
+def test_invitations_and_calendar_files_link_the_notice(settings, after_commit):
     from meetings.scheduling.calendar import _description
     from meetings.scheduling.services import invite
 
     host = make_user("host", email="host@uni.example")
     meeting = make_meeting(host, passcode="K7M2Q9XP")
     assert f"{settings.PORTAL_BASE_URL}/privacy/" in _description(meeting)
-    invite(meeting=meeting, addresses=["guest@uni.example"])
-    assert f"{settings.PORTAL_BASE_URL}/privacy/" in mail.outbox[0].body
+    with after_commit():  # the invitation leaves through Celery after the commit
+        invite(meeting=meeting, addresses=["guest@uni.example"])
+    [message] = mail.outbox
+    assert f"{settings.PORTAL_BASE_URL}/privacy/" in message.body
+    html = message.alternatives[0][0] if message.alternatives else ""
+    assert f"{settings.PORTAL_BASE_URL}/privacy/" in html
 
 
 def test_the_record_is_the_dpos_alone(client):

@@ -10,7 +10,7 @@ from django.test import Client
 
 from meetings.live.models import ChatMessage
 from portal.identity.models import DataExport, ErasureRequest, User
-from tests.factories import make_user
+from tests.factories import make_user, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +189,7 @@ def test_an_admin_erases_a_person_on_request(
 ):
     admin = make_user("root", is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin)
+    pass_second_factor(client, admin)  # the admin needs it
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/admin/portal/user/",
