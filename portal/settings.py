@@ -225,6 +225,15 @@ SOCIALACCOUNT_PROVIDERS: dict = {"saml": {}}  # one SocialApp per IdP: `manage.p
 # deletion; the retention engine deletes them this many days later.
 SSO_INACTIVE_DAYS = env.int("SSO_INACTIVE_DAYS", default=365)
 ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
+
+# The deletion journal (retention/journal.py, docs/BACKUP.md): every deletion is also appended
+# here, outside the database, so that a restored backup cannot bring erased data back. Back this
+# folder up separately from the database and more often; keep its lines at least as long as the
+# oldest database backup.
+RETENTION_JOURNAL_DIR = env.str(
+    "RETENTION_JOURNAL_DIR", default=str(BASE_DIR / "var" / "retention-journal")
+)
+RETENTION_JOURNAL_KEEP_DAYS = env.int("RETENTION_JOURNAL_KEEP_DAYS", default=400)
 # The development IdP (pysaml2) at /dev-idp/, with the demo people; never in production.
 DEV_IDP_ENABLED = env.bool("DEV_IDP_ENABLED", default=DEBUG)
 DEV_IDP_KEY_DIR = env.str("DEV_IDP_KEY_DIR", default=str(BASE_DIR / "var" / "dev-idp"))

@@ -122,6 +122,10 @@ class RetentionCategory:
     #: An upper bound on the batch size for this category (e.g. 50 items whose large files take
     #: time to delete: a batch must end well within the run's heartbeat window).
     max_batch_size: ClassVar[int | None] = None
+    #: The field whose value, with the primary key, identifies an item in the deletion journal
+    #: (``retention/journal.py``): a row that reuses a deleted row's primary key after a restore
+    #: must not match. Empty: the model's ``created_at`` or ``date_joined`` if it has one.
+    journal_fingerprint: ClassVar[str] = ""
 
     # -- what is expired -------------------------------------------------------------------
     def expired(self, rule: RetentionRule, now: datetime) -> models.QuerySet:
@@ -168,6 +172,19 @@ class RetentionCategory:
         if by_model.get(own_label):
             condition |= Q(pk__in=by_model[own_label])
         return condition or None
+
+    # -- the deletion journal -----------------------------------------------------------------
+    def fingerprint_field(self) -> str | None:
+        """The field the journal fingerprints an item by (None: the primary key alone)."""
+        if self.journal_fingerprint:
+            return self.journal_fingerprint
+        names = {f.name for f in self.queryset().model._meta.concrete_fields}
+        return next((name for name in ("created_at", "date_joined") if name in names), None)
+
+    def not_yet_anonymised(self, queryset: models.QuerySet) -> models.QuerySet:
+        """``queryset`` without the rows already anonymised: after a restore only the restored,
+        unanonymised rows need anonymising again. Categories with ``"anonymise"`` override it."""
+        return queryset
 
     # -- delete -----------------------------------------------------------------------------
     def mark_batch(self, ids: list[Any]) -> None:

@@ -75,6 +75,9 @@ class StaleAccounts(RetentionCategory):
             last_seen__lte=rule.cutoff(now)
         )
 
+    def not_yet_anonymised(self, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.exclude(username__startswith=ANONYMISED_PREFIX)
+
     def anonymise_batch(self, ids: list[int]) -> int:
         """Overwrite every personal field; the row stays so that what points at it (audit
         events, meetings hosted) keeps its integrity without naming the person. A fixed
