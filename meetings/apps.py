@@ -55,9 +55,12 @@ class MeetingsConfig(AppConfig):
         from meetings.live.lifecycle import register_on_meeting_end
         from meetings.recordings.admission import RecordingConsentRule, stop_at_meeting_end
         from meetings.recordings.gate import calendar_announcement
+        from meetings.recordings.services import delete_recordings_of_meetings
         from meetings.scheduling.calendar import register_description_part
+        from meetings.scheduling.services import register_before_meeting_deletion
 
         register_admission_rule(RecordingConsentRule())
+        register_before_meeting_deletion(delete_recordings_of_meetings)
         register_on_meeting_end(stop_at_meeting_end)
         register_description_part(calendar_announcement)
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,7 @@ class RetentionRule(models.Model):
     class Unit(models.TextChoices):
         DAYS = "days", _("days")
         MONTHS = "months", _("months")
+        YEARS = "years", _("years")
 
     class Action(models.TextChoices):
         DELETE = "delete", _("delete")
@@ -102,11 +104,26 @@ class RetentionRule(models.Model):
     def period(self) -> relativedelta:
         if self.period_unit == self.Unit.MONTHS:
             return relativedelta(months=self.period_amount)
+        if self.period_unit == self.Unit.YEARS:
+            return relativedelta(years=self.period_amount)
         return relativedelta(days=self.period_amount)
+
+    def _calendar(self, at: datetime.datetime) -> datetime.datetime:
+        """Months and years count on the institution's calendar (``TIME_ZONE``): "1 month"
+        after the 1 March local is the 1 April local, whatever UTC's date was. Days are
+        periods of 24 hours."""
+        if self.period_unit == self.Unit.DAYS or timezone.is_naive(at):
+            return at
+        return timezone.localtime(at)
 
     def cutoff(self, at: datetime.datetime) -> datetime.datetime:
         """Items whose event happened at or before this moment are expired at ``at``."""
-        return at - self.period
+        return self._calendar(at) - self.period
+
+    def expires_at(self, event_at: datetime.datetime) -> datetime.datetime:
+        """The moment an item whose event happened at ``event_at`` expires under the rule's
+        own period (the inverse of :meth:`cutoff`)."""
+        return self._calendar(event_at) + self.period
 
     def item_expired(
         self,
