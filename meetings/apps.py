@@ -59,6 +59,17 @@ class MeetingsConfig(AppConfig):
         from meetings.scheduling.calendar import register_description_part
         from meetings.scheduling.services import register_before_meeting_deletion
 
+        # Legal holds name these objects the way the portal shows them (retention/holds.py).
+        from retention.registry import HoldTarget, hold_targets
+
+        hold_targets.register(
+            HoldTarget("meetings.meeting", _("meeting"), "meeting_id", ("meeting",))
+        )
+        hold_targets.register(HoldTarget("meetings.meetingseries", _("series"), "pk", ("series",)))
+        hold_targets.register(
+            HoldTarget("meetings.recording", _("recording"), "pk", ("recording",))
+        )
+
         register_admission_rule(RecordingConsentRule())
         register_before_meeting_deletion(delete_recordings_of_meetings)
         register_on_meeting_end(stop_at_meeting_end)

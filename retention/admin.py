@@ -1,15 +1,18 @@
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from retention import holds
 from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
 from retention.registry import registry
 from retention.services import find_deletions, is_default_rule
@@ -124,34 +127,92 @@ class RetentionRuleAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
-def hold_example() -> str:
-    """A hold reference as this installation's categories understand it ("app.model:42"), so
-    that the form's example names an object that holds really keep."""
-    for category in registry:
-        if category.hold_model:
-            return f"{category.hold_model}:42"
-    return "app.model:42"
+class NewLegalHoldForm(forms.ModelForm):
+    """A new hold names its object the way the portal shows it (``retention/holds.py``):
+    a meeting ID, a user name, a recording's or series' number. A name that matches nothing
+    is refused, so that no hold silently protects nothing."""
+
+    held_object = forms.CharField(label=_("held object"), max_length=200)
+
+    class Meta:
+        model = LegalHold
+        fields = ["reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["held_object"].help_text = _(
+            "A meeting ID (e.g. “meeting:54597762388” or just the ID), a user name "
+            "(“user:alice”), a recording (“recording:17”) or a series (“series:5”)."
+        )
+        self.order_fields(["held_object", "reason"])
+
+    def clean_held_object(self) -> str:
+        self.resolved = holds.resolve(self.cleaned_data["held_object"])
+        return self.resolved.entered_as
+
+    def save(self, commit: bool = True) -> LegalHold:
+        hold = super().save(commit=False)
+        hold.reference = self.resolved.reference
+        hold.entered_as = self.resolved.entered_as
+        if commit:
+            hold.save()
+        return hold
 
 
 @admin.register(LegalHold)
 class LegalHoldAdmin(admin.ModelAdmin):
-    list_display = ("reference", "created_at", "created_by", "released_at", "active")
+    list_display = (
+        "held_object",
+        "covers",
+        "reason",
+        "created_at",
+        "created_by",
+        "released_at",
+        "active",
+    )
     list_filter = ("released_at",)
-    search_fields = ("reference",)
-    readonly_fields = ("created_by", "created_at")
+    search_fields = ("reference", "entered_as")
+    readonly_fields = ("held_object", "covers", "reference", "created_by", "created_at")
     actions = ["release"]
 
     @admin.display(boolean=True, description=_("active"))
     def active(self, obj: LegalHold) -> bool:
         return obj.is_active
 
+    @admin.display(description=_("held object"))
+    def held_object(self, obj: LegalHold) -> str:
+        return holds.describe(obj.reference)
+
+    @admin.display(description=_("keeps"))
+    def covers(self, obj: LegalHold) -> str:
+        """What the hold keeps now, per category: the proof that it protects something."""
+        counts = holds.coverage(obj.reference)
+        if not counts:
+            return str(_("nothing stored at present"))
+        return "; ".join(f"{name}: {count}" for name, count in counts)
+
     def get_form(self, request: HttpRequest, obj: LegalHold | None = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
-        if "reference" in form.base_fields:
-            form.base_fields["reference"].help_text = _(
-                "The object whose data is kept, e.g. “%(example)s”."
-            ) % {"example": hold_example()}
-        return form
+        if obj is None:
+            kwargs["form"] = NewLegalHoldForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: LegalHold | None = None) -> list[str]:
+        if obj is None:
+            return ["held_object", "reason"]
+        return [
+            "held_object",
+            "covers",
+            "reference",
+            "reason",
+            "created_by",
+            "created_at",
+            "released_at",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: LegalHold | None = None) -> tuple:
+        if obj is None:
+            return ()
+        return self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: LegalHold, form, change: bool) -> None:  # noqa: ANN001
         if not change:
@@ -167,6 +228,50 @@ class LegalHoldAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+def hold_this_url(obj: Any) -> str:
+    """The new-hold form with ``obj`` filled in (the "hold this" action and link)."""
+    query = urlencode({"held_object": holds.reference_for_object(obj)})
+    return f"{reverse('admin:retention_legalhold_add')}?{query}"
+
+
+@admin.action(description=_("Hold this: keep its data under a legal hold"))
+def hold_this(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
+    """An admin action for the models a hold may name: one object at a time, to the hold form
+    with the object filled in (a hold needs its own reason)."""
+    objects = list(queryset[:2])
+    if len(objects) != 1:
+        modeladmin.message_user(
+            request, _("Choose exactly one object to put under a legal hold."), messages.ERROR
+        )
+        return None
+    return HttpResponseRedirect(hold_this_url(objects[0]))
+
+
+class HoldThisMixin:
+    """Adds the "hold this" action and a "Hold this" link on the object's change page."""
+
+    change_form_template = "admin/retention/hold_this_change_form.html"
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        if request.user.has_perm("retention.add_legalhold"):
+            actions["hold_this"] = (hold_this, "hold_this", hold_this.short_description)
+        return actions
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> Any:
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        if obj is not None and request.user.has_perm("retention.add_legalhold"):
+            extra_context["hold_this_url"] = hold_this_url(obj)
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
 
 
 @admin.register(PurgeRun)

@@ -163,6 +163,13 @@ class LegalHold(models.Model):
         ],
         help_text=_("The object whose data is kept, as “app.model:id”."),
     )
+    entered_as = models.CharField(
+        _("entered as"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("The object as the administrator named it (e.g. “meeting:54597762388”)."),
+    )
     reason = models.TextField(_("reason"), help_text=_("Why the data must be kept."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -116,6 +116,10 @@ class RetentionCategory:
     #: "library.book:42" then keeps every item whose ``book_id`` is 42.
     hold_model: ClassVar[str] = ""
     hold_lookup: ClassVar[str] = ""
+    #: Further objects whose holds keep items of this category: model label -> lookup, e.g.
+    #: ``{"meetings.meetingseries": "meeting__series_id"}`` (a hold on a series keeps the
+    #: artefacts of all its meetings).
+    hold_relations: ClassVar[dict[str, str]] = {}
     #: Whether items carry files: then the engine marks the batch, calls :meth:`delete_files`
     #: outside any transaction, and deletes the rows afterwards.
     has_files: ClassVar[bool] = False
@@ -171,7 +175,16 @@ class RetentionCategory:
             condition |= Q(**{f"{self.hold_lookup}__in": by_model[self.hold_model]})
         if by_model.get(own_label):
             condition |= Q(pk__in=by_model[own_label])
+        for label, lookup in self.hold_relations.items():
+            if by_model.get(label):
+                condition |= Q(**{f"{lookup}__in": by_model[label]})
         return condition or None
+
+    def held_by(self) -> list[str]:
+        """The model labels a hold may name to keep items of this category."""
+        own = self.queryset().model._meta.label_lower
+        labels = [own, *([self.hold_model] if self.hold_model else []), *self.hold_relations]
+        return list(dict.fromkeys(labels))
 
     # -- the deletion journal -----------------------------------------------------------------
     def fingerprint_field(self) -> str | None:
@@ -272,3 +285,33 @@ class CategoryRegistry:
 
 registry = CategoryRegistry()
 register = registry.register
+
+
+@dataclass(frozen=True)
+class HoldTarget:
+    """A kind of object an administrator may put under a legal hold, named the way the portal
+    shows it: a meeting by its meeting ID, a person by user name, a recording or a series by
+    its number. Registered by the app that owns the model (``AppConfig.ready``); the engine
+    looks the object up generically (``apps.get_model``) and stores "app.model:pk"."""
+
+    label: str  # model label, e.g. "meetings.meeting"
+    kind: str | Promise  # what the admin calls it, e.g. "meeting"
+    field: str = "pk"  # the field the admin types, e.g. "meeting_id"
+    aliases: tuple[str, ...] = ()  # further words the admin may type before the colon
+
+
+class HoldTargets:
+    def __init__(self) -> None:
+        self._targets: dict[str, HoldTarget] = {}
+
+    def register(self, target: HoldTarget) -> None:
+        self._targets[target.label] = target
+
+    def __iter__(self) -> Iterator[HoldTarget]:
+        return iter(self._targets.values())
+
+    def get(self, label: str) -> HoldTarget | None:
+        return self._targets.get(label)
+
+
+hold_targets = HoldTargets()

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from meetings.recordings.models import RawRecording, Recording, RecordingSession
 from meetings.recordings.services import DELETED_BY_ADMINISTRATOR, RecordingsHeld, delete_recordings
+from retention.admin import HoldThisMixin
 from retention.services import held_items
 
 
@@ -24,7 +25,7 @@ class RecordingSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Recording)
-class RecordingAdmin(admin.ModelAdmin):
+class RecordingAdmin(HoldThisMixin, admin.ModelAdmin):
     """Recordings are read-only here: a deletion date once set is never cleared."""
 
     list_display = ("pk", "meeting", "created_at", "size", "state", "deletion_due_at")

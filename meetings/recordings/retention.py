@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.recordings import services as recording_services
 from meetings.recordings.models import RawRecording, Recording
+from meetings.scheduling.retention import MEETING_RELATED_HOLDS
 from retention.models import RetentionRule
 from retention.registry import DefaultRule, RetentionCategory, RetentionEvent, register
 
@@ -54,6 +55,7 @@ class Recordings(RetentionCategory):
     )
     hold_model = "meetings.meeting"  # a hold on "meetings.meeting:42" keeps its recordings
     hold_lookup = "meeting_id"
+    hold_relations = MEETING_RELATED_HOLDS
     has_files = True
     max_batch_size = 50  # file deletions take time: a batch stays within the heartbeat window
 
@@ -104,6 +106,7 @@ class RawRecordings(RetentionCategory):
     )
     hold_model = "meetings.meeting"  # a hold on the meeting keeps its raw files too
     hold_lookup = "meeting_id"
+    hold_relations = MEETING_RELATED_HOLDS
     has_files = True
     max_batch_size = 50
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.scheduling import services
 from meetings.scheduling.models import Meeting, MeetingPolicy, MeetingSeries
+from retention.admin import HoldThisMixin
 
 
 class DeletionThroughServicesMixin:
@@ -127,7 +128,7 @@ class MeetingPolicyAdmin(admin.ModelAdmin):
         return False
 
 
-class MeetingAdmin(DeletionThroughServicesMixin, admin.ModelAdmin):
+class MeetingAdmin(DeletionThroughServicesMixin, HoldThisMixin, admin.ModelAdmin):
     # the passcode is never shown here: only the host reads it on the meeting page
     list_display = ["meeting_id", "topic", "start", "duration_minutes", "status"]
     list_filter = ["status"]
@@ -154,7 +155,7 @@ class MeetingAdmin(DeletionThroughServicesMixin, admin.ModelAdmin):
         services.delete_meeting(meeting=obj)
 
 
-class MeetingSeriesAdmin(DeletionThroughServicesMixin, admin.ModelAdmin):
+class MeetingSeriesAdmin(DeletionThroughServicesMixin, HoldThisMixin, admin.ModelAdmin):
     list_display = ["topic", "frequency", "interval", "first_start", "until", "count"]
     readonly_fields = ["first_start", "frequency", "interval", "until", "count", "timezone"]
     exclude = ["host"]

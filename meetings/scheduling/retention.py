@@ -31,6 +31,10 @@ from retention.registry import DefaultRule, RetentionCategory, RetentionEvent, r
 UNENDED_MEETING_GRACE = datetime.timedelta(days=1)
 
 MEETING_HOLD = "meetings.meeting"
+MEETING_RELATED_HOLDS = {
+    "meetings.meetingseries": "meeting__series_id",
+    "portal.user": "meeting__host_id",
+}
 
 #: The event most meeting artefacts count from (see :func:`meeting_end`).
 MEETING_ENDED = RetentionEvent("meeting_ended", _("end of the meeting"))
@@ -55,6 +59,9 @@ class MeetingArtefact(RetentionCategory):
 
     hold_model = MEETING_HOLD
     hold_lookup = "meeting_id"
+    #: a hold on a series keeps the artefacts of its meetings; one on a person those of the
+    #: meetings they host
+    hold_relations = MEETING_RELATED_HOLDS
 
 
 @register
