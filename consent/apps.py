@@ -7,7 +7,7 @@ class ConsentConfig(AppConfig):
     verbose_name = _("Recording consent")
 
     def ready(self) -> None:
-        from consent import signals  # noqa: F401 - connects the receivers
+        from consent import retention, signals  # noqa: F401 - declarations, receivers
         from consent.gate import ConsentRecordingGate
         from meetings.recordings.gate import register_recording_gate
 

@@ -315,3 +315,34 @@ class HoldTargets:
 
 
 hold_targets = HoldTargets()
+
+
+@dataclass(frozen=True)
+class PersonalDataOutsideCategories:
+    """Personal data of a model that no category of its own purges, with the written reason
+    why that is right: it goes with another category's items (cascade), it is evidence, or a
+    legal obligation keeps it (docs/POLICY.md, retention). A test fails for any model with
+    personal data that is neither a category's model nor declared here."""
+
+    label: str  # model label, e.g. "meetings.participant"
+    reason: str
+
+
+class PersonalDataDeclarations:
+    def __init__(self) -> None:
+        self._declared: dict[str, PersonalDataOutsideCategories] = {}
+
+    def declare(self, label: str, reason: str) -> None:
+        if not reason.strip():
+            raise ValueError(f"{label}: a written reason is required")
+        self._declared[label] = PersonalDataOutsideCategories(label, reason)
+
+    def get(self, label: str) -> PersonalDataOutsideCategories | None:
+        return self._declared.get(label)
+
+    def __iter__(self) -> Iterator[PersonalDataOutsideCategories]:
+        return iter(self._declared.values())
+
+
+personal_data_outside_categories = PersonalDataDeclarations()
+declare_personal_data = personal_data_outside_categories.declare
