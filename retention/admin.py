@@ -1,3 +1,5 @@
+import csv
+import io
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -5,17 +7,17 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from retention import holds
-from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
+from retention import access, holds
+from retention.models import AccessLogEntry, DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
 from retention.registry import registry
-from retention.services import find_deletions, is_default_rule
+from retention.services import find_deletions, is_default_rule, item_reference
 
 ITEM_KEY = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z0-9_]+:[A-Za-z0-9_-]+$")
 
@@ -319,3 +321,79 @@ class DeletionLogEntryAdmin(ReadOnlyAdmin):
             found = [entry.pk for entry in find_deletions(search_term.strip())]
             return queryset.filter(pk__in=found), False
         return super().get_search_results(request, queryset, search_term)
+
+
+class LoggedReadsAdmin(admin.ModelAdmin):
+    """An admin whose pages show personal data: each object listed or opened is logged in the
+    access log under ``access_kind`` (docs/POLICY.md, retention)."""
+
+    access_kind = ""
+    #: False where the list shows no personal data (e.g. chat without the message texts)
+    log_list_reads = True
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None and self.log_list_reads:
+            access.record_reads(
+                user=request.user,
+                kind=self.access_kind or self.model._meta.model_name,
+                objects=changelist.result_list,
+            )
+        return response
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original")
+        if obj is not None:
+            access.record_read(
+                user=request.user, kind=self.access_kind or self.model._meta.model_name, obj=obj
+            )
+        return response
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(ReadOnlyAdmin):
+    """The access log, for the data-protection officer (group "Data protection officer":
+    view and export). Every page of it and every export is itself logged."""
+
+    list_display = ("created_at", "actor", "kind", "reference")
+    list_filter = ("kind",)
+    date_hierarchy = "created_at"
+    search_fields = ("=kind",)
+    search_help_text = _("An object key (“app.model:id”) finds who read that object.")
+    actions = ["export_as_csv"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        if ITEM_KEY.match(search_term.strip()):
+            return queryset.filter(reference=item_reference(search_term.strip())), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        access.record_read(user=request.user, kind="access_log", obj="retention.accesslog:list")
+        return super().changelist_view(request, extra_context)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("retention.export_accesslogentry")
+
+    @admin.action(permissions=["export"], description=_("Export the selected entries as CSV"))
+    def export_as_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        access.record_read(user=request.user, kind="access_log", obj="retention.accesslog:export")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["time", "read by", "kind", "object (keyed hash)"])
+        for entry in queryset.select_related("actor").order_by("created_at", "pk"):
+            actor = entry.actor.get_username() if entry.actor else ""
+            writer.writerow([entry.created_at.isoformat(), actor, entry.kind, entry.reference])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response

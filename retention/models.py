@@ -297,3 +297,41 @@ class DeletionLogEntry(models.Model):
 
     def includes(self, reference: str) -> bool:
         return reference in self.references
+
+
+class AccessLogEntry(models.Model):
+    """One read of personal data: who read what kind of data about which object, when
+    (docs/POLICY.md, retention: so that a breach can be scoped).
+
+    The object is named by a keyed hash of its key ("meetings.recording:17"), like the deletion
+    log: given the object, the data-protection officer finds who read it
+    (``retention.access.find_reads``); the log alone names no object. The reader is named
+    (personal data): the log exists to say who read. Under the retention category
+    ``access_log`` (12 months by default).
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("read by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Personal data. The person who read the data."),
+    )
+    kind = models.CharField(_("kind of data"), max_length=64, db_index=True)
+    reference = models.CharField(
+        _("object (keyed hash)"),
+        max_length=64,
+        db_index=True,
+        help_text=_("HMAC-SHA256 of the object's key: names the object only with the secret."),
+    )
+    created_at = models.DateTimeField(_("time"), default=now, db_index=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("export_accesslogentry", "Can export the access log")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"

@@ -48,6 +48,7 @@ from meetings.recordings.services import (
 )
 from meetings.scheduling.models import Meeting
 from meetings.scheduling.selectors import meeting_hosted_by
+from retention.access import record_read
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +215,7 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
         viewers = get_users_with_perms(
             recording, only_with_perms_in=["view_recording_file"], with_superusers=False
         )
+        record_read(user=request.user, kind="recording_viewers", obj=recording)
     maximum = recording_retention_maximum() if is_host else None
     return render(
         request,
@@ -237,6 +239,7 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def recording_download(request: HttpRequest, pk: int) -> FileResponse:
     """Stream the file in chunks, never publicly: only after the permission check."""
     recording = _visible_recording(request, pk)
+    record_read(user=request.user, kind="recording_download", obj=recording)
     try:
         handle = recording.file.open("rb")
     except FileNotFoundError as error:
