@@ -9,6 +9,7 @@ environment, so that nothing drifts apart.
 import base64
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -308,6 +309,25 @@ RECORDING_DELETION_AFTER_WITHDRAWAL_DAYS = env.int(
 # Bearer token(s) of the conferencing backends that deliver recordings to the ingest API;
 # empty means the API refuses every delivery.
 RECORDING_INGEST_TOKENS = env.list("RECORDING_INGEST_TOKENS", default=[])
+
+# SCIM 2.0 for leavers (portal/identity/scim.py): bearer tokens of the identity management;
+# empty: the endpoint refuses everyone.
+SCIM_BEARER_TOKENS = env.list("SCIM_BEARER_TOKENS", default=[])
+_portal_url = urlsplit(PORTAL_BASE_URL)
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": _portal_url.netloc,
+    "SCHEME": _portal_url.scheme or "https",
+    "USER_ADAPTER": "portal.identity.scim.PortalSCIMUser",
+    "AUTH_CHECK_MIDDLEWARE": "portal.identity.scim.ScimBearerTokenCheck",
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "Bearer token",
+            "description": "A token of SCIM_BEARER_TOKENS in the Authorization header",
+        }
+    ],
+    "WWW_AUTHENTICATE_HEADER": 'Bearer realm="portal-scim"',
+}
 # --- conferencing backend (docs/ARCHITECTURE.md, backends) -----------------------------------
 # The built-in backend carries no media; scripts/run chooses the Janus backend.
 MEETINGS_BACKEND = env.str("MEETINGS_BACKEND", default="meetings.backends.builtin.BuiltinBackend")

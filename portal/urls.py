@@ -13,6 +13,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("portal.identity.urls")),
     path("admin/", admin.site.urls),
+    # leavers from the identity management (portal/identity/scim.py; bearer token)
+    path("scim/v2/", include("django_scim.urls", namespace="scim")),
     path("meetings/", include("meetings.urls")),
     path("consent/", include("consent.urls")),
 ]
