@@ -173,14 +173,14 @@ def test_the_installed_rules_are_exactly_the_categories_defaults(db):
     }
 
     assert installed == _defaults()
-    assert len(installed) == 12
+    assert len(installed) == 16
 
 
 def test_an_emptied_rule_table_gets_the_defaults_again_after_migrate(db):
     RetentionRule.objects.all().delete()
 
-    assert len(install_default_rules()) == 12
-    assert RetentionRule.objects.count() == 12
+    assert len(install_default_rules()) == 16
+    assert RetentionRule.objects.count() == 16
     assert RetentionRule.objects.get(category="invitations").period_amount == 30
     assert RetentionRule.objects.get(counts_from="account_left").period_amount == 0
     assert install_default_rules() == []  # never on top of existing rules
