@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.exports import consent_record_rows, export_csv, export_json
 from consent.models import ConsentDecision, ConsentText, RecordingConsentRecord
+from retention.access import record_reads
 from retention.admin import ReadOnlyAdmin
 
 
@@ -141,8 +142,10 @@ class RecordingConsentRecordAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Export the consent records (CSV)"))
     def export_as_csv(self, request: HttpRequest, queryset) -> HttpResponse:  # noqa: ANN001
+        record_reads(user=request.user, kind="consent_export", objects=queryset)
         return self._download(export_csv(list(queryset)), "text/csv; charset=utf-8", "csv")
 
     @admin.action(description=_("Export the consent records (JSON)"))
     def export_as_json(self, request: HttpRequest, queryset) -> HttpResponse:  # noqa: ANN001
+        record_reads(user=request.user, kind="consent_export", objects=queryset)
         return self._download(export_json(list(queryset)), "application/json", "json")

@@ -9,6 +9,7 @@ class ConsentConfig(AppConfig):
     def ready(self) -> None:
         # its kinds of personal data, for data-subject rights (retention.subjects)
         from consent import (
+            retention,  # noqa: F401 - declarations
             signals,  # noqa: F401 - connects the receivers
             subjects,  # noqa: F401
         )

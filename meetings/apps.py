@@ -79,10 +79,24 @@ class MeetingsConfig(AppConfig):
         from meetings.live.services import record_backend_presence
         from meetings.recordings.admission import RecordingConsentRule, stop_at_meeting_end
         from meetings.recordings.gate import calendar_announcement
+        from meetings.recordings.services import delete_recordings_of_meetings
         from meetings.scheduling.calendar import register_description_part
+        from meetings.scheduling.services import register_before_meeting_deletion
+
+        # Legal holds name these objects the way the portal shows them (retention/holds.py).
+        from retention.registry import HoldTarget, hold_targets
+
+        hold_targets.register(
+            HoldTarget("meetings.meeting", _("meeting"), "meeting_id", ("meeting",))
+        )
+        hold_targets.register(HoldTarget("meetings.meetingseries", _("series"), "pk", ("series",)))
+        hold_targets.register(
+            HoldTarget("meetings.recording", _("recording"), "pk", ("recording",))
+        )
 
         register_presence_hook(record_backend_presence)
         register_admission_rule(RecordingConsentRule())
+        register_before_meeting_deletion(delete_recordings_of_meetings)
         register_on_meeting_end(stop_at_meeting_end)
         register_description_part(calendar_announcement)
 

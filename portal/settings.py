@@ -10,6 +10,7 @@ import base64
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -253,6 +254,15 @@ SOCIALACCOUNT_PROVIDERS: dict = {"saml": {}}  # one SocialApp per IdP: `manage.p
 # deletion; the retention engine deletes them this many days later.
 SSO_INACTIVE_DAYS = env.int("SSO_INACTIVE_DAYS", default=365)
 ACCOUNT_DELETION_GRACE_DAYS = env.int("ACCOUNT_DELETION_GRACE_DAYS", default=30)
+
+# The deletion journal (retention/journal.py, docs/BACKUP.md): every deletion is also appended
+# here, outside the database, so that a restored backup cannot bring erased data back. Back this
+# folder up separately from the database and more often; keep its lines at least as long as the
+# oldest database backup.
+RETENTION_JOURNAL_DIR = env.str(
+    "RETENTION_JOURNAL_DIR", default=str(BASE_DIR / "var" / "retention-journal")
+)
+RETENTION_JOURNAL_KEEP_DAYS = env.int("RETENTION_JOURNAL_KEEP_DAYS", default=400)
 # The development IdP (pysaml2) at /dev-idp/, with the demo people; never in production.
 DEV_IDP_ENABLED = env.bool("DEV_IDP_ENABLED", default=DEBUG)
 DEV_IDP_KEY_DIR = env.str("DEV_IDP_KEY_DIR", default=str(BASE_DIR / "var" / "dev-idp"))
@@ -343,6 +353,25 @@ API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
 # when set, a permitted download is answered with X-Accel-Redirect and nginx sends the file
 # (byte ranges, sendfile); empty means the portal streams it itself in chunks.
 RECORDINGS_ACCEL_REDIRECT_PREFIX = env.str("RECORDINGS_ACCEL_REDIRECT_PREFIX", default="")
+
+# SCIM 2.0 for leavers (portal/identity/scim.py): bearer tokens of the identity management;
+# empty: the endpoint refuses everyone.
+SCIM_BEARER_TOKENS = env.list("SCIM_BEARER_TOKENS", default=[])
+_portal_url = urlsplit(PORTAL_BASE_URL)
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": _portal_url.netloc,
+    "SCHEME": _portal_url.scheme or "https",
+    "USER_ADAPTER": "portal.identity.scim.PortalSCIMUser",
+    "AUTH_CHECK_MIDDLEWARE": "portal.identity.scim.ScimBearerTokenCheck",
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "Bearer token",
+            "description": "A token of SCIM_BEARER_TOKENS in the Authorization header",
+        }
+    ],
+    "WWW_AUTHENTICATE_HEADER": 'Bearer realm="portal-scim"',
+}
 # --- conferencing backend (docs/ARCHITECTURE.md, backends) -----------------------------------
 # The built-in backend carries no media; scripts/run chooses the Janus backend.
 MEETINGS_BACKEND = env.str("MEETINGS_BACKEND", default="meetings.backends.builtin.BuiltinBackend")

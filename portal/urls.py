@@ -22,6 +22,8 @@ urlpatterns = [
         name="admin_login_redirect",
     ),
     path("admin/", admin.site.urls),
+    # leavers from the identity management (portal/identity/scim.py; bearer token)
+    path("scim/v2/", include("django_scim.urls", namespace="scim")),
     path("meetings/", include("meetings.urls")),
     path("consent/", include("consent.urls")),
     path("", include("integrations.urls")),

@@ -1,18 +1,23 @@
+import csv
+import io
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
+from retention import access, holds
+from retention.models import AccessLogEntry, DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
 from retention.registry import registry
-from retention.services import find_deletions, is_default_rule
+from retention.services import find_deletions, is_default_rule, item_reference
 
 ITEM_KEY = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z0-9_]+:[A-Za-z0-9_-]+$")
 
@@ -124,34 +129,92 @@ class RetentionRuleAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
-def hold_example() -> str:
-    """A hold reference as this installation's categories understand it ("app.model:42"), so
-    that the form's example names an object that holds really keep."""
-    for category in registry:
-        if category.hold_model:
-            return f"{category.hold_model}:42"
-    return "app.model:42"
+class NewLegalHoldForm(forms.ModelForm):
+    """A new hold names its object the way the portal shows it (``retention/holds.py``):
+    a meeting ID, a user name, a recording's or series' number. A name that matches nothing
+    is refused, so that no hold silently protects nothing."""
+
+    held_object = forms.CharField(label=_("held object"), max_length=200)
+
+    class Meta:
+        model = LegalHold
+        fields = ["reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["held_object"].help_text = _(
+            "A meeting ID (e.g. “meeting:54597762388” or just the ID), a user name "
+            "(“user:alice”), a recording (“recording:17”) or a series (“series:5”)."
+        )
+        self.order_fields(["held_object", "reason"])
+
+    def clean_held_object(self) -> str:
+        self.resolved = holds.resolve(self.cleaned_data["held_object"])
+        return self.resolved.entered_as
+
+    def save(self, commit: bool = True) -> LegalHold:
+        hold = super().save(commit=False)
+        hold.reference = self.resolved.reference
+        hold.entered_as = self.resolved.entered_as
+        if commit:
+            hold.save()
+        return hold
 
 
 @admin.register(LegalHold)
 class LegalHoldAdmin(admin.ModelAdmin):
-    list_display = ("reference", "created_at", "created_by", "released_at", "active")
+    list_display = (
+        "held_object",
+        "covers",
+        "reason",
+        "created_at",
+        "created_by",
+        "released_at",
+        "active",
+    )
     list_filter = ("released_at",)
-    search_fields = ("reference",)
-    readonly_fields = ("created_by", "created_at")
+    search_fields = ("reference", "entered_as")
+    readonly_fields = ("held_object", "covers", "reference", "created_by", "created_at")
     actions = ["release"]
 
     @admin.display(boolean=True, description=_("active"))
     def active(self, obj: LegalHold) -> bool:
         return obj.is_active
 
+    @admin.display(description=_("held object"))
+    def held_object(self, obj: LegalHold) -> str:
+        return holds.describe(obj.reference)
+
+    @admin.display(description=_("keeps"))
+    def covers(self, obj: LegalHold) -> str:
+        """What the hold keeps now, per category: the proof that it protects something."""
+        counts = holds.coverage(obj.reference)
+        if not counts:
+            return str(_("nothing stored at present"))
+        return "; ".join(f"{name}: {count}" for name, count in counts)
+
     def get_form(self, request: HttpRequest, obj: LegalHold | None = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
-        if "reference" in form.base_fields:
-            form.base_fields["reference"].help_text = _(
-                "The object whose data is kept, e.g. “%(example)s”."
-            ) % {"example": hold_example()}
-        return form
+        if obj is None:
+            kwargs["form"] = NewLegalHoldForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: LegalHold | None = None) -> list[str]:
+        if obj is None:
+            return ["held_object", "reason"]
+        return [
+            "held_object",
+            "covers",
+            "reference",
+            "reason",
+            "created_by",
+            "created_at",
+            "released_at",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: LegalHold | None = None) -> tuple:
+        if obj is None:
+            return ()
+        return self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: LegalHold, form, change: bool) -> None:  # noqa: ANN001
         if not change:
@@ -167,6 +230,50 @@ class LegalHoldAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+def hold_this_url(obj: Any) -> str:
+    """The new-hold form with ``obj`` filled in (the "hold this" action and link)."""
+    query = urlencode({"held_object": holds.reference_for_object(obj)})
+    return f"{reverse('admin:retention_legalhold_add')}?{query}"
+
+
+@admin.action(description=_("Hold this: keep its data under a legal hold"))
+def hold_this(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
+    """An admin action for the models a hold may name: one object at a time, to the hold form
+    with the object filled in (a hold needs its own reason)."""
+    objects = list(queryset[:2])
+    if len(objects) != 1:
+        modeladmin.message_user(
+            request, _("Choose exactly one object to put under a legal hold."), messages.ERROR
+        )
+        return None
+    return HttpResponseRedirect(hold_this_url(objects[0]))
+
+
+class HoldThisMixin:
+    """Adds the "hold this" action and a "Hold this" link on the object's change page."""
+
+    change_form_template = "admin/retention/hold_this_change_form.html"
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        if request.user.has_perm("retention.add_legalhold"):
+            actions["hold_this"] = (hold_this, "hold_this", hold_this.short_description)
+        return actions
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> Any:
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        if obj is not None and request.user.has_perm("retention.add_legalhold"):
+            extra_context["hold_this_url"] = hold_this_url(obj)
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
 
 
 @admin.register(PurgeRun)
@@ -214,3 +321,79 @@ class DeletionLogEntryAdmin(ReadOnlyAdmin):
             found = [entry.pk for entry in find_deletions(search_term.strip())]
             return queryset.filter(pk__in=found), False
         return super().get_search_results(request, queryset, search_term)
+
+
+class LoggedReadsAdmin(admin.ModelAdmin):
+    """An admin whose pages show personal data: each object listed or opened is logged in the
+    access log under ``access_kind`` (docs/POLICY.md, retention)."""
+
+    access_kind = ""
+    #: False where the list shows no personal data (e.g. chat without the message texts)
+    log_list_reads = True
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None and self.log_list_reads:
+            access.record_reads(
+                user=request.user,
+                kind=self.access_kind or self.model._meta.model_name,
+                objects=changelist.result_list,
+            )
+        return response
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original")
+        if obj is not None:
+            access.record_read(
+                user=request.user, kind=self.access_kind or self.model._meta.model_name, obj=obj
+            )
+        return response
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(ReadOnlyAdmin):
+    """The access log, for the data-protection officer (group "Data protection officer":
+    view and export). Every page of it and every export is itself logged."""
+
+    list_display = ("created_at", "actor", "kind", "reference")
+    list_filter = ("kind",)
+    date_hierarchy = "created_at"
+    search_fields = ("=kind",)
+    search_help_text = _("An object key (“app.model:id”) finds who read that object.")
+    actions = ["export_as_csv"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        if ITEM_KEY.match(search_term.strip()):
+            return queryset.filter(reference=item_reference(search_term.strip())), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        access.record_read(user=request.user, kind="access_log", obj="retention.accesslog:list")
+        return super().changelist_view(request, extra_context)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("retention.export_accesslogentry")
+
+    @admin.action(permissions=["export"], description=_("Export the selected entries as CSV"))
+    def export_as_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        access.record_read(user=request.user, kind="access_log", obj="retention.accesslog:export")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["time", "read by", "kind", "object (keyed hash)"])
+        for entry in queryset.select_related("actor").order_by("created_at", "pk"):
+            actor = entry.actor.get_username() if entry.actor else ""
+            writer.writerow([entry.created_at.isoformat(), actor, entry.kind, entry.reference])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response

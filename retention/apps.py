@@ -2,6 +2,26 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+DATA_PROTECTION_OFFICER = "Data protection officer"
+
+
+def ensure_data_protection_officer_group(using: str = "default", **_kwargs: object) -> None:
+    """The group "Data protection officer" (after every migrate): reads and exports the access
+    log, the deletion log and the legal holds. Members are chosen by an administrator."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.using(using).get_or_create(name=DATA_PROTECTION_OFFICER)
+    codenames = [
+        "view_accesslogentry",
+        "export_accesslogentry",
+        "view_deletionlogentry",
+        "view_legalhold",
+    ]
+    permissions = Permission.objects.using(using).filter(
+        content_type__app_label="retention", codename__in=codenames
+    )
+    group.permissions.add(*permissions)
+
 
 class RetentionConfig(AppConfig):
     name = "retention"
@@ -10,6 +30,7 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from retention import access  # noqa: F401 - the access log's own category
         from retention.keyring import register_rotation
         from retention.schedule import ensure_nightly_tasks
         from retention.services import install_default_rules, rotate_deletion_log_references
@@ -22,6 +43,9 @@ class RetentionConfig(AppConfig):
         post_migrate.connect(ensure_nightly_tasks, sender=self, dispatch_uid="retention-nightly")
         post_migrate.connect(
             install_default_rules, sender=self, dispatch_uid="retention-default-rules"
+        )
+        post_migrate.connect(
+            ensure_data_protection_officer_group, sender=self, dispatch_uid="retention-dpo"
         )
 
 

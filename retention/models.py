@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,7 @@ class RetentionRule(models.Model):
     class Unit(models.TextChoices):
         DAYS = "days", _("days")
         MONTHS = "months", _("months")
+        YEARS = "years", _("years")
 
     class Action(models.TextChoices):
         DELETE = "delete", _("delete")
@@ -102,11 +104,26 @@ class RetentionRule(models.Model):
     def period(self) -> relativedelta:
         if self.period_unit == self.Unit.MONTHS:
             return relativedelta(months=self.period_amount)
+        if self.period_unit == self.Unit.YEARS:
+            return relativedelta(years=self.period_amount)
         return relativedelta(days=self.period_amount)
+
+    def _calendar(self, at: datetime.datetime) -> datetime.datetime:
+        """Months and years count on the institution's calendar (``TIME_ZONE``): "1 month"
+        after the 1 March local is the 1 April local, whatever UTC's date was. Days are
+        periods of 24 hours."""
+        if self.period_unit == self.Unit.DAYS or timezone.is_naive(at):
+            return at
+        return timezone.localtime(at)
 
     def cutoff(self, at: datetime.datetime) -> datetime.datetime:
         """Items whose event happened at or before this moment are expired at ``at``."""
-        return at - self.period
+        return self._calendar(at) - self.period
+
+    def expires_at(self, event_at: datetime.datetime) -> datetime.datetime:
+        """The moment an item whose event happened at ``event_at`` expires under the rule's
+        own period (the inverse of :meth:`cutoff`)."""
+        return self._calendar(event_at) + self.period
 
     def item_expired(
         self,
@@ -145,6 +162,13 @@ class LegalHold(models.Model):
             )
         ],
         help_text=_("The object whose data is kept, as “app.model:id”."),
+    )
+    entered_as = models.CharField(
+        _("entered as"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("The object as the administrator named it (e.g. “meeting:54597762388”)."),
     )
     reason = models.TextField(_("reason"), help_text=_("Why the data must be kept."))
     created_by = models.ForeignKey(
@@ -295,3 +319,41 @@ class DeletionLogEntry(models.Model):
 
     def includes(self, reference: str) -> bool:
         return reference in self.references
+
+
+class AccessLogEntry(models.Model):
+    """One read of personal data: who read what kind of data about which object, when
+    (docs/POLICY.md, retention: so that a breach can be scoped).
+
+    The object is named by a keyed hash of its key ("meetings.recording:17"), like the deletion
+    log: given the object, the data-protection officer finds who read it
+    (``retention.access.find_reads``); the log alone names no object. The reader is named
+    (personal data): the log exists to say who read. Under the retention category
+    ``access_log`` (12 months by default).
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("read by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Personal data. The person who read the data."),
+    )
+    kind = models.CharField(_("kind of data"), max_length=64, db_index=True)
+    reference = models.CharField(
+        _("object (keyed hash)"),
+        max_length=64,
+        db_index=True,
+        help_text=_("HMAC-SHA256 of the object's key: names the object only with the secret."),
+    )
+    created_at = models.DateTimeField(_("time"), default=now, db_index=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("export_accesslogentry", "Can export the access log")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"

@@ -116,12 +116,20 @@ class RetentionCategory:
     #: "library.book:42" then keeps every item whose ``book_id`` is 42.
     hold_model: ClassVar[str] = ""
     hold_lookup: ClassVar[str] = ""
+    #: Further objects whose holds keep items of this category: model label -> lookup, e.g.
+    #: ``{"meetings.meetingseries": "meeting__series_id"}`` (a hold on a series keeps the
+    #: artefacts of all its meetings).
+    hold_relations: ClassVar[dict[str, str]] = {}
     #: Whether items carry files: then the engine marks the batch, calls :meth:`delete_files`
     #: outside any transaction, and deletes the rows afterwards.
     has_files: ClassVar[bool] = False
     #: An upper bound on the batch size for this category (e.g. 50 items whose large files take
     #: time to delete: a batch must end well within the run's heartbeat window).
     max_batch_size: ClassVar[int | None] = None
+    #: The field whose value, with the primary key, identifies an item in the deletion journal
+    #: (``retention/journal.py``): a row that reuses a deleted row's primary key after a restore
+    #: must not match. Empty: the model's ``created_at`` or ``date_joined`` if it has one.
+    journal_fingerprint: ClassVar[str] = ""
 
     # -- what is expired -------------------------------------------------------------------
     def expired(self, rule: RetentionRule, now: datetime) -> models.QuerySet:
@@ -167,7 +175,29 @@ class RetentionCategory:
             condition |= Q(**{f"{self.hold_lookup}__in": by_model[self.hold_model]})
         if by_model.get(own_label):
             condition |= Q(pk__in=by_model[own_label])
+        for label, lookup in self.hold_relations.items():
+            if by_model.get(label):
+                condition |= Q(**{f"{lookup}__in": by_model[label]})
         return condition or None
+
+    def held_by(self) -> list[str]:
+        """The model labels a hold may name to keep items of this category."""
+        own = self.queryset().model._meta.label_lower
+        labels = [own, *([self.hold_model] if self.hold_model else []), *self.hold_relations]
+        return list(dict.fromkeys(labels))
+
+    # -- the deletion journal -----------------------------------------------------------------
+    def fingerprint_field(self) -> str | None:
+        """The field the journal fingerprints an item by (None: the primary key alone)."""
+        if self.journal_fingerprint:
+            return self.journal_fingerprint
+        names = {f.name for f in self.queryset().model._meta.concrete_fields}
+        return next((name for name in ("created_at", "date_joined") if name in names), None)
+
+    def not_yet_anonymised(self, queryset: models.QuerySet) -> models.QuerySet:
+        """``queryset`` without the rows already anonymised: after a restore only the restored,
+        unanonymised rows need anonymising again. Categories with ``"anonymise"`` override it."""
+        return queryset
 
     # -- delete -----------------------------------------------------------------------------
     def mark_batch(self, ids: list[Any]) -> None:
@@ -255,3 +285,64 @@ class CategoryRegistry:
 
 registry = CategoryRegistry()
 register = registry.register
+
+
+@dataclass(frozen=True)
+class HoldTarget:
+    """A kind of object an administrator may put under a legal hold, named the way the portal
+    shows it: a meeting by its meeting ID, a person by user name, a recording or a series by
+    its number. Registered by the app that owns the model (``AppConfig.ready``); the engine
+    looks the object up generically (``apps.get_model``) and stores "app.model:pk"."""
+
+    label: str  # model label, e.g. "meetings.meeting"
+    kind: str | Promise  # what the admin calls it, e.g. "meeting"
+    field: str = "pk"  # the field the admin types, e.g. "meeting_id"
+    aliases: tuple[str, ...] = ()  # further words the admin may type before the colon
+
+
+class HoldTargets:
+    def __init__(self) -> None:
+        self._targets: dict[str, HoldTarget] = {}
+
+    def register(self, target: HoldTarget) -> None:
+        self._targets[target.label] = target
+
+    def __iter__(self) -> Iterator[HoldTarget]:
+        return iter(self._targets.values())
+
+    def get(self, label: str) -> HoldTarget | None:
+        return self._targets.get(label)
+
+
+hold_targets = HoldTargets()
+
+
+@dataclass(frozen=True)
+class PersonalDataOutsideCategories:
+    """Personal data of a model that no category of its own purges, with the written reason
+    why that is right: it goes with another category's items (cascade), it is evidence, or a
+    legal obligation keeps it (docs/POLICY.md, retention). A test fails for any model with
+    personal data that is neither a category's model nor declared here."""
+
+    label: str  # model label, e.g. "meetings.participant"
+    reason: str
+
+
+class PersonalDataDeclarations:
+    def __init__(self) -> None:
+        self._declared: dict[str, PersonalDataOutsideCategories] = {}
+
+    def declare(self, label: str, reason: str) -> None:
+        if not reason.strip():
+            raise ValueError(f"{label}: a written reason is required")
+        self._declared[label] = PersonalDataOutsideCategories(label, reason)
+
+    def get(self, label: str) -> PersonalDataOutsideCategories | None:
+        return self._declared.get(label)
+
+    def __iter__(self) -> Iterator[PersonalDataOutsideCategories]:
+        return iter(self._declared.values())
+
+
+personal_data_outside_categories = PersonalDataDeclarations()
+declare_personal_data = personal_data_outside_categories.declare

@@ -37,6 +37,7 @@ from django.db import IntegrityError, connection, models, router, transaction
 from django.db.models import F, Sum
 from django.utils.timezone import now as current_time
 
+from retention import journal
 from retention.keyring import Keyring, RotationReport, rotate_field
 from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
 from retention.registry import EqualsAny, RetentionCategory, registry
@@ -390,6 +391,9 @@ def purge_category(
     report = PurgeReport(category=identifier, status="running", run_id=run.pk)
     try:
         with RunHeartbeat(run.pk):
+            # A restored backup may have brought back what was deleted: the journal says what
+            # must stay deleted (docs/BACKUP.md), whether or not anybody ran reapply_deletions.
+            reapply_deletions(identifiers=[identifier], batch_size=batch_size)
             for rule in rules:
                 report.rules.append(
                     purge_rule(category=category, rule=rule, at=at, run=run, batch_size=batch_size)
@@ -463,30 +467,63 @@ def _lock_next(candidates: models.QuerySet, batch_size: int) -> list[Any]:
     return list(_for_update(candidates).values_list("pk", flat=True)[:batch_size])
 
 
+def _lock_next_rows(
+    candidates: models.QuerySet, batch_size: int, field: str | None
+) -> list[tuple[Any, Any]]:
+    """Like ``_lock_next``, with each row's journal fingerprint: (pk, fingerprint) pairs."""
+    if field is None:
+        return [(pk, None) for pk in _lock_next(candidates, batch_size)]
+    return list(_for_update(candidates).values_list("pk", field)[:batch_size])
+
+
 def _lock(queryset: models.QuerySet, ids: list[Any]) -> list[Any]:
     """Lock the rows of ``ids`` that still match ``queryset``; skip rows another worker holds."""
     locked = _for_update(queryset.filter(EqualsAny(F("pk"), ids)).order_by("pk"))
     return list(locked.values_list("pk", flat=True))
 
 
+def _journal_rows(category: RetentionCategory, ids: list[Any]) -> list[tuple[Any, Any]]:
+    """(primary key, fingerprint) of the rows about to go, read before they go."""
+    field = category.fingerprint_field()
+    if field is None:
+        return [(pk, None) for pk in ids]
+    rows = category.queryset().filter(EqualsAny(F("pk"), ids)).values_list("pk", field)
+    return list(rows.order_by())
+
+
 def _log_batch(
     *,
     category: RetentionCategory,
-    rule: RetentionRule,
+    rule: RetentionRule | None,
     run: PurgeRun | None,
     label: str,
     ids: list[Any],
+    journal_rows: list[tuple[Any, Any]] | None = None,
+    summary: str = "",
+    action: str = "",
 ) -> None:
+    """The deletion log entry of a batch and, before the batch commits, its journal line
+    (``retention/journal.py``): a batch that cannot be journaled is rolled back."""
+    action = action or (rule.action if rule is not None else RetentionRule.Action.DELETE)
+    at = current_time()
     DeletionLogEntry.objects.create(
         category=category.identifier,
         rule=rule,
-        rule_summary=str(rule)[:200],
-        action=rule.action,
+        rule_summary=(summary or str(rule))[:200],
+        action=action,
         run=run,
         count=len(ids),
         digests=item_digests([f"{label}:{pk}" for pk in ids]),
         key_chain=reference_keyring().current_chain,
+        created_at=at,
     )
+    if journal_rows is not None:
+        journal.append(
+            category=category.identifier,
+            action=action,
+            refs=journal.references(label, journal_rows),
+            at=at,
+        )
     if run is not None and current_time() - run.heartbeat_at >= heartbeat_every():
         # a sign of life now and then, not per batch: one round trip less per batch
         run.heartbeat_at = current_time()
@@ -528,10 +565,19 @@ def purge_rule(
             )
         else:
             with transaction.atomic():
-                locked = _lock_next(candidates, batch_size)
+                # the journal's fingerprints come with the lock: no query more per batch
+                rows = _lock_next_rows(candidates, batch_size, category.fingerprint_field())
+                locked = [pk for pk, _fingerprint in rows]
                 if locked:
                     _act(category, rule, locked)
-                    _log_batch(category=category, rule=rule, run=run, label=label, ids=locked)
+                    _log_batch(
+                        category=category,
+                        rule=rule,
+                        run=run,
+                        label=label,
+                        ids=locked,
+                        journal_rows=rows,
+                    )
             done, last_pk = len(locked), (locked[-1] if locked else None)
         if last_pk is None:
             break
@@ -571,8 +617,16 @@ def _purge_batch_with_files(
         # Only rows still present: a concurrent worker may have finished some of them.
         gone_files = _lock(category.queryset(), marked)
         if gone_files:
+            rows = _journal_rows(category, gone_files)
             _act(category, rule, gone_files)
-            _log_batch(category=category, rule=rule, run=run, label=label, ids=gone_files)
+            _log_batch(
+                category=category,
+                rule=rule,
+                run=run,
+                label=label,
+                ids=gone_files,
+                journal_rows=rows,
+            )
     return len(gone_files), marked[-1]
 
 
@@ -598,3 +652,193 @@ def rotate_deletion_log_references(batch_size: int = 200) -> RotationReport:
         rewrite=rewrite,
         batch_size=batch_size,
     )
+
+
+# -- deletions asked for now (host, administrator, erasure) ----------------------------------
+class ItemsHeld(Exception):
+    """A legal hold keeps some of the items: nothing was deleted. ``references`` are the item
+    keys ("meetings.recording:17"), never personal data."""
+
+    def __init__(self, references: list[str]) -> None:
+        super().__init__(f"{len(references)} item(s) kept by a legal hold")
+        self.references = references
+
+
+def held_items(*, identifier: str, ids: list[Any]) -> list[Any]:
+    """The primary keys among ``ids`` that an active legal hold keeps."""
+    category = registry.get(identifier)
+    condition = category.held_filter(LegalHold.active_references())
+    if condition is None or not ids:
+        return []
+    queryset = category.queryset().filter(EqualsAny(F("pk"), list(ids))).filter(condition)
+    return list(queryset.order_by("pk").values_list("pk", flat=True))
+
+
+def delete_items(
+    *, identifier: str, ids: list[Any], reason: str, batch_size: int = DEFAULT_BATCH_SIZE
+) -> int:
+    """Delete the items ``ids`` of category ``identifier`` now, as the nightly purge would:
+    files first (for categories with files), then the rows, a deletion-log entry saying why
+    (``reason``: no personal data, e.g. "deleted by the host") and the journal line.
+
+    Every deletion path of an item that has a category goes here (docs/POLICY.md, retention),
+    never through ``Model.delete``: that would leave files behind, ignore legal holds and
+    leave no trace. Raises :class:`ItemsHeld` (deleting nothing) when a legal hold keeps any
+    of them. Returns how many went; items already gone are not counted.
+    """
+    category = registry.get(identifier)
+    held = held_items(identifier=identifier, ids=ids)
+    if held:
+        label = category.queryset().model._meta.label_lower
+        raise ItemsHeld([f"{label}:{pk}" for pk in held])
+    label = category.queryset().model._meta.label_lower
+    if category.max_batch_size:
+        batch_size = min(batch_size, category.max_batch_size)
+    done = 0
+    remaining = list(ids)
+    while remaining:
+        chunk, remaining = remaining[:batch_size], remaining[batch_size:]
+        done += _delete_now(
+            category=category,
+            ids=chunk,
+            label=label,
+            summary=reason,
+            action=RetentionRule.Action.DELETE,
+        )
+    return done
+
+
+def _delete_now(
+    *,
+    category: RetentionCategory,
+    ids: list[Any],
+    label: str,
+    summary: str,
+    action: str,
+    journal_again: bool = True,
+) -> int:
+    """Mark, delete the files, delete (or anonymise) the rows and log them: one batch."""
+    if category.has_files and action == RetentionRule.Action.DELETE:
+        with transaction.atomic():
+            marked = _lock(category.queryset(), ids)
+            if not marked:
+                return 0
+            category.mark_batch(marked)
+        category.delete_files(marked)
+        ids = marked
+    with transaction.atomic():
+        locked = _lock(category.queryset(), ids)
+        if not locked:
+            return 0
+        rows = _journal_rows(category, locked) if journal_again else None
+        if action == RetentionRule.Action.ANONYMISE:
+            category.anonymise_batch(locked)
+        else:
+            category.delete_batch(locked)
+        _log_batch(
+            category=category,
+            rule=None,
+            run=None,
+            label=label,
+            ids=locked,
+            journal_rows=rows,
+            summary=summary,
+            action=action,
+        )
+    return len(locked)
+
+
+# -- after a restore: the deletion journal ----------------------------------------------------
+REAPPLIED = "reapplied from the deletion journal after a restore"
+#: Rows read per query while matching a category's table against the journal.
+REAPPLY_SCAN_CHUNK = 20000
+
+
+@dataclass
+class ReapplyReport:
+    category: str
+    action: str
+    journaled: int = 0
+    found: int = 0
+    done: int = 0
+
+
+def restored_items(
+    *, category: RetentionCategory, references: set[bytes], action: str
+) -> list[Any]:
+    """The primary keys of rows of ``category`` whose journal reference is in ``references``:
+    rows deleted (or anonymised) once and back from a backup.
+
+    Reads the table in primary-key order, ``REAPPLY_SCAN_CHUNK`` rows a query (keyset, no
+    ``OFFSET``), and hashes each row's key and fingerprint; no row is held in memory beyond
+    one chunk, the journal's references are (16 bytes each)."""
+    queryset = category.queryset()
+    if action == RetentionRule.Action.ANONYMISE:
+        queryset = category.not_yet_anonymised(queryset)
+    label = queryset.model._meta.label_lower
+    field = category.fingerprint_field()
+    columns = ("pk", field) if field else ("pk",)
+    make = journal.ReferenceMaker()
+    found: list[Any] = []
+    last_pk = None
+    while True:
+        chunk = queryset.order_by("pk")
+        if last_pk is not None:
+            chunk = chunk.filter(pk__gt=last_pk)
+        rows = list(chunk.values_list(*columns)[:REAPPLY_SCAN_CHUNK])
+        if not rows:
+            return found
+        for row in rows:
+            if make(label, row[0], row[1] if field else None) in references:
+                found.append(row[0])
+        last_pk = rows[-1][0]
+
+
+def reapply_deletions(
+    *,
+    identifiers: list[str] | None = None,
+    at: datetime.datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> list[ReapplyReport]:
+    """Delete (or anonymise) again every item the deletion journal names that is back in the
+    database, e.g. after a backup was restored (docs/BACKUP.md).
+
+    Legal holds do not apply: the deletion already happened (a hold restored from the backup
+    is older than it). Each batch is logged ("reapplied …") but not journaled again. Files of
+    restored recordings (a storage backup) are deleted with their rows; files whose rows are
+    gone are the storage restore's to handle (docs/BACKUP.md, the order of the steps).
+    """
+    at = at or current_time()
+    wanted = identifiers if identifiers is not None else registry.identifiers()
+    journaled = journal.references_by_category(since=journal.keep_since(at), categories=wanted)
+    reports: list[ReapplyReport] = []
+    for (identifier, action), references in sorted(journaled.items()):
+        if identifier not in registry:
+            continue
+        category = registry.get(identifier)
+        report = ReapplyReport(category=identifier, action=action, journaled=len(references))
+        found = restored_items(category=category, references=references, action=action)
+        report.found = len(found)
+        if found and not dry_run:
+            label = category.queryset().model._meta.label_lower
+            size = min(batch_size, category.max_batch_size or batch_size)
+            for start in range(0, len(found), size):
+                report.done += _delete_now(
+                    category=category,
+                    ids=found[start : start + size],
+                    label=label,
+                    summary=REAPPLIED,
+                    action=action,
+                    journal_again=False,
+                )
+        if report.found:
+            logger.warning(
+                "deletion journal: %s of %s had %s restored item(s), %s done again",
+                action,
+                identifier,
+                report.found,
+                report.done,
+            )
+        reports.append(report)
+    return reports

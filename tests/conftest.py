@@ -100,6 +100,22 @@ def _saml_sp_keys(tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.SAML_SP_KEY_DIR = directory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_deletion_journal(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Servers started as subprocesses (Celery, ASGI) journal deletions into the session's
+    folder, never the developer's ``var/retention-journal/``."""
+    os.environ["RETENTION_JOURNAL_DIR"] = str(tmp_path_factory.mktemp("retention-journal"))
+
+
+@pytest.fixture(autouse=True)
+def deletion_journal(settings, tmp_path_factory: pytest.TempPathFactory):
+    """Each test has its own deletion journal: one test's deletions never re-delete rows of
+    another test that happen to share a primary key."""
+    directory = tmp_path_factory.mktemp("journal")
+    settings.RETENTION_JOURNAL_DIR = str(directory)
+    return directory
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     """Rate-limit counters live in the shared cache; they must not leak between tests."""

@@ -9,10 +9,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport
-from retention.admin import ReadOnlyAdmin
+from retention.admin import LoggedReadsAdmin, ReadOnlyAdmin
 
 
-class ChatMessageAdmin(ReadOnlyAdmin):
+class ChatMessageAdmin(LoggedReadsAdmin, ReadOnlyAdmin):
+    access_kind = "chat"
+    log_list_reads = False  # the list shows no message texts; a message's page is logged
     list_display = ["pk", "meeting_ref", "created_at", "to_everyone"]
     list_select_related = ["meeting"]
     list_filter = ["created_at"]
@@ -53,7 +55,8 @@ class MeetingReportAdmin(ReadOnlyAdmin):
     ]
 
 
-class AttendanceRecordAdmin(ReadOnlyAdmin):
+class AttendanceRecordAdmin(LoggedReadsAdmin, ReadOnlyAdmin):
+    access_kind = "attendance"
     list_display = ["name", "meeting_ref", "is_guest", "joined_at", "left_at"]
     list_select_related = ["meeting"]
     list_filter = ["is_guest"]

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from meetings.recordings.models import RecordingSession
@@ -33,3 +34,25 @@ class RecordingViewerForm(forms.Form):
         if user is None:
             raise forms.ValidationError(_("There is no active user with this user name."))
         return user
+
+
+class RecordingRetentionForm(forms.Form):
+    """The host's period for one recording, at most the institution's maximum."""
+
+    keep_days = forms.IntegerField(
+        label=_("Keep this recording for (days after it was stored)"),
+        required=False,
+        min_value=1,
+    )
+
+    def __init__(self, *args, maximum: int | None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        field = self.fields["keep_days"]
+        if maximum is not None:
+            field.max_value = maximum
+            field.widget.attrs["max"] = maximum
+            field.validators.append(MaxValueValidator(maximum))
+            field.help_text = _(
+                "At most %(maximum)d days, the institution's maximum. Empty: the institution's "
+                "period for recordings."
+            ) % {"maximum": maximum}

@@ -209,6 +209,14 @@ class Recording(models.Model):
     deletion_due_at = models.DateTimeField(_("deletion due at"), null=True, blank=True)
     deletion_reason = models.CharField(_("reason for deletion"), max_length=200, blank=True)
     purging = models.BooleanField(_("deletion under way"), default=False, editable=False)
+    keep_days = models.PositiveIntegerField(
+        _("kept for (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Chosen by the host, at most the institution's maximum; empty: the rule's period."
+        ),
+    )
 
     class Meta:
         verbose_name = _("recording")

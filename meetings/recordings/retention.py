@@ -30,10 +30,12 @@ import datetime
 from typing import Any
 
 from django.db import models
+from django.db.models import ExpressionWrapper, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from meetings.recordings import services as recording_services
 from meetings.recordings.models import RawRecording, Recording
+from meetings.scheduling.retention import MEETING_RELATED_HOLDS
 from retention.models import RetentionRule
 from retention.registry import DefaultRule, RetentionCategory, RetentionEvent, register
 
@@ -55,6 +57,7 @@ class Recordings(RetentionCategory):
     )
     hold_model = "meetings.meeting"  # a hold on "meetings.meeting:42" keeps its recordings
     hold_lookup = "meeting_id"
+    hold_relations = MEETING_RELATED_HOLDS
     has_files = True
     max_batch_size = 50  # file deletions take time: a batch stays within the heartbeat window
 
@@ -62,9 +65,20 @@ class Recordings(RetentionCategory):
         if rule.counts_from == CONSENT_WITHDRAWN.identifier:
             return recording_services.recordings_due_for_deletion(until=now)
         cutoff = rule.cutoff(now)
-        if rule.maximum_days is not None:
-            cutoff = max(cutoff, now - datetime.timedelta(days=rule.maximum_days))
-        return Recording.objects.filter(created_at__lte=cutoff)
+        if rule.maximum_days is None:
+            # no period per recording: the rule's period for all
+            return Recording.objects.filter(created_at__lte=cutoff)
+        maximum_cutoff = now - datetime.timedelta(days=rule.maximum_days)
+        # the host's period where they chose one, never past the institution maximum
+        chosen_end = ExpressionWrapper(
+            F("created_at") + F("keep_days") * datetime.timedelta(days=1),
+            output_field=models.DateTimeField(),
+        )
+        return Recording.objects.alias(chosen_end=chosen_end).filter(
+            Q(created_at__lte=maximum_cutoff)
+            | Q(keep_days__isnull=True, created_at__lte=max(cutoff, maximum_cutoff))
+            | Q(keep_days__isnull=False, chosen_end__lte=now)
+        )
 
     def mark_batch(self, ids: list[Any]) -> None:
         recording_services.mark_recordings_for_deletion(ids)
@@ -94,6 +108,7 @@ class RawRecordings(RetentionCategory):
     )
     hold_model = "meetings.meeting"  # a hold on the meeting keeps its raw files too
     hold_lookup = "meeting_id"
+    hold_relations = MEETING_RELATED_HOLDS
     has_files = True
     max_batch_size = 50
 

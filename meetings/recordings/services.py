@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils.timezone import now
@@ -34,6 +35,8 @@ from meetings.recordings.ingest import (
 )
 from meetings.recordings.models import RawRecording, Recording, RecordingSession
 from meetings.scheduling.models import Meeting
+from retention.models import RetentionRule
+from retention.services import ItemsHeld, delete_items, held_items
 
 logger = logging.getLogger(__name__)
 
@@ -361,6 +364,117 @@ def schedule_recording_deletion(
             transaction.on_commit(lambda: get_backend().discard_recordings(meeting=meeting))
     recording.refresh_from_db()
     return changed
+
+
+#: The retention category of recordings and its rule "end of the need" (whose maximum caps the
+#: period a host chooses): ``meetings/recordings/retention.py``.
+RECORDINGS_CATEGORY = "recordings"
+NEED_ENDED_EVENT = "need_ended"
+#: What the deletion log says of a deletion someone asked for (no personal data).
+DELETED_BY_HOST = "deleted by a host"
+DELETED_BY_ADMINISTRATOR = "deleted by an administrator"
+DELETED_WITH_MEETING = "deleted with its meeting by a host"
+
+
+class RecordingsHeld(Exception):
+    """A legal hold keeps (some of) the recordings: none was deleted."""
+
+    def __init__(self, pks: list[int]) -> None:
+        super().__init__(f"{len(pks)} recording(s) kept by a legal hold")
+        self.pks = pks
+
+
+def delete_recordings(*, pks: list[int], reason: str) -> int:
+    """Delete recordings someone asked to delete (a host, an administrator, the host of a
+    deleted meeting) through the retention engine: files and rows together, legal holds
+    respected, a deletion-log entry and a journal line (docs/POLICY.md, recording).
+
+    The deletion date is set first (now, never postponing an earlier one): should the storage
+    fail half-way, the nightly rule "withdrawal of a required consent", which deletes every
+    recording whose date has passed, finishes the job. Raises :class:`RecordingsHeld` (nothing
+    deleted) when a legal hold keeps any of them. Returns how many went.
+    """
+    pks = list(pks)
+    held = held_items(identifier=RECORDINGS_CATEGORY, ids=pks)
+    if held:
+        raise RecordingsHeld(held)
+    due = now()
+    Recording.objects.filter(pk__in=pks).filter(
+        Q(deletion_due_at__isnull=True) | Q(deletion_due_at__gt=due)
+    ).update(deletion_due_at=due, deletion_reason=reason, state=Recording.State.DELETION_SCHEDULED)
+    try:
+        deleted = delete_items(identifier=RECORDINGS_CATEGORY, ids=pks, reason=reason)
+    except ItemsHeld as held_now:  # a hold placed between the check and the deletion
+        raise RecordingsHeld([int(key.rpartition(":")[2]) for key in held_now.references]) from None
+    logger.info("recordings deleted on request: %d (%s)", deleted, reason)
+    return deleted
+
+
+def delete_recordings_of_meetings(meetings: list[Meeting]) -> None:
+    """Before meetings are deleted: their recordings go through the engine (a host who deletes
+    a meeting no longer needs its recordings). Registered with
+    ``meetings.scheduling.services.register_before_meeting_deletion``; a legal hold on one of
+    them refuses the meeting's deletion with a clear message."""
+    pks = list(Recording.objects.filter(meeting__in=meetings).values_list("pk", flat=True))
+    if not pks:
+        return
+    try:
+        delete_recordings(pks=pks, reason=DELETED_WITH_MEETING)
+    except RecordingsHeld:
+        raise ValidationError(
+            _(
+                "A recording of this meeting is kept under a legal hold, so the meeting cannot "
+                "be deleted now. Nothing was deleted."
+            )
+        ) from None
+
+
+def recording_retention_maximum() -> int | None:
+    """The institution's maximum for a period chosen per recording, in days (None: hosts may
+    choose none), from the recordings' rule "end of the need"."""
+    rule = RetentionRule.objects.filter(
+        category=RECORDINGS_CATEGORY, counts_from=NEED_ENDED_EVENT, enabled=True
+    ).first()
+    return rule.maximum_days if rule is not None else None
+
+
+def recording_kept_until(*, recording: Recording) -> datetime.datetime | None:
+    """When the recording goes by the rules (None: no enabled rule deletes it by time): the
+    deletion date of a withdrawal if earlier, else the host's period or the rule's, capped by
+    the institution maximum."""
+    rule = RetentionRule.objects.filter(
+        category=RECORDINGS_CATEGORY, counts_from=NEED_ENDED_EVENT, enabled=True
+    ).first()
+    ends = [recording.deletion_due_at] if recording.deletion_due_at else []
+    if rule is not None:
+        if recording.keep_days is not None and rule.maximum_days is not None:
+            ends.append(
+                recording.created_at
+                + datetime.timedelta(days=min(recording.keep_days, rule.maximum_days))
+            )
+        else:
+            end = rule.expires_at(recording.created_at)
+            if rule.maximum_days is not None:
+                end = min(end, recording.created_at + datetime.timedelta(days=rule.maximum_days))
+            ends.append(end)
+    return min(ends) if ends else None
+
+
+def set_recording_retention(*, recording: Recording, keep_days: int | None) -> None:
+    """The host keeps a recording for ``keep_days`` days after it was stored (empty: the
+    rule's period), never longer than the institution's maximum (docs/POLICY.md, recording:
+    "only as long as needed"). A deletion date already set (a withdrawn consent) stays."""
+    maximum = recording_retention_maximum()
+    if keep_days is not None:
+        if maximum is None:
+            raise ValidationError(_("The institution allows no period chosen per recording."))
+        if keep_days < 1 or keep_days > maximum:
+            raise ValidationError(
+                _("Choose between 1 and %(maximum)d days (the institution's maximum).")
+                % {"maximum": maximum}
+            )
+    Recording.objects.filter(pk=recording.pk).update(keep_days=keep_days)
+    recording.keep_days = keep_days
 
 
 def mark_recordings_for_deletion(pks: list[int]) -> None:

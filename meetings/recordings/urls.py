@@ -16,5 +16,7 @@ urlpatterns = [
     path("recordings/<int:pk>/", views.recording_detail, name="recording_detail"),
     path("recordings/<int:pk>/download/", views.recording_download, name="recording_download"),
     path("recordings/<int:pk>/viewers/", views.recording_viewers, name="recording_viewers"),
+    path("recordings/<int:pk>/retention/", views.recording_retention, name="recording_retention"),
+    path("recordings/<int:pk>/delete/", views.recording_delete, name="recording_delete"),
     path("api/recordings/ingest/", views.ingest_api, name="recording_ingest_api"),
 ]

@@ -10,6 +10,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,16 +23,26 @@ from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key
 from meetings.recordings import gate as recording_gate
 from meetings.recordings.delivery import file_response
-from meetings.recordings.forms import RecordingUploadForm, RecordingViewerForm
+from meetings.recordings.forms import (
+    RecordingRetentionForm,
+    RecordingUploadForm,
+    RecordingViewerForm,
+)
 from meetings.recordings.ingest import RecordingFileRejected, check_declared_file
 from meetings.recordings.models import Recording, RecordingSession
 from meetings.recordings.services import (
+    DELETED_BY_HOST,
     RecordingNotAllowed,
+    RecordingsHeld,
     ViewerRefused,
     admitted_participants,
+    delete_recordings,
     grant_viewer,
+    recording_kept_until,
+    recording_retention_maximum,
     revoke_viewer,
     running_session,
+    set_recording_retention,
     start_recording,
     stop_recording,
     store_recording,
@@ -39,6 +50,7 @@ from meetings.recordings.services import (
 )
 from meetings.scheduling.models import Meeting
 from meetings.scheduling.selectors import meeting_hosted_by
+from retention.access import record_read
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +217,9 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
         viewers = get_users_with_perms(
             recording, only_with_perms_in=["view_recording_file"], with_superusers=False
         )
+        record_read(user=request.user, kind="recording_viewers", obj=recording)
     audiences = recording_gate.viewer_audiences(session=recording.session) if is_host else None
+    maximum = recording_retention_maximum() if is_host else None
     return render(
         request,
         "meetings/recordings/detail.html",
@@ -216,6 +230,11 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "audiences": audiences or [],
             "viewers": viewers,
             "viewer_form": RecordingViewerForm(),
+            "retention_maximum": maximum,
+            "retention_form": RecordingRetentionForm(
+                initial={"keep_days": recording.keep_days}, maximum=maximum
+            ),
+            "kept_until": recording_kept_until(recording=recording),
         },
     )
 
@@ -227,6 +246,7 @@ def recording_download(request: HttpRequest, pk: int) -> HttpResponse:
     byte ranges and HEAD (meetings/recordings/delivery.py)."""
     recording = _visible_recording(request, pk)
     extension = recording.file.name.rsplit(".", 1)[-1]
+    record_read(user=request.user, kind="recording_download", obj=recording)
     try:
         return file_response(
             request,
@@ -313,3 +333,52 @@ def ingest_api(request: HttpRequest) -> JsonResponse:
         {"recording": recording.pk, "size": recording.size, "sha256": recording.sha256},
         status=201,
     )
+
+
+def _hosted_recording(request: HttpRequest, pk: int) -> Recording:
+    """A recording of a meeting the user hosts (404 otherwise, like every object URL)."""
+    recording = _visible_recording(request, pk)
+    if not recording.meeting.is_hosted_by(request.user):
+        raise Http404
+    return recording
+
+
+@login_required
+@require_POST
+def recording_retention(request: HttpRequest, pk: int) -> HttpResponse:
+    """The host chooses how long the recording is kept, within the institution's maximum."""
+    recording = _hosted_recording(request, pk)
+    form = RecordingRetentionForm(request.POST, maximum=recording_retention_maximum())
+    if not form.is_valid():
+        for error in form.errors.get("keep_days", []):
+            messages.error(request, error)
+        return redirect(recording.get_absolute_url())
+    try:
+        set_recording_retention(recording=recording, keep_days=form.cleaned_data["keep_days"])
+    except ValidationError as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+        return redirect(recording.get_absolute_url())
+    messages.success(request, _("The recording's retention period was saved."))
+    return redirect(recording.get_absolute_url())
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def recording_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """The host deletes a recording (file and record) through the retention engine."""
+    recording = _hosted_recording(request, pk)
+    if request.method == "POST":
+        meeting_id = recording.meeting.meeting_id
+        try:
+            delete_recordings(pks=[recording.pk], reason=DELETED_BY_HOST)
+        except RecordingsHeld:
+            messages.error(
+                request,
+                _("This recording is kept under a legal hold and cannot be deleted now."),
+            )
+            return redirect(recording.get_absolute_url())
+        messages.success(request, _("The recording was deleted."))
+        return redirect("meetings:meeting_recordings", meeting_id=meeting_id)
+    return render(request, "meetings/recordings/delete.html", {"recording": recording})

@@ -1,10 +1,80 @@
 """Admin of scheduling: the institution's meeting policy (one row), meetings, series."""
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as confirm_deletion
+from django.contrib.admin.utils import NestedObjects
+from django.core.exceptions import ValidationError
+from django.db import router
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from meetings.scheduling import services
 from meetings.scheduling.models import Meeting, MeetingPolicy, MeetingSeries
+from retention.admin import HoldThisMixin
+
+
+class DeletionThroughServicesMixin:
+    """Meetings and series are deleted by the scheduling services, as when their host deletes
+    them: their recordings go first through the retention engine (files, legal holds, deletion
+    log), registered by the recordings feature; a refusal is shown, nothing half-done."""
+
+    actions = ["delete_selected"]
+
+    def _delete(self, obj: object) -> None:
+        raise NotImplementedError
+
+    def get_deleted_objects(self, objs, request):  # noqa: ANN001, ANN201
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            # recordings protect their sessions; they are deleted first, by the engine
+            collector = NestedObjects(using=router.db_for_write(self.model))
+            collector.collect(list(objs))
+            if all(o._meta.label_lower == "meetings.recording" for o in collector.protected):
+                protected = []
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: object) -> None:
+        try:
+            self._delete(obj)
+        except ValidationError as refusal:
+            request._deletion_refusal = refusal.messages  # noqa: SLF001 -- for response_delete
+
+    def response_delete(
+        self, request: HttpRequest, obj_display: str, obj_id: object
+    ) -> HttpResponse:
+        refusal = getattr(request, "_deletion_refusal", None)
+        if refusal:
+            for message in refusal:
+                self.message_user(request, message, messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj_id])
+            )
+        return super().response_delete(request, obj_display, obj_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:  # noqa: ANN001
+        for obj in queryset:
+            self._delete(obj)
+
+    @admin.action(permissions=["delete"], description=_("Delete selected %(verbose_name_plural)s"))
+    def delete_selected(self, request: HttpRequest, queryset) -> HttpResponse | None:  # noqa: ANN001
+        if not request.POST.get("post"):
+            return confirm_deletion(self, request, queryset)
+        deleted = 0
+        for obj in queryset:
+            try:
+                self._delete(obj)
+            except ValidationError as refusal:
+                for message in refusal.messages:
+                    self.message_user(request, f"{obj}: {message}", messages.ERROR)
+            else:
+                deleted += 1
+        if deleted:
+            self.message_user(
+                request, _("%(count)d deleted.") % {"count": deleted}, messages.SUCCESS
+            )
+        return None
 
 
 class MeetingPolicyAdmin(admin.ModelAdmin):
@@ -58,7 +128,7 @@ class MeetingPolicyAdmin(admin.ModelAdmin):
         return False
 
 
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(DeletionThroughServicesMixin, HoldThisMixin, admin.ModelAdmin):
     # the passcode is never shown here: only the host reads it on the meeting page
     list_display = ["meeting_id", "topic", "start", "duration_minutes", "status"]
     list_filter = ["status"]
@@ -81,11 +151,17 @@ class MeetingAdmin(admin.ModelAdmin):
     readonly_fields = ["meeting_id", "series"]
     raw_id_fields = ["series"]
 
+    def _delete(self, obj: Meeting) -> None:
+        services.delete_meeting(meeting=obj)
 
-class MeetingSeriesAdmin(admin.ModelAdmin):
+
+class MeetingSeriesAdmin(DeletionThroughServicesMixin, HoldThisMixin, admin.ModelAdmin):
     list_display = ["topic", "frequency", "interval", "first_start", "until", "count"]
     readonly_fields = ["first_start", "frequency", "interval", "until", "count", "timezone"]
     exclude = ["host"]
+
+    def _delete(self, obj: MeetingSeries) -> None:
+        services.delete_series(series=obj)
 
 
 admin.site.register(MeetingPolicy, MeetingPolicyAdmin)

@@ -23,14 +23,24 @@ from django.db.models import Case, ExpressionWrapper, F, Max, OuterRef, Q, Subqu
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from meetings.scheduling.models import Invitation, Meeting
+from meetings.scheduling.models import Invitation, Meeting, MeetingSeries
 from retention.models import RetentionRule
-from retention.registry import DefaultRule, RetentionCategory, RetentionEvent, register
+from retention.registry import (
+    DefaultRule,
+    RetentionCategory,
+    RetentionEvent,
+    declare_personal_data,
+    register,
+)
 
 #: A meeting that was never ended counts as ended this long after its scheduled end.
 UNENDED_MEETING_GRACE = datetime.timedelta(days=1)
 
 MEETING_HOLD = "meetings.meeting"
+MEETING_RELATED_HOLDS = {
+    "meetings.meetingseries": "meeting__series_id",
+    "portal.user": "meeting__host_id",
+}
 
 #: The event most meeting artefacts count from (see :func:`meeting_end`).
 MEETING_ENDED = RetentionEvent("meeting_ended", _("end of the meeting"))
@@ -55,6 +65,9 @@ class MeetingArtefact(RetentionCategory):
 
     hold_model = MEETING_HOLD
     hold_lookup = "meeting_id"
+    #: a hold on a series keeps the artefacts of its meetings; one on a person those of the
+    #: meetings they host
+    hold_relations = MEETING_RELATED_HOLDS
 
 
 @register
@@ -90,3 +103,85 @@ class Invitations(MeetingArtefact):
             )
             .filter(needed_until__lte=rule.cutoff(now))
         )
+
+
+LAST_OCCURRENCE_ENDED = RetentionEvent(
+    "last_occurrence_ended", _("end of the meeting, or of the last meeting of its series")
+)
+
+
+@register
+class Meetings(RetentionCategory):
+    """Meetings and series themselves (topic, description, host): some months after the
+    meeting ended, for a series after its last occurrence ended; the series goes with its last
+    meeting. A meeting whose recordings are still stored waits for them (they go by their own
+    rules), so that no recording loses its meeting. Deleting a meeting deletes what hangs on it
+    by cascade (participants, sessions, grants)."""
+
+    identifier = "meetings"
+    description = _("Meetings and series (topic, description, host)")
+    model = Meeting
+    events = (LAST_OCCURRENCE_ENDED,)
+    default_rules = (DefaultRule(LAST_OCCURRENCE_ENDED.identifier, 6, unit="months"),)
+    hold_model = MEETING_HOLD
+    hold_lookup = "pk"
+    hold_relations = {"meetings.meetingseries": "series_id", "portal.user": "host_id"}
+
+    def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
+        series_end = (
+            Meeting.objects.filter(series_id=OuterRef("series_id"))
+            .order_by()
+            .values("series_id")
+            .annotate(last_end=Max(meeting_end(prefix="")))
+            .values("last_end")
+        )
+        return (
+            self.queryset()
+            .exclude(status=Meeting.Status.RUNNING)
+            .filter(recordings__isnull=True)
+            .alias(
+                needed_until=Case(
+                    When(
+                        series__isnull=False,
+                        then=Subquery(series_end, output_field=models.DateTimeField()),
+                    ),
+                    default=meeting_end(prefix=""),
+                    output_field=models.DateTimeField(),
+                )
+            )
+            .filter(needed_until__lte=rule.cutoff(now))
+        )
+
+    def delete_batch(self, ids: list) -> int:
+        series = set(
+            Meeting.objects.filter(pk__in=ids, series__isnull=False).values_list(
+                "series_id", flat=True
+            )
+        )
+        deleted = super().delete_batch(ids)
+        MeetingSeries.objects.filter(pk__in=series, occurrences__isnull=True).delete()
+        return deleted
+
+
+# Personal data that goes with another category's items, each with its reason (the test
+# tests/retention/test_personal_data_coverage.py fails for any model left out).
+for _label, _reason in (
+    ("meetings.meetingseries", "Goes with its last meeting (category meetings)."),
+    ("meetings.meetinguserobjectpermission", "Co-host grants: deleted with the meeting."),
+    ("meetings.participant", "Deleted with the meeting (category meetings)."),
+    ("meetings.recordingsession", "Deleted with the meeting once its recordings are gone."),
+    ("meetings.pollreceipt", "Deleted with the poll (category poll_results)."),
+    ("meetings.freetextanswer", "Deleted with the poll (category poll_results)."),
+    ("meetings.namedballot", "Deleted with the poll (category poll_results)."),
+    (
+        "meetings.zoomuser",
+        "The Zoom account's licence state of a user; the link to the user is cleared when the "
+        "account is deleted (SET_NULL) and deprovisioning removes the Zoom licence.",
+    ),
+    ("meetings.zoomregistrant", "Deleted with its Zoom meeting (meetings/backends/zoom)."),
+    (
+        "meetings.zoomwebhookevent",
+        "The payload is emptied as soon as the event is handled (meetings/backends/zoom).",
+    ),
+):
+    declare_personal_data(_label, _reason)

@@ -4,7 +4,7 @@ invitations. Views and the admin call these functions; each names the rule it en
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -394,35 +394,57 @@ def update_series(
     return series
 
 
-@transaction.atomic
+_before_deletion: list[Callable[[list[Meeting]], object]] = []
+
+
+def register_before_meeting_deletion(hook: Callable[[list[Meeting]], object]) -> None:
+    """Run ``hook(meetings)`` before meetings are deleted, outside the deletion's transaction.
+
+    The recordings feature registers the deletion of the meetings' recordings through the
+    retention engine (files, legal holds, deletion log) from ``MeetingsConfig.ready()``; a hook
+    refuses the deletion by raising ``ValidationError`` (with a message for the host)."""
+    if hook not in _before_deletion:
+        _before_deletion.append(hook)
+
+
+def _prepare_deletion(meetings: list[Meeting]) -> None:
+    for hook in _before_deletion:
+        hook(meetings)
+
+
 def delete_meeting(*, meeting: Meeting) -> None:
     """Delete one meeting or occurrence; its guardian grants go with it (foreign key with
-    CASCADE, docs/POLICY.md, security baseline). A series left without occurrences goes too."""
+    CASCADE, docs/POLICY.md, security baseline), its recordings through the retention engine
+    first (a legal hold refuses the deletion). A series left without occurrences goes too."""
     if meeting.status == Meeting.Status.RUNNING:
         raise ValidationError(_("End the meeting before deleting it."))
-    series = meeting.series
-    series_ends = series is not None and not series.occurrences.exclude(pk=meeting.pk).exists()
-    _cancel_for_invitees(meeting, keep_series=not series_ends)
-    meeting.delete()
-    if series is not None and series_ends:
-        series.delete()
-    elif series is not None:
-        MeetingSeries.objects.filter(pk=series.pk).update(
-            calendar_sequence=models.F("calendar_sequence") + 1
-        )
-        # the whole-series invitees get the series without this date (an EXDATE)
-        notify_invitees(Invitation.objects.filter(meeting__series=series, whole_series=True))
+    _prepare_deletion([meeting])
+    with transaction.atomic():
+        series = meeting.series
+        series_ends = series is not None and not series.occurrences.exclude(pk=meeting.pk).exists()
+        _cancel_for_invitees(meeting, keep_series=not series_ends)
+        meeting.delete()
+        if series is not None and series_ends:
+            series.delete()
+        elif series is not None:
+            MeetingSeries.objects.filter(pk=series.pk).update(
+                calendar_sequence=models.F("calendar_sequence") + 1
+            )
+            # the whole-series invitees get the series without this date (an EXDATE)
+            notify_invitees(Invitation.objects.filter(meeting__series=series, whole_series=True))
     logger.info("meeting deleted")
 
 
-@transaction.atomic
 def delete_series(*, series: MeetingSeries) -> None:
-    """Delete a series with all its occurrences and their grants."""
-    if series.occurrences.filter(status=Meeting.Status.RUNNING).exists():
+    """Delete a series with all its occurrences and their grants (recordings as above)."""
+    occurrences = list(series.occurrences.all())
+    if any(occurrence.status == Meeting.Status.RUNNING for occurrence in occurrences):
         raise ValidationError(_("End the running meeting of this series before deleting it."))
-    for meeting in series.occurrences.all():
-        _cancel_for_invitees(meeting, keep_series=False)
-    series.delete()
+    _prepare_deletion(occurrences)
+    with transaction.atomic():
+        for meeting in occurrences:
+            _cancel_for_invitees(meeting, keep_series=False)
+        series.delete()
     logger.info("series deleted")
 
 

@@ -200,7 +200,17 @@ def delete_meeting(request: HttpRequest, meeting_id: str) -> HttpResponse:
     return render(
         request,
         "meetings/scheduling/meeting_delete.html",
-        {"meeting": meeting, "whole_series": whole_series},
+        {
+            "meeting": meeting,
+            "whole_series": whole_series,
+            "has_recordings": (
+                Meeting.objects.filter(series=meeting.series)
+                if whole_series
+                else Meeting.objects.filter(pk=meeting.pk)
+            )
+            .filter(recordings__isnull=False)
+            .exists(),
+        },
     )
 
 

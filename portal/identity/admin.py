@@ -19,11 +19,11 @@ from portal.identity.rights.admin import (
 )
 from portal.identity.sso.admin import assign_licence_action, revoke_licence_action
 from portal.identity.sso.admin import register as register_sso_admin
-from retention.admin import ReadOnlyAdmin
+from retention.admin import HoldThisMixin, ReadOnlyAdmin
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(HoldThisMixin, UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
         (

@@ -22,6 +22,11 @@ class IdentityConfig(AppConfig):
         from portal.identity.rights import retention as rights_retention  # noqa: F401
         from portal.identity.rights import subjects  # noqa: F401
 
+        # legal holds name a person by user name (retention/holds.py)
+        from retention.registry import HoldTarget, hold_targets
+
+        hold_targets.register(HoldTarget("portal.user", _("user"), "username", ("user",)))
+
         # the nightly deprovisioning (editable in the admin's "Periodic tasks")
         from portal.identity.schedule import ensure_nightly_tasks
 

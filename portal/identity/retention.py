@@ -20,8 +20,17 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from portal.identity.models import AuditEvent, TermsAcceptance
 from retention.models import RetentionRule
-from retention.registry import DefaultRule, EqualsAny, RetentionCategory, RetentionEvent, register
+from retention.registry import (
+    CREATED,
+    DefaultRule,
+    EqualsAny,
+    RetentionCategory,
+    RetentionEvent,
+    declare_personal_data,
+    register,
+)
 
 ACCOUNT_LEFT = RetentionEvent(
     "account_left", _("the account's deletion date (set when the person leaves)")
@@ -75,6 +84,9 @@ class StaleAccounts(RetentionCategory):
             last_seen__lte=rule.cutoff(now)
         )
 
+    def not_yet_anonymised(self, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.exclude(username__startswith=ANONYMISED_PREFIX)
+
     def anonymise_batch(self, ids: list[int]) -> int:
         """Overwrite every personal field; the row stays so that what points at it (audit
         events, meetings hosted) keeps its integrity without naming the person. A fixed
@@ -97,3 +109,65 @@ class StaleAccounts(RetentionCategory):
             user.set_unusable_password()
         self.queryset().model._base_manager.bulk_update(accounts, ANONYMISED_FIELDS)
         return len(accounts)
+
+
+@register
+class AuditLog(RetentionCategory):
+    """The audit trail (who did what to which object, with a reason): kept for the period of
+    its rule (default 12 months, counted on the institution's calendar), long enough to
+    reconstruct an incident, then deleted. A hold on a person keeps the events they caused."""
+
+    identifier = "audit_log"
+    description = _("Audit trail of administrators' and hosts' actions")
+    model = AuditEvent
+    default_rules = (DefaultRule(CREATED.identifier, 12, unit="months"),)
+    hold_relations = {"portal.user": "actor_id"}
+
+    def expired(self, rule: RetentionRule, now: datetime) -> models.QuerySet:
+        return self.queryset().filter(created_at__lte=rule.cutoff(now))
+
+
+@register
+class TermsAcceptances(RetentionCategory):
+    """Acceptances of the terms of use: the proof of consent. An acceptance is needed while it
+    is the person's latest one and the account is in use; afterwards (a newer version was
+    accepted, or the account was anonymised) it is kept for the proof period of the rule
+    (default 3 years, the usual limitation period) and then deleted."""
+
+    identifier = "terms_acceptances"
+    description = _("Acceptances of the terms of use (proof of consent)")
+    model = TermsAcceptance
+    default_rules = (DefaultRule(CREATED.identifier, 3, unit="years"),)
+    journal_fingerprint = "accepted_at"
+    hold_relations = {"portal.user": "user_id"}
+
+    def expired(self, rule: RetentionRule, now: datetime) -> models.QuerySet:
+        newer = TermsAcceptance.objects.filter(
+            user_id=models.OuterRef("user_id"), accepted_at__gt=models.OuterRef("accepted_at")
+        )
+        superseded = models.Exists(newer) | models.Q(user__username__startswith=ANONYMISED_PREFIX)
+        return self.queryset().filter(superseded).filter(accepted_at__lte=rule.cutoff(now))
+
+
+for _label, _reason in (
+    (
+        "admin.logentry",
+        "Django's history of administrators' changes, naming administrators only: the record "
+        "of administrative changes the institution must be able to show (accountability).",
+    ),
+    ("account.emailaddress", "Deleted when the account is anonymised (stale_accounts)."),
+    ("socialaccount.socialaccount", "Deleted when the account is anonymised (stale_accounts)."),
+    (
+        "guardian.userobjectpermission",
+        "Viewer grants: deleted with the recording (engine) and with the user.",
+    ),
+    (
+        "portal.licenceassignment",
+        "Released at deprovisioning; deleted with the account (CASCADE).",
+    ),
+    (
+        "retention.legalhold",
+        "Names the administrator who ordered a hold: evidence kept as long as the hold record.",
+    ),
+):
+    declare_personal_data(_label, _reason)

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
+from tests.factories import make_meeting
 
 
 @pytest.fixture
@@ -143,9 +144,10 @@ def test_a_rule_of_an_unregistered_category_can_be_deleted(admin_client):
 
 
 def test_a_hold_records_who_ordered_it(admin_client, admin_user):
+    meeting = make_meeting()
     response = admin_client.post(
         reverse("admin:retention_legalhold_add"),
-        {"reference": "meetings.meeting:42", "reason": "court order 1 O 23/26"},
+        {"held_object": f"meeting:{meeting.meeting_id}", "reason": "court order 1 O 23/26"},
     )
 
     assert response.status_code == 302
@@ -154,23 +156,26 @@ def test_a_hold_records_who_ordered_it(admin_client, admin_user):
     assert hold.is_active
 
 
-def test_a_malformed_hold_reference_is_refused(admin_client):
+def test_a_hold_naming_nothing_is_refused(admin_client):
     response = admin_client.post(
-        reverse("admin:retention_legalhold_add"), {"reference": "meeting 42", "reason": "x"}
+        reverse("admin:retention_legalhold_add"),
+        {"held_object": "meeting 42", "reason": "x"},
+        headers={"accept-language": "en"},
     )
 
     assert response.status_code == 200
-    assert b"app.model:id" in response.content
+    assert "Nothing matches “meeting 42”" in response.content.decode()
     assert not LegalHold.objects.exists()
 
 
-def test_the_hold_form_gives_an_example_a_registered_category_understands(admin_client):
+def test_the_hold_form_names_objects_as_the_portal_shows_them(admin_client):
     response = admin_client.get(
         reverse("admin:retention_legalhold_add"), headers={"accept-language": "en"}
     )
 
-    # the first registered category with holds names the meeting
-    assert "e.g. “meetings.meeting:42”" in response.content.decode()
+    body = response.content.decode()
+    assert "“meeting:54597762388” or just the ID" in body
+    assert "“user:alice”" in body
 
 
 def test_holds_are_released_by_an_action(admin_client):

@@ -1,9 +1,11 @@
 """Each default rule of the policy table on its boundary: just before, exactly at, just after."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.relativedelta import relativedelta
+from django.utils import timezone
 
 from portal.identity.models import AuditEvent, User
 from retention import services
@@ -51,7 +53,9 @@ def test_a_default_rule_deletes_exactly_at_the_end_of_its_period(
     db, register_category, category, counts_from, period
 ):
     register_category(category)
-    end_of_period = NOW - period
+    # months count on the institution's calendar (Europe/Berlin: NOW is after the clocks
+    # changed, the end of a month's period before), days as 24 hours
+    end_of_period = (timezone.localtime(NOW) if period.months else NOW) - period
     before = make_item(created_at=end_of_period + SECOND, counts_from=counts_from)
     exactly = make_item(created_at=end_of_period, counts_from=counts_from)
     after = make_item(created_at=end_of_period - SECOND, counts_from=counts_from)
@@ -169,14 +173,14 @@ def test_the_installed_rules_are_exactly_the_categories_defaults(db):
     }
 
     assert installed == _defaults()
-    assert len(installed) == 15  # with the API tokens, LTI accounts and data exports
+    assert len(installed) == 19  # with API tokens, LTI accounts, data exports, access log and more
 
 
 def test_an_emptied_rule_table_gets_the_defaults_again_after_migrate(db):
     RetentionRule.objects.all().delete()
 
-    assert len(install_default_rules()) == 15
-    assert RetentionRule.objects.count() == 15
+    assert len(install_default_rules()) == 19
+    assert RetentionRule.objects.count() == 19
     assert RetentionRule.objects.get(category="invitations").period_amount == 30
     assert RetentionRule.objects.get(counts_from="account_left").period_amount == 0
     assert install_default_rules() == []  # never on top of existing rules
@@ -209,3 +213,36 @@ def test_a_missing_default_of_one_category_is_installed_beside_the_others(db):
         30,
     )
     assert RetentionRule.objects.get(category="chat").period_amount == 3
+
+
+def test_months_count_on_the_institutions_calendar_not_utcs(db, register_category, settings):
+    """A meeting that ended on 1 March shortly after midnight in Berlin (still 28 February in
+    UTC) is kept until 1 April local time under a "1 month" rule; on UTC's calendar it went
+    on 28 March."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    register_category("meeting_reports")
+    ended = datetime.datetime(2026, 3, 1, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    item = make_item(created_at=ended, counts_from="meeting_ended")
+
+    services.purge_category(
+        identifier="meeting_reports", at=datetime.datetime(2026, 3, 29, 12, 0, tzinfo=datetime.UTC)
+    )
+    assert AuditEvent.objects.filter(pk=item.pk).exists()
+    services.purge_category(
+        identifier="meeting_reports",
+        at=datetime.datetime(2026, 4, 1, 0, 29, tzinfo=ZoneInfo("Europe/Berlin")),
+    )
+    assert AuditEvent.objects.filter(pk=item.pk).exists()
+    services.purge_category(
+        identifier="meeting_reports",
+        at=datetime.datetime(2026, 4, 1, 0, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+    )
+    assert not AuditEvent.objects.filter(pk=item.pk).exists()
+
+
+def test_a_years_rule_counts_calendar_years(db):
+    rule = RetentionRule(category="x", period_amount=1, period_unit="years")
+    leap_day = datetime.datetime(2028, 2, 29, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert rule.expires_at(leap_day) == datetime.datetime(
+        2029, 2, 28, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")
+    )
