@@ -20,6 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from retention.models import AccessLogEntry, RetentionRule
 from retention.registry import CREATED, DefaultRule, RetentionCategory, reference_for, register
 from retention.services import item_reference
+from retention.subjects import (
+    DataSubject,
+    ErasurePlan,
+    ErasureResult,
+    Kept,
+    PersonalDataKind,
+    register_kind,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,3 +63,40 @@ class AccessLog(RetentionCategory):
 
     def expired(self, rule: RetentionRule, now: datetime.datetime) -> models.QuerySet:
         return self.queryset().filter(created_at__lte=rule.cutoff(now))
+
+
+@register_kind
+class AccessLogReads(PersonalDataKind):
+    """Reads of personal data the person made (as a member of staff): the access log is kept
+    for its period as evidence of who read what (accountability), not erased on request."""
+
+    identifier = "access_log_reads"
+    description = _("Your reads of other people's personal data (access log)")
+    purpose = _("Finding out whose data was read in a breach; accountability of staff")
+    legal_basis = _("Art. 6(1)(c) GDPR with Art. 5(2) and Art. 32 GDPR")
+    recipients = _("The data-protection officer")
+    retention_categories = ("access_log",)
+    models = ("retention.accesslogentry",)
+    erasure_order = 950
+
+    def find(self, subject: DataSubject) -> models.QuerySet:
+        if subject.user_id is None:
+            return AccessLogEntry.objects.none()
+        return AccessLogEntry.objects.filter(actor_id=subject.user_id).order_by("pk")
+
+    def export_row(self, record: models.Model) -> dict:
+        return {"kind": record.kind, "at": record.created_at.isoformat()}
+
+    def plan(self, subject: DataSubject) -> ErasurePlan:
+        count = self.count(subject)
+        return ErasurePlan(kept=[Kept(count, KEPT_REASON)] if count else [])
+
+    def erase(self, subject: DataSubject, *, batch_size: int) -> ErasureResult:
+        """Kept for its period (evidence); the link to the account goes with the account."""
+        count = self.count(subject)
+        return ErasureResult(kept=[Kept(count, KEPT_REASON)] if count else [])
+
+
+KEPT_REASON = _(
+    "Kept for 12 months as evidence of who read personal data (accountability, Art. 5(2) GDPR)."
+)

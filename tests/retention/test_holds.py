@@ -12,7 +12,7 @@ from meetings.recordings.services import schedule_recording_deletion
 from meetings.scheduling.models import Meeting, MeetingSeries
 from retention.models import LegalHold
 from retention.services import purge_category
-from tests.factories import make_meeting, make_recording, make_user
+from tests.factories import make_meeting, make_recording, make_user, pass_second_factor
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recordings_storage")]
 
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recordings_storage
 @pytest.fixture
 def admin_client(admin_user):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(admin_user)
+    pass_second_factor(client, admin_user)  # the admin requires it of superusers
     return client
 
 

@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.identity.models import DataExport
 from retention.models import RetentionRule
-from retention.registry import CREATED, DefaultRule, EqualsAny, RetentionCategory, register
+from retention.registry import (
+    CREATED,
+    DefaultRule,
+    EqualsAny,
+    RetentionCategory,
+    declare_personal_data,
+    register,
+)
 
 
 def delete_export_files(ids: list[int]) -> None:
@@ -41,3 +48,16 @@ class DataExports(RetentionCategory):
 
     def delete_files(self, ids: list[int]) -> None:
         delete_export_files(ids)
+
+
+declare_personal_data(
+    "portal.erasurerequest",
+    "Proof that a data-subject request was answered in time (Art. 12 GDPR): the address for "
+    "telling the outcome is forgotten once the person is told; the person's account is "
+    "anonymised by the erasure itself, so the request keeps only a pseudonymous link.",
+)
+declare_personal_data(
+    "mfa.authenticator",
+    "A person's second factors (authenticator app, security keys, recovery codes): kept while "
+    "the account exists and deleted with it; the person removes them at /accounts/2fa/.",
+)

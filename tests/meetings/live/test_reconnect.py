@@ -1,6 +1,9 @@
 """The room's socket across drops: missed chat is replayed, the host hears who dropped and came
 back, and a socket opened while a service is away is closed cleanly with "try again later"."""
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
@@ -19,6 +22,13 @@ from tests.meetings.live.test_consumers import connect, receive_event
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def run_in_own_loop(scenario) -> None:
+    """Run the coroutine on an event loop of its own thread: a browser test earlier in this
+    worker may hold the main thread's loop (Playwright's sync API)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario).result()
+
+
 async def presence_of(console, participant, timeout=2):
     """The next presence event about ``participant`` (the host's own are skipped)."""
     while True:
@@ -32,7 +42,17 @@ def chat(sender, text, to=None):
 
 
 @pytest.mark.usefixtures("in_process_channel_layer")
-async def test_a_reconnecting_page_gets_exactly_the_chat_it_may_see_and_missed(
+def test_a_reconnecting_page_gets_exactly_the_chat_it_may_see_and_missed(
+    meeting, host, host_participant
+):
+    run_in_own_loop(
+        _a_reconnecting_page_gets_exactly_the_chat_it_may_see_and_missed(
+            meeting=meeting, host=host, host_participant=host_participant
+        )
+    )
+
+
+async def _a_reconnecting_page_gets_exactly_the_chat_it_may_see_and_missed(
     meeting, host, host_participant
 ):
     anna, anna_session = await sync_to_async(make_guest)(
@@ -67,7 +87,15 @@ async def test_a_reconnecting_page_gets_exactly_the_chat_it_may_see_and_missed(
 
 
 @pytest.mark.usefixtures("in_process_channel_layer")
-async def test_the_host_sees_who_dropped_and_who_came_back(meeting, host, host_participant):
+def test_the_host_sees_who_dropped_and_who_came_back(meeting, host, host_participant):
+    run_in_own_loop(
+        _the_host_sees_who_dropped_and_who_came_back(
+            meeting=meeting, host=host, host_participant=host_participant
+        )
+    )
+
+
+async def _the_host_sees_who_dropped_and_who_came_back(meeting, host, host_participant):
     anna, anna_session = await sync_to_async(make_guest)(
         meeting, "Anna", state=Participant.State.ADMITTED
     )
@@ -94,7 +122,17 @@ async def test_the_host_sees_who_dropped_and_who_came_back(meeting, host, host_p
     await console.disconnect()
 
 
-async def test_a_socket_opened_while_the_channel_layer_is_away_is_closed_try_again(
+def test_a_socket_opened_while_the_channel_layer_is_away_is_closed_try_again(
+    meeting, host, host_participant, settings
+):
+    run_in_own_loop(
+        _a_socket_opened_while_the_channel_layer_is_away_is_closed_try_again(
+            meeting=meeting, host=host, host_participant=host_participant, settings=settings
+        )
+    )
+
+
+async def _a_socket_opened_while_the_channel_layer_is_away_is_closed_try_again(
     meeting, host, host_participant, settings
 ):
     # a Redis channel layer on a port where nothing answers: Redis is "briefly away"

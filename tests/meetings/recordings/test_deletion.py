@@ -14,7 +14,13 @@ from meetings.scheduling.models import Meeting
 from retention import journal
 from retention.models import DeletionLogEntry, LegalHold, RetentionRule
 from retention.services import find_deletions, purge_category
-from tests.factories import grant_cohost, make_meeting, make_recording, make_user
+from tests.factories import (
+    grant_cohost,
+    make_meeting,
+    make_recording,
+    make_user,
+    pass_second_factor,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recordings_storage")]
 
@@ -27,7 +33,7 @@ def client():
 @pytest.fixture
 def admin_client(admin_user):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(admin_user)
+    pass_second_factor(client, admin_user)  # the admin requires it of superusers
     return client
 
 

@@ -12,8 +12,9 @@ from portal.identity.rights.services import build_export, request_export, subjec
 from retention.subjects import subjects
 
 #: Kinds the fixture gives no records to (no running Zoom meeting, no Zoom webhook, no hold
-#: ordered, no request filed yet).
+#: ordered, no request filed yet, no reads of others' data as staff).
 NOT_IN_FIXTURE = {
+    "access_log_reads",
     "zoom_registrations",
     "zoom_webhook_payloads",
     "legal_holds_ordered",
