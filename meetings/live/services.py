@@ -24,6 +24,7 @@ from meetings.live import broadcast as live
 from meetings.live import selectors as selectors_live
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport, Participant
 from meetings.scheduling.models import Meeting
+from portal.identity.models import Institution
 from portal.identity.selectors import licence_type_for
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,17 @@ def _announce_roster(meeting_pk: int) -> None:
 def _email_domain(user: AbstractBaseUser) -> str:
     email = (getattr(user, "email", "") or "").strip().lower()
     return email.rpartition("@")[2] if "@" in email else ""
+
+
+def _domain_allowed(meeting: Meeting, user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """A meeting limited to e-mail domains: the institution's own domains always count, the
+    meeting's "further allowed domains" add partners to them (they never lock the
+    institution's own people out; docs/POLICY.md, meetings)."""
+    if user is None or not user.is_authenticated:
+        return False
+    domains = {*Institution.current().mail_domains, *meeting.allowed_domains}
+    allowed = {domain.strip().lower().lstrip("@") for domain in domains if domain.strip()}
+    return _email_domain(user) in allowed
 
 
 def _record_attendance(meeting: Meeting, participants: list[Participant]) -> None:
@@ -220,8 +232,7 @@ def join_meeting(
         raise JoinRefused(JoinRefused.NOT_STARTED)
     if meeting.authenticated_only and not authenticated:
         raise JoinRefused(JoinRefused.LOGIN_REQUIRED)
-    allowed = [domain.strip().lower().lstrip("@") for domain in meeting.allowed_domains or []]
-    if allowed and not hosting and (not authenticated or _email_domain(user) not in allowed):
+    if meeting.allowed_domains and not hosting and not _domain_allowed(meeting, user):
         raise JoinRefused(JoinRefused.DOMAIN_NOT_ALLOWED)
 
     with transaction.atomic():

@@ -10,7 +10,7 @@ from guardian.shortcuts import assign_perm
 from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key
 from meetings.scheduling.models import Meeting
-from tests.factories import PASSCODE, make_participant
+from tests.factories import PASSCODE, make_participant, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -174,19 +174,26 @@ def test_login_is_asked_for_once_the_passcode_is_right(client, meeting):
     assert b"Please log in first" in response.content
 
 
-def test_it_refuses_an_email_domain_that_is_not_allowed(client, make_meeting, member):
-    meeting = make_meeting(allowed_domains=["other.example"])
-    client.force_login(member)
+def test_it_refuses_an_email_domain_that_is_not_allowed(client, make_meeting, licences):
+    meeting = make_meeting(allowed_domains=["partner.example"])
+    client.force_login(make_user("eve", email="eve@elsewhere.example", role=licences["student"]))
     response = post_join(client, meeting.meeting_id)
     assert response.status_code == 403
     assert b"may not join this meeting" in response.content
     assert not Participant.objects.exists()
 
 
-def test_an_allowed_email_domain_gets_in(client, make_meeting, member):
-    meeting = make_meeting(allowed_domains=["uni.example"])
-    client.force_login(member)
+def test_a_partner_domain_adds_to_the_institutions_own(client, make_meeting, member, licences):
+    """The meeting's further allowed domains let partners in and never lock the institution's
+    own people out."""
+    meeting = make_meeting(allowed_domains=["partner.example"])
+    client.force_login(member)  # member@uni.example, the institution's own domain
     assert post_join(client, meeting.meeting_id).status_code == 302
+    partner = Client()
+    partner.force_login(make_user("pia", email="pia@partner.example", role=licences["student"]))
+    assert post_join(partner, meeting.meeting_id).status_code == 302
+    guest = Client()
+    assert post_join(guest, meeting.meeting_id).status_code == 403  # no account, no domain
 
 
 def test_it_refuses_a_locked_meeting(client, make_meeting, member):
