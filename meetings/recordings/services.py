@@ -90,6 +90,10 @@ def start_recording(*, meeting: Meeting, by: AbstractBaseUser) -> RecordingSessi
             raise RecordingNotAllowed("already_running")
         if meeting.status == Meeting.Status.ENDED:
             raise RecordingNotAllowed("meeting_ended")
+        if not meeting.recording_announced:
+            # nobody may be recorded in a meeting that did not announce it before it began
+            # (docs/POLICY.md, recording): the invitation, the waiting page and the room say so
+            raise RecordingNotAllowed("not_announced")
         participants = admitted_participants(meeting=meeting)
         missing = recording_gate.participants_without_consent(
             meeting=meeting, participants=participants

@@ -103,6 +103,14 @@ def start_recording_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
             messages.error(request, _("A recording is already running."))
         elif refusal.reason == "meeting_ended":
             messages.error(request, _("The meeting has ended."))
+        elif refusal.reason == "not_announced":
+            messages.error(
+                request,
+                _(
+                    "Recording cannot start: this meeting did not announce a recording before "
+                    "it began. Announce it when you schedule the next one."
+                ),
+            )
         else:
             messages.error(request, _("Recording is not available: consent cannot be checked."))
     else:

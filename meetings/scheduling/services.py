@@ -287,6 +287,13 @@ def update_meeting(
         raise ValidationError(_("This meeting has ended and can no longer be changed."))
     if details.start != meeting.start and start_is_past(details.start):
         raise ValidationError(_("The start must be in the future."))
+    if (
+        meeting.status == Meeting.Status.RUNNING
+        and details.security.get("recording_announced")
+        and not meeting.recording_announced
+    ):
+        # those already in the room were not told when they joined (docs/POLICY.md, recording)
+        raise ValidationError(_("A recording can only be announced before the meeting begins."))
     if passcode:
         validate_host_passcode(passcode=passcode, meeting_id=meeting.meeting_id, policy=policy)
         meeting.set_passcode(passcode)

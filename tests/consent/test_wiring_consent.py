@@ -155,8 +155,10 @@ def series_meetings():
         timezone="Europe/Berlin",
         count=2,
     )
-    first = make_meeting(host, series=series, start=start)
-    second = make_meeting(host, series=series, start=start + datetime.timedelta(days=7))
+    first = make_meeting(host, series=series, start=start, recording_announced=True)
+    second = make_meeting(
+        host, series=series, start=start + datetime.timedelta(days=7), recording_announced=True
+    )
     return series, first, second
 
 

@@ -48,6 +48,7 @@ def running(zoom, zoom_host, commit):
         )
     assert ZoomMeeting.objects.get(meeting=meeting).is_secured
     number = ZoomMeeting.objects.get(meeting=meeting).zoom_meeting_id
+    Meeting.objects.filter(pk=meeting.pk).update(recording_announced=True)
     with commit():
         host = live.host_enters(meeting=meeting, user=zoom_host)
     zoom.call(f"meetings/{number}/start")  # the host opened Zoom with the start link

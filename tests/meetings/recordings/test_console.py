@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def meeting():
-    return make_meeting(make_user("host"))
+    return make_meeting(make_user("host"), recording_announced=True)
 
 
 def console_url(meeting, action=""):

@@ -36,7 +36,7 @@ def logged_in_page(new_page, base_url, user):
 
 def test_everyone_sees_the_recording_indicator_live(new_page, asgi_server):
     host = make_user("host")
-    meeting = make_meeting(host)
+    meeting = make_meeting(host, recording_announced=True)
     anna = make_user("anna")
     decide(admit(meeting, anna, name="Anna A."), published_text())
 
@@ -63,7 +63,7 @@ def test_everyone_sees_the_recording_indicator_live(new_page, asgi_server):
 def test_a_late_browser_sees_a_running_recording_at_once(new_page, asgi_server):
 
     host = make_user("host")
-    meeting = make_meeting(host)
+    meeting = make_meeting(host, recording_announced=True)
     anna = make_user("anna")
     decide(admit(meeting, anna, name="Anna A."), published_text())
     # running state as start_recording leaves it (its broadcast needs no browser here)
@@ -76,7 +76,7 @@ def test_a_late_browser_sees_a_running_recording_at_once(new_page, asgi_server):
 
 
 def test_a_stranger_gets_no_indicator_socket(new_page, asgi_server):
-    meeting = make_meeting(make_user("host"))
+    meeting = make_meeting(make_user("host"), recording_announced=True)
     page = logged_in_page(new_page, asgi_server, make_user("stranger"))
     response = page.goto(f"{asgi_server}/meetings/{meeting.meeting_id}/recording/")
     assert response.status == 404

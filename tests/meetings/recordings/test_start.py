@@ -10,6 +10,7 @@ from meetings.recordings.services import (
     start_recording,
     stop_recording,
 )
+from meetings.scheduling.models import Meeting
 from tests.factories import (
     admit,
     admit_guest,
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def meeting():
-    return make_meeting(make_user("host"))
+    return make_meeting(make_user("host"), recording_announced=True)
 
 
 def test_it_refuses_to_start_while_a_participant_has_not_decided(meeting):
@@ -147,3 +148,39 @@ def test_it_refuses_everything_when_no_consent_gate_is_registered(meeting, monke
     with pytest.raises(RecordingNotAllowed) as refusal:
         start_recording(meeting=meeting, by=meeting.host)
     assert refusal.value.reason == "no_gate"
+
+
+def test_a_meeting_that_did_not_announce_a_recording_never_records(settings):
+    meeting = make_meeting(make_user("host"), recording_announced=False)
+    with pytest.raises(RecordingNotAllowed) as refused:
+        start_recording(meeting=meeting, by=meeting.host)
+    assert refused.value.reason == "not_announced"
+    assert not meeting.recording_sessions.exists()
+
+
+def test_a_running_meeting_cannot_announce_a_recording_afterwards():
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from meetings.scheduling import services as scheduling
+    from portal.identity.models import LicenceType, Role
+
+    licence = LicenceType.objects.create(slug="staff", name="Staff", max_participants=300)
+    role = Role.objects.create(slug="staff", name="Staff", licence_type=licence, may_host=True)
+    meeting = make_meeting(make_user("host", role=role), recording_announced=False)
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.RUNNING)
+    meeting.refresh_from_db()
+    details = scheduling.MeetingDetails(
+        topic=meeting.topic,
+        description="",
+        start=meeting.start,
+        duration_minutes=meeting.duration_minutes,
+        timezone=meeting.timezone,
+        expected_participants=None,
+        security={"recording_announced": True},
+    )
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        scheduling.update_meeting(meeting=meeting, details=details)
+    assert "only be announced before the meeting begins" in str(refused.value)
+    meeting.refresh_from_db()
+    assert meeting.recording_announced is False
