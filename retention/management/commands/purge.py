@@ -7,35 +7,20 @@ what would go, or to purge now.
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from retention import services
-from retention.registry import registry
+from retention.management.commands._category_options import (
+    add_category_options,
+    chosen_categories,
+)
 
 
 class Command(BaseCommand):
     help = "Delete what the retention rules say is expired, per category (or list it)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--dry-run", action="store_true", help="List what would be deleted; change nothing."
-        )
-        parser.add_argument(
-            "--category",
-            action="append",
-            dest="categories",
-            metavar="IDENTIFIER",
-            help="Only this category (repeatable). Default: every registered category.",
-        )
-        parser.add_argument("--batch-size", type=int, default=services.DEFAULT_BATCH_SIZE)
+        add_category_options(parser, dry_run_help="List what would be deleted; change nothing.")
 
     def handle(self, *args: str, **options: object) -> None:
-        identifiers = options["categories"] or registry.identifiers()
-        unknown = [i for i in identifiers if i not in registry]
-        if unknown:
-            raise CommandError(
-                f"Unknown category: {', '.join(unknown)}. "
-                f"Registered: {', '.join(registry.identifiers())}."
-            )
-        if options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1.")
+        identifiers = chosen_categories(options)
         dry_run = bool(options["dry_run"])
         failed = []
         for identifier in identifiers:

@@ -5,10 +5,13 @@ Run it after restoring a database backup and the recordings storage, before the 
 requests again. The nightly purge runs do the same per category anyway.
 """
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from retention import journal, services
-from retention.registry import registry
+from retention.management.commands._category_options import (
+    add_category_options,
+    chosen_categories,
+)
 
 
 class Command(BaseCommand):
@@ -18,28 +21,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Count what would go; change nothing."
-        )
-        parser.add_argument(
-            "--category",
-            action="append",
-            dest="categories",
-            metavar="IDENTIFIER",
-            help="Only this category (repeatable). Default: every registered category.",
-        )
-        parser.add_argument("--batch-size", type=int, default=services.DEFAULT_BATCH_SIZE)
+        add_category_options(parser, dry_run_help="Count what would go; change nothing.")
 
     def handle(self, *args: str, **options: object) -> None:
-        identifiers = options["categories"] or registry.identifiers()
-        unknown = [i for i in identifiers if i not in registry]
-        if unknown:
-            raise CommandError(
-                f"Unknown category: {', '.join(unknown)}. "
-                f"Registered: {', '.join(registry.identifiers())}."
-            )
-        if options["batch_size"] < 1:
-            raise CommandError("--batch-size must be at least 1.")
+        identifiers = chosen_categories(options)
         if not journal.files():
             self.stderr.write(
                 f"No deletion journal in {journal.journal_dir()}: restore it from its own "
