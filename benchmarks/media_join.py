@@ -12,40 +12,14 @@ configuration), Debian's Chromium. Without DATABASE_URL a temporary SQLite file 
     uv run python benchmarks/media_join.py 20
 """
 
-import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-
-if not os.environ.get("DATABASE_URL"):
-    _tmp_db = Path(tempfile.gettempdir()) / f"portal-bench-media-{os.getpid()}.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp_db}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ.setdefault("STATIC_MANIFEST", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.utils.timezone import now  # noqa: E402
+from media_setup import PASSCODE, open_meeting, start_media_stack  # first: sets Django up
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from meetings.scheduling.models import Meeting  # noqa: E402
-from portal.identity.models import LicenceType, Role, User  # noqa: E402
-from tests.asgi_process import start_uvicorn  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.janus_process import start_janus  # noqa: E402
-
-PASSCODE = "K7M2Q9XP"
 
 
 def first_frame(page, *, deadline: float) -> float:
@@ -59,30 +33,9 @@ def first_frame(page, *, deadline: float) -> float:
 
 
 def main(joins: int) -> None:
-    call_command("migrate", verbosity=0)
-    licence, _ = LicenceType.objects.get_or_create(
-        slug="bench", defaults={"name": "Bench", "max_participants": 300}
-    )
-    role, _ = Role.objects.get_or_create(
-        slug="bench", defaults={"name": "Bench", "licence_type": licence, "may_host": True}
-    )
-    host = User.objects.create_user(f"host{os.getpid()}", first_name="Host", role=role)
-    meeting = Meeting(
-        host=host,
-        topic="Benchmark",
-        start=now(),
-        duration_minutes=120,
-        authenticated_only=False,
-    )
-    meeting.set_passcode(PASSCODE)
-    meeting.save()
-    janus = start_janus()
-    port, server = start_uvicorn(
-        env={**janus.env(), "DATABASE_URL": os.environ["DATABASE_URL"], "REDIS_URL": ""}
-    )
+    meeting, host_cookie = open_meeting()
+    janus, port, server = start_media_stack()
     url = f"http://127.0.0.1:{port}"
-    client = Client()
-    client.force_login(host)
     results, page_loads = [], []
     try:
         with sync_playwright() as playwright:
@@ -91,9 +44,7 @@ def main(joins: int) -> None:
             )
             media = ["camera", "microphone"]
             host_context = browser.new_context(permissions=media, locale="en-GB")
-            host_context.add_cookies(
-                [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}]
-            )
+            host_context.add_cookies([{"name": "sessionid", "value": host_cookie, "url": url}])
             console = host_context.new_page()
             console.goto(f"{url}/meetings/join/{meeting.meeting_id}/#passcode={PASSCODE}")
             console.click("button:text('Join')")
