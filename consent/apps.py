@@ -20,11 +20,17 @@ class ConsentConfig(AppConfig):
 
         from django.core import checks
 
-        from consent.services import apply_consent_text_setup, rotate_subject_references
+        from consent.services import (
+            apply_consent_text_setup,
+            create_demo_consent_text,
+            rotate_subject_references,
+        )
+        from portal.identity.demo import register_demo_data
         from portal.identity.setup import register_setup_section
         from retention.keyring import register_rotation
 
         register_setup_section("consent_text", apply_consent_text_setup)
+        register_demo_data("consent_text", create_demo_consent_text)
 
         checks.register(subject_key_check, checks.Tags.security)
         register_rotation("consent subject references", rotate_subject_references)

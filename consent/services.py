@@ -319,3 +319,28 @@ def apply_consent_text_setup(entry: object) -> list[str]:
     text.save()
     text.publish()
     return [f"consent text version {text.version} published"]
+
+
+def create_demo_consent_text() -> int:
+    """``manage.py demo_data``: a published consent text, so that recording consent works out
+    of the box on a demonstration (an institution writes its own: ``setup_institution``)."""
+    if ConsentText.objects.filter(published_at__isnull=False).exists():
+        return 0
+    apply_consent_text_setup(
+        {
+            "title_de": "Einwilligung in die Aufzeichnung",
+            "title_en": "Consent to recording",
+            "body_de": (
+                "Ich willige ein, dass diese Besprechung aufgezeichnet und die Aufzeichnung "
+                "von der Hochschule gespeichert wird. Ich kann die Einwilligung jederzeit "
+                "widerrufen; die Aufzeichnung wird dann gelöscht."
+            ),
+            "body_en": (
+                "I consent to this meeting being recorded and the recording being stored by "
+                "the institution. I may withdraw my consent at any time; the recording is then "
+                "deleted."
+            ),
+            "scope": "storage",
+        }
+    )
+    return 1

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,6 +31,26 @@ from meetings.recordings.models import Recording
 from meetings.scheduling.models import Meeting
 
 
+def missing_text_message(request: HttpRequest) -> str:
+    """What to do when no consent text is published: the administrator gets the link to write
+    one, a host is told whom to ask, everyone else that consent cannot be given yet."""
+    user = request.user
+    if user.is_authenticated and user.has_perm("consent.add_consenttext"):
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("No consent text has been published yet, so nobody can consent to a recording."),
+            reverse("admin:consent_consenttext_add"),
+            _("Write and publish the consent text in the administration."),
+        )
+    if user.is_authenticated and getattr(getattr(user, "role", None), "may_host", False):
+        return _(
+            "No consent text has been published yet, so nobody can consent to a recording. "
+            "Please ask your portal's administrators to publish one (Administration → "
+            "Consent texts)."
+        )
+    return _("No consent text has been published yet.")
+
+
 @require_GET
 def consent_text(request: HttpRequest, version: int) -> HttpResponse:
     """A published declaration of consent (linked from announcements; holds no personal data)."""
@@ -48,7 +70,7 @@ def meeting_consent(request: HttpRequest, meeting_id: str) -> HttpResponse:
         raise Http404
     text = current_consent_text()
     if text is None:
-        messages.error(request, _("No consent text has been published yet."))
+        messages.error(request, missing_text_message(request))
         return render(request, "consent/meeting.html", {"meeting": meeting}, status=503)
     has_series = bool(series_key_for(meeting))
     form = DecisionForm(

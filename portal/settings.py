@@ -128,6 +128,8 @@ TEMPLATES = [
             "libraries": {
                 "polls_room": "meetings.polls.templatetags",
                 "recording_tags": "meetings.recordings.templatetags",
+                # the administrator's dashboard (wiring: it links every app's tasks)
+                "portal_admin": "portal.admin_dashboard",
             },
         },
     },

@@ -1,11 +1,19 @@
 """The root URLs: the only place that includes every app's (docs/ARCHITECTURE.md)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from portal import metrics, views
+
+# the admin carries the portal's name (its look: templates/admin/base_site.html)
+admin.site.site_header = format_lazy("{} · {}", settings.INSTITUTION_NAME, _("Administration"))
+admin.site.site_title = format_lazy("{} · {}", settings.INSTITUTION_NAME, _("Administration"))
+admin.site.index_title = _("Dashboard")
 
 urlpatterns = [
     path("", views.home, name="home"),

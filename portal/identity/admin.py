@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.identity.models import (
+    AdminGroupRule,
     AffiliationRule,
     AuditEvent,
     ErasureRequest,
@@ -59,6 +60,16 @@ class AffiliationRuleAdmin(admin.ModelAdmin):
     list_display = ("position", "affiliation", "role")
     list_editable = ("affiliation", "role")
     ordering = ("position",)
+
+
+@admin.register(AdminGroupRule)
+class AdminGroupRuleAdmin(admin.ModelAdmin):
+    """Administration by IdP group: which group of the identity provider makes its members
+    administrators, with which permissions (the change list explains how to grant it)."""
+
+    list_display = ("idp_group", "group")
+    search_fields = ("idp_group", "group__name")
+    change_list_template = "admin/portal/admingrouprule/change_list.html"
 
 
 @admin.register(AuditEvent)

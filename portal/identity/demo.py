@@ -4,7 +4,18 @@ Used by ``manage.py demo_data`` (portal side) and by the development identity pr
 asserts the attributes below for each demo person.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+#: Demo rows of the apps above identity (a consent text, ...): ``name → create()`` returning
+#: the number of rows made; registered in their ``AppConfig.ready`` (identity cannot import
+#: them), run by ``manage.py demo_data`` after the institution.
+DEMO_DATA_SECTIONS: dict[str, Callable[[], int]] = {}
+
+
+def register_demo_data(name: str, create: Callable[[], int]) -> None:
+    DEMO_DATA_SECTIONS[name] = create
+
 
 LICENCE_TYPES = [
     # slug, name, max participants, time limit (minutes), pool quota
@@ -36,6 +47,7 @@ class DemoPerson:
     affiliations: list[str] = field(default_factory=list)
     date_of_birth: str = ""  # YYYY-MM-DD, released by the IdP where it knows it
     is_admin: bool = False
+    groups: list[str] = field(default_factory=list)  # released as isMemberOf
 
     @property
     def email(self) -> str:
@@ -53,8 +65,25 @@ DEMO_PEOPLE = [
     DemoPerson(
         "p.jung", "Paul", "Jung", ["student", "member"], "2011-05-20"
     ),  # a 15-year-old pupil
-    DemoPerson("it.admin", "Ida", "Admin", ["staff", "employee", "member"], "1980-01-01", True),
+    DemoPerson(
+        "it.admin",
+        "Ida",
+        "Admin",
+        ["staff", "employee", "member"],
+        "1980-01-01",
+        is_admin=True,
+        groups=["it-admins"],
+    ),
 ]
+
+# The IdP group whose members administer the portal (AdminGroupRule), the permission group it
+# grants and the apps whose permissions that group holds.
+ADMIN_IDP_GROUP = "it-admins"
+ADMIN_PERMISSION_GROUP = "IT administrators"
+ADMIN_PERMISSION_APPS = [
+    "portal", "meetings", "consent", "retention", "integrations", "django_celery_beat",
+    "socialaccount",
+]  # fmt: skip
 
 # Password of the local break-glass admin account on a development machine only.
 DEMO_ADMIN_USERNAME = "admin"

@@ -6,7 +6,8 @@ factor of every account that has one. For the admin that is not left to the acco
 (docs/POLICY.md, admin): a superuser, or a staff account with a local password, who has no
 second factor is sent to set one up before the admin opens; a session that did not pass the
 second factor (a password alone, or Django's own admin login) is logged out and sent to log
-in again. Members who log in by SSO get their second factor from their identity provider.
+in again. Members who log in by SSO and administer by an IdP group (``AdminGroupRule``) need the
+portal's second factor in the same way; allauth asks for it after the SSO login.
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ PROVEN_WHEN_ADDED = {Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN}
 
 
 def needs_second_factor_for_admin(user: User) -> bool:
-    """Superusers always; staff with a local password (never SSO members, who have none)."""
-    return bool(user.is_superuser or (user.is_staff and user.has_usable_password()))
+    """Superusers always; staff with a local password; and SSO members made staff by an IdP
+    group (``AdminGroupRule``): their administration needs the portal's second factor too,
+    whatever the IdP asked at login."""
+    if user.is_superuser or (user.is_staff and user.has_usable_password()):
+        return True
+    return bool(user.is_staff and user.groups.filter(idp_admin_rules__isnull=False).exists())
 
 
 def passed_second_factor(request: HttpRequest, user: User) -> bool:

@@ -10,7 +10,14 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from portal.identity.models import AffiliationRule, AuditEvent, LicenceType, Role, User
+from portal.identity.models import (
+    AdminGroupRule,
+    AffiliationRule,
+    AuditEvent,
+    LicenceType,
+    Role,
+    User,
+)
 from portal.identity.signals import announce_licence_decision
 
 if TYPE_CHECKING:
@@ -79,6 +86,44 @@ def role_for_affiliations(affiliations: Iterable[str]) -> Role | None:
         if rule.affiliation.strip().lower() in asserted:
             return rule.role
     return None
+
+
+def sync_admin_groups(*, user: User, idp_groups: Iterable[str]) -> bool:
+    """Staff status and permission groups of an SSO account from the IdP's groups.
+
+    Policy (administration by IdP group, docs/POLICY.md): a member of the institution whose IdP
+    asserts a group of an :class:`AdminGroupRule` is staff with that rule's permission group;
+    at a login without any such group the account loses staff status and every permission
+    group that a rule grants (groups given by hand stay). Superusers are never made here.
+    Returns whether staff status changed (recorded as an audit event).
+    """
+    from django.contrib.auth.models import Group
+
+    asserted = {value.strip().lower() for value in idp_groups if value}
+    rules = list(AdminGroupRule.objects.all())
+    granted = {rule.group_id for rule in rules if rule.idp_group.strip().lower() in asserted}
+    if not user.is_institution_member:
+        granted = set()
+    managed = {rule.group_id for rule in rules}
+    current = set(user.groups.filter(pk__in=managed).values_list("pk", flat=True))
+    if current - granted:
+        user.groups.remove(*(current - granted))
+    if granted - current:
+        user.groups.add(*Group.objects.filter(pk__in=granted - current))
+    if user.has_usable_password() or user.is_superuser:
+        return False  # a local (break-glass) account: its staff status is set by hand
+    was_staff, user.is_staff = user.is_staff, bool(granted)
+    if was_staff == user.is_staff:
+        return False
+    user.save(update_fields=["is_staff"])
+    record_audit_event(
+        actor=None,
+        action="admin_granted_by_idp_group" if user.is_staff else "admin_revoked_by_idp_group",
+        target=user,
+        reason="SSO login",
+        groups=sorted(granted),
+    )
+    return True
 
 
 def _rank(licence_type: LicenceType | None) -> tuple[int, int]:
@@ -261,12 +306,17 @@ def sync_licence_from_role(*, user: User) -> LicenceOutcome | None:
 
 
 def apply_sso_login(
-    *, user: User, affiliations: list[str], profile: dict[str, str]
+    *,
+    user: User,
+    affiliations: list[str],
+    profile: dict[str, str],
+    idp_groups: Iterable[str] = (),
 ) -> LicenceOutcome | None:
-    """At every SSO login (see :func:`_apply_sso_login`); the decision is announced
-    (``portal/identity/signals.py``) even when nothing changed, so that systems following
-    the portal (Zoom) are brought back in line at every login."""
+    """At every SSO login (see :func:`_apply_sso_login`, then :func:`sync_admin_groups`); the
+    decision is announced (``portal/identity/signals.py``) even when nothing changed, so that
+    systems following the portal (Zoom) are brought back in line at every login."""
     outcome = _apply_sso_login(user=user, affiliations=affiliations, profile=profile)
+    sync_admin_groups(user=user, idp_groups=idp_groups)
     announce_licence_decision(user_pk=user.pk)
     return outcome
 

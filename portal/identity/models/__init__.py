@@ -211,6 +211,42 @@ class AffiliationRule(models.Model):
         return f"{self.position}. {self.affiliation} → {self.role}"
 
 
+class AdminGroupRule(models.Model):
+    """An IdP group whose members administer the portal: staff status and a permission group.
+
+    At every SSO login the groups the IdP asserts (``isMemberOf`` or ``eduPersonEntitlement``)
+    decide: a member of the institution in a listed group becomes staff with the rule's
+    permission group; one in none of them loses both (docs/POLICY.md, administration). The
+    admin then also asks for the portal's second factor (portal/identity/second_factor.py).
+    """
+
+    idp_group = models.CharField(
+        _("IdP group"),
+        max_length=255,
+        unique=True,
+        help_text=_(
+            "A value of the identity provider's group attribute (isMemberOf or "
+            "eduPersonEntitlement), e.g. it-admins or urn:mace:uni.example:groups:it; "
+            "compared without regard to case."
+        ),
+    )
+    group = models.ForeignKey(
+        "auth.Group",
+        verbose_name=_("permission group"),
+        on_delete=models.CASCADE,
+        related_name="idp_admin_rules",
+        help_text=_("The permissions its members get in the administration."),
+    )
+
+    class Meta:
+        verbose_name = _("administrator group (SSO)")
+        verbose_name_plural = _("administrator groups (SSO)")
+        ordering = ["idp_group"]
+
+    def __str__(self) -> str:
+        return f"{self.idp_group} → {self.group}"
+
+
 class AuditEvent(models.Model):
     """Who did what to which object, when and why (admin actions, licence changes, ...).
 

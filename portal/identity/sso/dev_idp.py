@@ -174,6 +174,8 @@ def identity_of(person: demo.DemoPerson) -> dict[str, list[str]]:
         "eduPersonAffiliation": list(person.affiliations),
         "eduPersonScopedAffiliation": [f"{a}@uni.example" for a in person.affiliations],
     }
+    if person.groups:
+        identity["isMemberOf"] = list(person.groups)
     if person.date_of_birth:
         identity["schacDateOfBirth"] = [person.date_of_birth.replace("-", "")]
     return identity

@@ -45,6 +45,13 @@ DEFAULT_ATTRIBUTE_MAPPING: dict[str, list[str]] = {
         "eduPersonScopedAffiliation",
     ],
     "date_of_birth": ["urn:oid:1.3.6.1.4.1.25178.1.2.3", "schacDateOfBirth"],  # YYYYMMDD
+    # groups that may grant administration (AdminGroupRule); read at login, never stored
+    "groups": [
+        "urn:oid:1.3.6.1.4.1.5923.1.5.1.1",  # isMemberOf
+        "isMemberOf",
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.7",  # eduPersonEntitlement
+        "eduPersonEntitlement",
+    ],
 }
 
 SECURITY_SETTINGS: dict[str, Any] = {
@@ -426,6 +433,17 @@ def attribute_values(attributes: dict[str, list[str]], names: list[str]) -> list
         if values:
             return [str(value) for value in values]
     return []
+
+
+def groups_from(attributes: dict[str, list[str]], mapping: dict[str, list[str]]) -> list[str]:
+    """Every group value the IdP asserted under any of the mapped names (isMemberOf and
+    eduPersonEntitlement together): each may match an administrator group."""
+    return [
+        str(value).strip()
+        for name in mapping.get("groups", [])
+        for value in attributes.get(name) or []
+        if str(value).strip()
+    ]
 
 
 def affiliations_from(

@@ -46,7 +46,12 @@ def assign_on_login(
         field: (idp_settings.attribute_values(attributes, mapping.get(field, [])) or [""])[0]
         for field in ("first_name", "last_name", "email")
     }
-    services.apply_sso_login(user=user, affiliations=affiliations, profile=profile)
+    services.apply_sso_login(
+        user=user,
+        affiliations=affiliations,
+        profile=profile,
+        idp_groups=idp_settings.groups_from(attributes, mapping),
+    )
     if not services.has_accepted_current_terms(user=user):
         request.session[TERMS_PENDING_SESSION_KEY] = True
     if not getattr(request, "portal_birth_date_released", True) and user.age_confirmed_at is None:

@@ -4,11 +4,13 @@ Idempotent: running it twice changes nothing (rows are looked up by their keys).
 """
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal.identity import demo
 from portal.identity.models import (
+    AdminGroupRule,
     AffiliationRule,
     Institution,
     LicencePool,
@@ -67,6 +69,17 @@ class Command(BaseCommand):
                 defaults={"position": position, "role": Role.objects.get(slug=role_slug)},
             )
             created += was_created
+        # administration by IdP group: members of "it-admins" (it.admin) administer the portal
+        group, was_created = Group.objects.get_or_create(name=demo.ADMIN_PERMISSION_GROUP)
+        created += was_created
+        if was_created:
+            group.permissions.set(
+                Permission.objects.filter(content_type__app_label__in=demo.ADMIN_PERMISSION_APPS)
+            )
+        _rule, was_created = AdminGroupRule.objects.get_or_create(
+            idp_group=demo.ADMIN_IDP_GROUP, defaults={"group": group}
+        )
+        created += was_created
         _terms, was_created = TermsVersion.objects.get_or_create(
             version=demo.TERMS_VERSION,
             defaults={
@@ -89,4 +102,6 @@ class Command(BaseCommand):
                 display_name="Break-glass admin",
             )
             created += 1
+        for create_section in demo.DEMO_DATA_SECTIONS.values():
+            created += create_section()
         return created
