@@ -171,11 +171,54 @@ class LegalHoldAdmin(admin.ModelAdmin):
         "created_by",
         "released_at",
         "active",
+        "reference_check",
     )
-    list_filter = ("released_at",)
+    list_filter = ("released_at", "problem")
     search_fields = ("reference", "entered_as")
-    readonly_fields = ("held_object", "covers", "reference", "created_by", "created_at")
+    readonly_fields = (
+        "held_object",
+        "covers",
+        "reference",
+        "reference_check",
+        "created_by",
+        "created_at",
+    )
     actions = ["release"]
+
+    class Media:
+        css = {"all": ["retention/admin.css"]}
+
+    @admin.display(description=_("check"), ordering="problem")
+    def reference_check(self, obj: LegalHold) -> str:
+        """The last check of the reference (``manage.py check_holds``, nightly, after
+        ``migrate``): an invalid hold says so plainly."""
+        text = holds.problem_text(obj)
+        if not text:
+            return "✓"
+        css = "failed" if obj.is_invalid else "succeeded"
+        return format_html(
+            '<span class="retention-status retention-status-{}">{}</span>', css, text
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        invalid = LegalHold.objects.filter(
+            released_at__isnull=True,
+            problem__in=[LegalHold.Problem.NOTHING, LegalHold.Problem.SEVERAL],
+        ).count()
+        if invalid and request.method == "GET":
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d active legal hold matches nothing or more than one object: it "
+                    "protects nothing reliably until fixed (see the column “check”).",
+                    "%(count)d active legal holds match nothing or more than one object: they "
+                    "protect nothing reliably until fixed (see the column “check”).",
+                    invalid,
+                )
+                % {"count": invalid},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(boolean=True, description=_("active"))
     def active(self, obj: LegalHold) -> bool:
@@ -205,6 +248,7 @@ class LegalHoldAdmin(admin.ModelAdmin):
             "held_object",
             "covers",
             "reference",
+            "reference_check",
             "reason",
             "created_by",
             "created_at",
