@@ -223,6 +223,26 @@ class ConsentDecision(models.Model):
     decided_at = models.DateTimeField(_("decided at"), default=now, db_index=True)
     method = models.CharField(_("how"), max_length=16, choices=Method.choices)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    recordings_gone_at = models.DateTimeField(
+        _("recordings relied on deleted at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the last recording resting on this decision was deleted; the proof period "
+            "of the retention category consent_records counts from here."
+        ),
+    )
+    pseudonymised_at = models.DateTimeField(
+        _("reduced to the pseudonymous reference at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Since then the decision names nobody but its pseudonymous subject reference "
+            "(no account link, no display names in the consent records)."
+        ),
+    )
     withdrawal_key_hash = models.CharField(
         _("private withdrawal link (hashed)"),
         max_length=64,
@@ -308,3 +328,16 @@ class RecordingConsentRecord(Recording):
         proxy = True
         verbose_name = _("consent record of a recording")
         verbose_name_plural = _("consent records of recordings")
+
+
+def bases_still_relied_on() -> models.QuerySet:
+    """The consent records of the decision ``OuterRef("pk")`` that a recording still needs: its
+    session has a stored recording, still records, or its file is being converted (for
+    ``Exists``; the proof period of category ``consent_records`` has not started for those)."""
+    from meetings.recordings.models import RecordingSession
+
+    return RecordingConsentBasis.objects.filter(decision_id=models.OuterRef("pk")).filter(
+        models.Q(session__recordings__isnull=False)
+        | models.Q(session__stopped_at__isnull=True)
+        | models.Q(session__conversion=RecordingSession.Conversion.PENDING)
+    )

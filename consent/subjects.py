@@ -44,9 +44,11 @@ class ConsentDecisions(PersonalDataKind):
     purpose = _("Evidence that a recording rests on the consent of those recorded")
     legal_basis = _("Art. 6(1)(c) GDPR with Art. 7(1) GDPR (proof of consent)")
     recipients = _("The host and the data-protection officer")
+    retention_categories = ("consent_records",)
     retention_note = _(
-        "Kept as evidence of consent for as long as a recording rests on it; after an erasure "
-        "under a pseudonymous reference only."
+        "Kept as evidence of consent while a recording rests on it and for the proof period "
+        "after the last one is gone, then under a pseudonymous reference only (at once after "
+        "an erasure)."
     )
     models = ("consent.consentdecision",)
     erasure_order = 50
@@ -98,7 +100,11 @@ class ConsentRecords(PersonalDataKind):
     purpose = _("Which consents a recording rests on, for the data-protection officer")
     legal_basis = _("Art. 6(1)(c) GDPR with Art. 7(1) GDPR (proof of consent)")
     recipients = _("The data-protection officer")
-    retention_note = _("Deleted with the recording.")
+    retention_categories = ("consent_records",)
+    retention_note = _(
+        "Replaced by a pseudonym with the decision after the proof period; deleted earlier "
+        "when the meeting is deleted."
+    )
     models = ("consent.recordingconsentbasis",)
     erasure_order = 60
 

@@ -9,6 +9,11 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from portal import metrics, views
+from retention.admin import log_personal_data_reads
+
+# every admin page that shows personal data writes the access log (docs/POLICY.md, retention);
+# before admin.site.urls binds the views, after every app registered its admins
+log_personal_data_reads(admin.site)
 
 # the admin carries the portal's name (its look: templates/admin/base_site.html)
 admin.site.site_header = format_lazy("{} · {}", settings.INSTITUTION_NAME, _("Administration"))

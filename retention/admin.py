@@ -18,6 +18,7 @@ from retention import access, holds
 from retention.models import AccessLogEntry, DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
 from retention.registry import registry
 from retention.services import find_deletions, is_default_rule, item_reference
+from retention.subjects import subjects
 
 ITEM_KEY = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z0-9_]+:[A-Za-z0-9_-]+$")
 
@@ -171,11 +172,54 @@ class LegalHoldAdmin(admin.ModelAdmin):
         "created_by",
         "released_at",
         "active",
+        "reference_check",
     )
-    list_filter = ("released_at",)
+    list_filter = ("released_at", "problem")
     search_fields = ("reference", "entered_as")
-    readonly_fields = ("held_object", "covers", "reference", "created_by", "created_at")
+    readonly_fields = (
+        "held_object",
+        "covers",
+        "reference",
+        "reference_check",
+        "created_by",
+        "created_at",
+    )
     actions = ["release"]
+
+    class Media:
+        css = {"all": ["retention/admin.css"]}
+
+    @admin.display(description=_("check"), ordering="problem")
+    def reference_check(self, obj: LegalHold) -> str:
+        """The last check of the reference (``manage.py check_holds``, nightly, after
+        ``migrate``): an invalid hold says so plainly."""
+        text = holds.problem_text(obj)
+        if not text:
+            return "✓"
+        css = "failed" if obj.is_invalid else "succeeded"
+        return format_html(
+            '<span class="retention-status retention-status-{}">{}</span>', css, text
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        invalid = LegalHold.objects.filter(
+            released_at__isnull=True,
+            problem__in=[LegalHold.Problem.NOTHING, LegalHold.Problem.SEVERAL],
+        ).count()
+        if invalid and request.method == "GET":
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d active legal hold matches nothing or more than one object: it "
+                    "protects nothing reliably until fixed (see the column “check”).",
+                    "%(count)d active legal holds match nothing or more than one object: they "
+                    "protect nothing reliably until fixed (see the column “check”).",
+                    invalid,
+                )
+                % {"count": invalid},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(boolean=True, description=_("active"))
     def active(self, obj: LegalHold) -> bool:
@@ -205,6 +249,7 @@ class LegalHoldAdmin(admin.ModelAdmin):
             "held_object",
             "covers",
             "reference",
+            "reference_check",
             "reason",
             "created_by",
             "created_at",
@@ -358,6 +403,50 @@ class LoggedReadsAdmin(admin.ModelAdmin):
         return response
 
 
+def holds_personal_data(model: type) -> bool:
+    """Whether ``model`` (or the model a proxy shows) is covered by a registered kind of
+    personal data (``retention/subjects.py``)."""
+    return model._meta.concrete_model._meta.label_lower in subjects.covered_models()
+
+
+def access_kind_for(model: type) -> str:
+    """The access log's kind for reads of ``model``: the identifier of the kind of personal
+    data covering it (its model name where none does)."""
+    label = model._meta.concrete_model._meta.label_lower
+    for kind in subjects:
+        if label in {m.lower() for m in kind.models}:
+            return kind.identifier
+    return model._meta.model_name
+
+
+def logs_reads(model_admin: admin.ModelAdmin) -> bool:
+    """Whether ``model_admin``'s list and change pages write the access log."""
+    return isinstance(model_admin, LoggedReadsAdmin) or getattr(
+        model_admin, "logs_reads_itself", False
+    )
+
+
+def log_personal_data_reads(site: admin.AdminSite) -> list[str]:
+    """Make every admin of ``site`` whose model holds personal data (the registry of
+    ``retention/subjects.py``) log its list and change pages in the access log: its class is
+    replaced by one with :class:`LoggedReadsAdmin` in front, so that no app has to remember
+    it. Called by the root URLconf before the admin's URLs are built (every app has
+    registered its admins by then; the views are bound when the URLs are). Returns the
+    labels of the admins it changed."""
+    changed = []
+    for model, model_admin in site._registry.items():
+        if not holds_personal_data(model) or logs_reads(model_admin):
+            continue
+        original = type(model_admin)
+        model_admin.__class__ = type(
+            f"Logged{original.__name__}",
+            (LoggedReadsAdmin, original),
+            {"__module__": original.__module__, "access_kind": access_kind_for(model)},
+        )
+        changed.append(model._meta.label_lower)
+    return changed
+
+
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(ReadOnlyAdmin):
     """The access log, for the data-protection officer (group "Data protection officer":
@@ -369,6 +458,8 @@ class AccessLogEntryAdmin(ReadOnlyAdmin):
     search_fields = ("=kind",)
     search_help_text = _("An object key (“app.model:id”) finds who read that object.")
     actions = ["export_as_csv"]
+    #: its pages log themselves (one entry per page, not one per entry read)
+    logs_reads_itself = True
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

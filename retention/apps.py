@@ -47,6 +47,12 @@ class RetentionConfig(AppConfig):
         post_migrate.connect(
             ensure_data_protection_officer_group, sender=self, dispatch_uid="retention-dpo"
         )
+        # holds entered before a deployment are checked by it (retention/holds.py)
+        from retention.holds import check_holds_after_migrate
+
+        post_migrate.connect(
+            check_holds_after_migrate, sender=self, dispatch_uid="retention-check-holds"
+        )
 
 
 def reference_secret_check(**_kwargs: object) -> list:

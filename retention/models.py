@@ -184,6 +184,26 @@ class LegalHold(models.Model):
     created_at = models.DateTimeField(_("ordered at"), default=now, editable=False)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
 
+    class Problem(models.TextChoices):
+        NONE = "", _("keeps what it names")
+        CORRECTED = "corrected", _("corrected to the object its number named")
+        NOTHING = "nothing", _("matches nothing")
+        SEVERAL = "several", _("matches more than one object")
+
+    problem = models.CharField(
+        _("check"),
+        max_length=16,
+        choices=Problem.choices,
+        blank=True,
+        default=Problem.NONE,
+        editable=False,
+        help_text=_(
+            "The result of the last check of the reference (retention/holds.py::check_holds): "
+            "a hold that matches nothing protects nothing until it is fixed."
+        ),
+    )
+    checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("legal hold")
         verbose_name_plural = _("legal holds")
@@ -195,6 +215,10 @@ class LegalHold(models.Model):
     @property
     def is_active(self) -> bool:
         return self.released_at is None
+
+    @property
+    def is_invalid(self) -> bool:
+        return self.problem in {self.Problem.NOTHING, self.Problem.SEVERAL}
 
     @classmethod
     def active_references(cls) -> set[str]:

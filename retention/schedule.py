@@ -101,7 +101,19 @@ HEARTBEAT_TASK = PeriodicTaskSpec(
 )
 
 
+#: Nightly before the purges: every active legal hold's reference is checked (retention/holds.py).
+CHECK_HOLDS_TASK = PeriodicTaskSpec(
+    name="retention: check the legal holds",
+    task="retention.tasks.check_holds",
+    minute="55",
+    hour="1",
+    description="Nightly before the purges: holds that match nothing are shown on the holds page.",
+)
+
+
 def ensure_nightly_tasks(using: str = "default", **_kwargs: object) -> list[str]:
     """``post_migrate`` receiver: create the missing purge tasks, the sweeper and the
-    heartbeat; return the names created."""
-    return ensure_periodic_tasks([*purge_task_specs(), SWEEPER, HEARTBEAT_TASK], using=using)
+    heartbeat and the check of the legal holds; return the names created."""
+    return ensure_periodic_tasks(
+        [*purge_task_specs(), SWEEPER, HEARTBEAT_TASK, CHECK_HOLDS_TASK], using=using
+    )

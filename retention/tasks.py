@@ -8,10 +8,14 @@ killed leaves its message unacknowledged in Redis until the visibility timeout: 
 (``resume_abandoned_purges``, every minute) sends a new purge for such a run instead.
 """
 
+import logging
+
 from celery import shared_task
 
 from retention import services
 from retention.schedule import periodic_task_name
+
+logger = logging.getLogger(__name__)
 
 #: A purge that finds another run of its category alive tries again this often, so that a
 #: message redelivered while the dead run still looked alive is not simply dropped.
@@ -61,6 +65,19 @@ def resume_abandoned_purges() -> list[str]:
     for category in categories:
         purge_category.apply_async(kwargs={"category": category}, queue=_queue_of(category))
     return categories
+
+
+@shared_task(name="retention.tasks.check_holds", acks_late=True)
+def check_holds() -> dict:
+    """Nightly before the purges: check every active legal hold's reference; invalid holds are
+    shown on the holds page (they protect nothing until fixed)."""
+    from retention.holds import check_holds as check
+
+    results = check()
+    invalid = [r.hold_id for r in results if r.problem in {"nothing", "several"}]
+    if invalid:
+        logger.warning("legal holds that protect nothing until fixed: %s", invalid)
+    return {"checked": len(results), "invalid": invalid}
 
 
 HEARTBEAT_CACHE_KEY = "portal:beat-heartbeat"

@@ -7,16 +7,33 @@ import datetime
 import io
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils.timezone import now
 
+from consent.models import ConsentDecision, ConsentText, RecordingConsentRecord
 from meetings.live.models import AttendanceRecord, ChatMessage
 from retention.access import find_reads
+from retention.admin import (
+    access_kind_for,
+    holds_personal_data,
+    log_personal_data_reads,
+    logs_reads,
+)
 from retention.apps import DATA_PROTECTION_OFFICER
 from retention.models import AccessLogEntry
 from retention.services import purge_category
-from tests.factories import make_meeting, make_recording, make_user
+from tests.factories import (
+    admit,
+    decide,
+    make_meeting,
+    make_recording,
+    make_user,
+    pass_second_factor,
+    published_text,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recordings_storage")]
 
@@ -114,3 +131,44 @@ def test_the_access_log_goes_after_twelve_months(recording):
     AccessLogEntry.objects.update(created_at=now() - datetime.timedelta(days=370))
     purge_category(identifier="access_log")
     assert not AccessLogEntry.objects.exists()
+
+
+def test_every_admin_of_a_model_with_personal_data_logs_its_reads():
+    import portal.urls  # noqa: F401 - the root URLconf wires the logging, as for every request
+
+    missing = sorted(
+        model._meta.label_lower
+        for model, model_admin in admin.site._registry.items()
+        if holds_personal_data(model) and not logs_reads(model_admin)
+    )
+    assert missing == [], f"admins that show personal data without logging reads: {missing}"
+    # guards the guard: the registry of personal data drives it, proxies included
+    assert holds_personal_data(get_user_model()) and holds_personal_data(RecordingConsentRecord)
+    assert not holds_personal_data(ConsentText)
+
+
+def test_an_admin_registered_without_a_thought_for_the_log_gets_it():
+    site = admin.AdminSite(name="elsewhere")
+    site.register(ConsentDecision)  # a plain ModelAdmin
+    site.register(ConsentText)
+
+    assert log_personal_data_reads(site) == ["consent.consentdecision"]
+    assert logs_reads(site._registry[ConsentDecision])
+    assert not logs_reads(site._registry[ConsentText])
+    assert log_personal_data_reads(site) == []  # once
+
+
+def test_the_list_and_change_pages_of_personal_data_are_logged_generically(admin_user):
+    meeting = make_meeting(make_user("host"))
+    anna = make_user("anna")
+    decision = decide(admit(meeting, anna, name="Anna A."), published_text())
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    pass_second_factor(client, admin_user)
+
+    assert client.get("/admin/consent/consentdecision/").status_code == 200
+    assert client.get(f"/admin/portal/user/{anna.pk}/change/").status_code == 200
+
+    [listed] = find_reads(f"consent.consentdecision:{decision.pk}")
+    assert (listed.actor, listed.kind) == (admin_user, "consent_decisions")
+    [opened] = find_reads(f"portal.user:{anna.pk}")
+    assert (opened.actor, opened.kind) == (admin_user, access_kind_for(get_user_model()))

@@ -41,6 +41,11 @@ def test_the_defaults_follow_the_policy_table(db):
     assert rules[("poll_results", "meeting_ended")] == (relativedelta(months=1), "delete", None)
     assert rules[("stale_accounts", "account_left")] == (relativedelta(), "anonymise", None)
     assert rules[("invitations", "meeting_ended")] == (relativedelta(days=30), "delete", None)
+    assert rules[("consent_records", "recordings_gone")] == (
+        relativedelta(years=3),
+        "anonymise",
+        None,
+    )
     assert rules[("stale_accounts", "account_inactive")] == (
         relativedelta(days=365),
         "anonymise",
@@ -173,14 +178,15 @@ def test_the_installed_rules_are_exactly_the_categories_defaults(db):
     }
 
     assert installed == _defaults()
-    assert len(installed) == 19  # with API tokens, LTI accounts, data exports, access log and more
+    # with API tokens, LTI accounts, data exports, the access log, consent records and more
+    assert len(installed) == 20
 
 
 def test_an_emptied_rule_table_gets_the_defaults_again_after_migrate(db):
     RetentionRule.objects.all().delete()
 
-    assert len(install_default_rules()) == 19
-    assert RetentionRule.objects.count() == 19
+    assert len(install_default_rules()) == 20
+    assert RetentionRule.objects.count() == 20
     assert RetentionRule.objects.get(category="invitations").period_amount == 30
     assert RetentionRule.objects.get(counts_from="account_left").period_amount == 0
     assert install_default_rules() == []  # never on top of existing rules

@@ -27,8 +27,11 @@ from portal.identity.rights.services import (
     request_erasure,
     request_export,
 )
+from retention.access import record_read
 
 HANDLE_PERMISSION = "portal.handle_erasure_request"
+#: The access log's object for downloads of the record of processing activities.
+PROCESSING_RECORD_KEY = "portal.processingrecord:csv"
 
 
 @login_required
@@ -95,6 +98,7 @@ def processing_record(request: HttpRequest) -> HttpResponse:
     """The record of processing activities (Art. 30 GDPR) for the data-protection officer: a
     printable page, or CSV with ``?format=csv``."""
     if request.GET.get("format") == "csv":
+        record_read(user=request.user, kind="processing_record", obj=PROCESSING_RECORD_KEY)
         response = HttpResponse(record_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="processing-record.csv"'
         return response
@@ -159,6 +163,7 @@ def download_export(request: HttpRequest, token: str) -> HttpResponse:
     )
     if not export.file:
         raise Http404
+    record_read(user=request.user, kind="data_export", obj=export)
     response = FileResponse(
         export.file.open("rb"),
         as_attachment=True,
@@ -252,11 +257,11 @@ def erasure_request(request: HttpRequest, pk: int) -> HttpResponse:
         except RightsRefused as refusal:
             messages.error(request, refusal.message)
         return redirect("portal_erasure_request", pk=erasure.pk)
+    preview = erasure_preview(request=erasure) if erasure.is_open else []
+    if preview:  # what is stored about the person, read by the officer
+        record_read(user=request.user, kind="erasure_preview", obj=erasure)
     return render(
         request,
         "portal/rights/erasure_request.html",
-        {
-            "erasure": erasure,
-            "preview": erasure_preview(request=erasure) if erasure.is_open else [],
-        },
+        {"erasure": erasure, "preview": preview},
     )

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client
 
+from retention.access import find_reads
 from retention.models import RetentionRule
 from retention.subjects import subjects
 from tests.factories import make_meeting, make_user
@@ -86,6 +87,8 @@ def test_the_record_as_csv_and_printable_page(client):
     assert {row["identifier"] for row in rows} == {kind.identifier for kind in subjects}
     chat = next(row for row in rows if row["identifier"] == "chat_messages")
     assert "30 days" in chat["retention"] and chat["legal_basis"]
+    [read] = find_reads("portal.processingrecord:csv")
+    assert (read.actor, read.kind) == (officer, "processing_record")
 
     page = client.get("/privacy/record/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="processing-record"' in page

@@ -10,6 +10,7 @@ from django.test import Client
 
 from meetings.live.models import ChatMessage
 from portal.identity.models import DataExport, ErasureRequest, User
+from retention.access import find_reads
 from tests.factories import make_user, pass_second_factor
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,8 @@ def test_the_download_is_prepared_and_holds_own_data_only(
     content = "".join(archive.read(name).decode() for name in archive.namelist())
     assert alice.marker in content
     assert bob.marker not in content
+    [read] = find_reads(f"portal.dataexport:{export.pk}")
+    assert (read.actor, read.kind) == (alice.user, "data_export")
 
 
 def test_another_persons_download_answers_404(alice, bob):
@@ -113,7 +116,7 @@ def test_the_queue_is_the_dpos_alone(alice_client, alice):
 
 
 def test_the_dpo_sees_the_preview_and_carries_out(
-    dpo_client, alice, bob, django_capture_on_commit_callbacks, eager_celery
+    dpo, dpo_client, alice, bob, django_capture_on_commit_callbacks, eager_celery
 ):
     alice_client = Client()
     alice_client.force_login(alice.user)
@@ -125,6 +128,8 @@ def test_the_dpo_sees_the_preview_and_carries_out(
     preview = dpo_client.get(f"/privacy/erasure-requests/{request.pk}/").content.decode()
     assert 'data-kind="consent_decisions"' in preview
     assert "Evidence of consent" in preview
+    [read] = find_reads(f"portal.erasurerequest:{request.pk}")
+    assert (read.actor, read.kind) == (dpo, "erasure_preview")
 
     with django_capture_on_commit_callbacks(execute=True):
         dpo_client.post(f"/privacy/erasure-requests/{request.pk}/", {"action": "carry_out"})
