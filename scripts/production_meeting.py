@@ -181,7 +181,7 @@ def drive_meeting(
                 f"(frames: host {seen['host']}, guest {seen['guest']})"
             )
 
-            # -- consent ----------------------------------------------------------------------------
+            # -- consent --
             console = host_context.new_page()  # the room keeps its media in the first tab
             console.goto(room)
             console.click("#recording-console-link")
@@ -234,7 +234,7 @@ def drive_meeting(
             download_checks(host_context, base, link.get_attribute("href"), whole)
             ok("the recording by byte range, HEAD, and broken off at half then resumed")
 
-            # -- a poll -----------------------------------------------------------------------------
+            # -- a poll --
             console.goto(f"{base}/meetings/{meeting_id}/polls/")
             console.fill("#id_title", POLL)
             console.fill("#id_min_count_shown", "1")
@@ -259,7 +259,7 @@ def drive_meeting(
             expect(console.get_by_role("row", name=re.compile(r"^Yes 1$"))).to_be_visible()
             ok("Chromium: a poll created, launched, answered by the guest, closed, result shown")
 
-            # -- end ----------------------------------------------------------------------------------
+            # -- end --
             console.close()
             host.once("dialog", lambda dialog: dialog.accept())
             host.click("#end-meeting")
