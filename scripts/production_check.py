@@ -56,8 +56,11 @@ class CheckFailed(Exception):
     pass
 
 
+STARTED = time.monotonic()
+
+
 def ok(message: str) -> None:
-    print(f"OK   {message}", flush=True)
+    print(f"OK   {message} [{time.monotonic() - STARTED:.0f} s]", flush=True)
 
 
 def require(condition: bool, message: str) -> None:

@@ -72,7 +72,7 @@ def sso_login(page, base: str, idp_base: str, *, username: str, password: str) -
 def schedule_now(page, base: str) -> str:
     """The scheduling form, starting in the current minute; returns the meeting ID."""
     page.goto(f"{base}/meetings/new/")
-    zone = page.locator("#id_time_zone").input_value() or "Europe/Berlin"
+    zone = page.locator("#id_timezone").input_value() or "Europe/Berlin"
     start = datetime.datetime.now(zoneinfo.ZoneInfo(zone))
     page.fill("#id_topic", TOPIC)
     page.fill("#id_start", f"{start:%Y-%m-%d %H:%M}")
@@ -212,25 +212,31 @@ def drive_meeting(
             ok(f"Chromium: a {RECORD_SECONDS} s recording started and stopped; everyone sees it")
 
             recordings = f"{base}/meetings/{meeting_id}/recordings/"
-            link = console.locator("a[href$='/download/']").first
+            listed = console.locator("main table a").first
             deadline = time.monotonic() + 180
             while True:
                 console.goto(recordings)
-                if link.count():
+                if listed.count():
                     break
                 if time.monotonic() > deadline:
                     raise AssertionError("the recording was not converted within 180 s")
                 console.wait_for_timeout(2000)
+            listed.click()
+            expect(console.locator("dl")).to_contain_text("video/webm")
+            checksum = console.locator("dl code").inner_text().strip()
             ok("the Celery worker converted the recording (Janus' raw files to one WebM)")
+            link = console.get_by_role("link", name="Download", exact=True)
             with console.expect_download() as started:
                 link.click()
-            download = started.value
             saved = workdir / "recording-download.webm"
-            download.save_as(saved)
+            started.value.save_as(saved)
             whole = saved.read_bytes()
-            if len(whole) < 10_000 or whole[:4] != b"\x1a\x45\xdf\xa3":
-                raise AssertionError(f"the download is no WebM ({len(whole)} bytes)")
-            ok(f"Chromium: the host downloads the recording ({len(whole)} bytes of WebM)")
+            if hashlib.sha256(whole).hexdigest() != checksum or whole[:4] != b"\x1a\x45\xdf\xa3":
+                raise AssertionError(f"the download is not the stored WebM ({len(whole)} bytes)")
+            ok(
+                f"Chromium: the host downloads the recording ({len(whole)} bytes of WebM, "
+                "the checksum the portal shows)"
+            )
             download_checks(host_context, base, link.get_attribute("href"), whole)
             ok("the recording by byte range, HEAD, and broken off at half then resumed")
 
