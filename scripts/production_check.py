@@ -8,12 +8,18 @@ the shared PostgreSQL and Redis with a database and Redis db of its own (``DATAB
 
 Checks (each prints OK or fails the run): health over HTTPS and straight to an upstream over
 plain HTTP; workers and beat alive (the heartbeat) and media servers (``?deep=1``); a page and
-a websocket through nginx; a 1 GiB recording downloaded through nginx (X-Accel-Redirect) whole,
-by byte range, resumed, and HEAD, with the ASGI processes' memory and CPU during the download;
-a purge run through the worker and the metrics that report it. Stops everything by PID and
-exits non-zero on any failure.
+a websocket through nginx; one whole meeting in two Chromiums over HTTPS (SSO login at
+SimpleSAMLphp, schedule, join, admit, media through Janus, consent, recording converted by the
+worker and downloaded by byte range and resumed, a poll, end: scripts/production_meeting.py);
+a 1 GiB recording downloaded through nginx (X-Accel-Redirect) whole, by byte range, resumed,
+and HEAD, with the ASGI processes' memory and CPU during the download; a purge run through the
+worker and the metrics that report it. With ``--websockets N`` also the benchmark of N waiting
+websockets through nginx against the same straight to the ASGI processes
+(benchmarks/proxy_websockets.py). Stops everything by PID and exits non-zero on any failure.
 
-    scripts/production-check [--size-mib 1024]
+    scripts/production-check [--size-mib 1024] [--websockets 300]
+
+The processes are started by ``start_processes`` alone; the checks only use what it returns.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -49,8 +56,11 @@ class CheckFailed(Exception):
     pass
 
 
+STARTED = time.monotonic()
+
+
 def ok(message: str) -> None:
-    print(f"OK   {message}", flush=True)
+    print(f"OK   {message} [{time.monotonic() - STARTED:.0f} s]", flush=True)
 
 
 def require(condition: bool, message: str) -> None:
@@ -145,103 +155,6 @@ def request(
     return response.status, {k.lower(): v for k, v in response.getheaders()}, body
 
 
-MEETING_SETUP = """
-from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.utils.timezone import now
-from portal.identity.models import Role, User
-from meetings.scheduling.models import Meeting
-host = User.objects.create_user('check-host', first_name='Hanna', last_name='Host',
-    role=Role.objects.get(slug='staff'), email='check-host@uni.example')
-meeting = Meeting(host=host, topic='Production check', start=now(), duration_minutes=60,
-    authenticated_only=False, waiting_room=True)
-meeting.set_passcode('{passcode}')
-meeting.save()
-store = SessionStore()
-store[SESSION_KEY] = str(host.pk)
-store[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
-store[HASH_SESSION_KEY] = host.get_session_auth_hash()
-store.create()
-print(meeting.meeting_id, store.session_key)
-"""
-PASSCODE = "Pruef-Lauf-2026"
-
-
-def drive_meeting_in_chromium(stack: Stack, https_port: int) -> None:
-    """One meeting over HTTPS through nginx in Debian's Chromium: the host joins (the room's
-    websocket over wss), a guest waits, is admitted, chats, the host ends the meeting."""
-    import re
-
-    from playwright.sync_api import expect, sync_playwright
-
-    chromium_args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-    ]
-    meeting_id, cookie = stack.manage(
-        "shell", "-c", MEETING_SETUP.format(passcode=PASSCODE)
-    ).split()[-2:]
-    base = f"https://localhost:{https_port}"
-    join = f"{base}/meetings/join/{meeting_id}/#passcode={PASSCODE}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=chromium_args
-        )
-        try:
-            expect.set_options(timeout=20_000)
-
-            def new_page():
-                context = browser.new_context(
-                    locale="en-GB",
-                    ignore_https_errors=True,
-                    permissions=["camera", "microphone"],
-                )
-                context.set_default_timeout(20_000)
-                return context, context.new_page()
-
-            host_context, host = new_page()
-            host_context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
-            host.goto(join)
-            host.click("button:text('Join')")
-            expect(host.locator("h2:text('Host controls')")).to_be_visible()
-            expect(host.locator("#live-status")).to_contain_text("Connected")
-            ok("Chromium: the host joins over HTTPS; the room's websocket connects over wss")
-
-            _guest_context, guest = new_page()
-            guest.goto(join)
-            expect(guest.locator("#id_passcode")).to_have_value(PASSCODE)
-            guest.fill("#id_display_name", "Anna")
-            guest.click("button:text('Join')")
-            expect(guest.locator("#live-root[data-kind='waiting']")).to_be_visible()
-            expect(guest.locator("#live-status")).to_contain_text("Connected")
-            waiting = host.locator("#waiting-list")
-            waiting.locator("li", has_text="Anna").get_by_role("button", name="Admit").click()
-            expect(guest.locator("#live-root[data-kind='room']")).to_be_visible()
-            expect(host.locator("#roster")).to_contain_text("Anna")
-            ok("Chromium: a guest waits in the waiting room and is admitted live")
-
-            guest.fill("#chat-text", "Hallo aus dem Check")
-            guest.click("#chat-form button")
-            expect(host.locator("#chat-log")).to_contain_text("Hallo aus dem Check")
-            ok("Chromium: the guest's chat message reaches the host")
-
-            host.once("dialog", lambda dialog: dialog.accept())
-            host.click("#end-meeting")
-            for page in (host, guest):
-                expect(page).to_have_url(re.compile(r"/meetings/live/ended/$"))
-            ok("Chromium: the host ends the meeting; every browser leaves the room")
-        finally:
-            browser.close()
-
-
 def render_nginx(
     workdir: Path,
     *,
@@ -292,9 +205,108 @@ http {{
     return path
 
 
+@dataclass
+class Processes:
+    asgi: list[subprocess.Popen]
+    worker: subprocess.Popen
+    nginx: subprocess.Popen
+
+
+def start_processes(
+    stack: Stack,
+    workdir: Path,
+    *,
+    https_port: int,
+    http_port: int,
+    upstreams: list[int],
+    janus_ws_port: int,
+    media_root: Path,
+) -> Processes:
+    """The portal's processes as deploy/ runs them (uvicorn per upstream port, the Celery
+    worker and beat, nginx), each registered with ``stack`` to be stopped by PID; returns once
+    every port answers. The checks below use nothing else of how they were started."""
+    asgi = []
+    for port in upstreams:
+        process = stack.start(
+            f"asgi-{port}",
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "portal.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--proxy-headers",
+                "--forwarded-allow-ips",
+                "127.0.0.1",
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "10",
+            ],
+        )
+        asgi.append(process)
+    worker = stack.start(
+        "worker",
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+    )
+    stack.start(
+        "beat",
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "-S",
+            "django",
+            "-s",
+            str(workdir / "beat-schedule"),
+        ],
+    )
+    conf = render_nginx(
+        workdir,
+        https_port=https_port,
+        http_port=http_port,
+        upstreams=upstreams,
+        janus_ws_port=janus_ws_port,
+        media_root=media_root,
+    )
+    test = subprocess.run(["nginx", "-t", "-c", str(conf)], capture_output=True, text=True)
+    require(test.returncode == 0, "nginx accepts deploy/nginx/portal.conf (nginx -t)")
+    nginx = stack.start("nginx", ["nginx", "-c", str(conf), "-g", "daemon off;"])
+    for port, process in zip(upstreams, asgi, strict=True):
+        wait_for_port(port, process, f"uvicorn on {port}")
+    wait_for_port(https_port, nginx, "nginx")
+    return Processes(asgi=asgi, worker=worker, nginx=nginx)
+
+
 def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument(
+        "--websockets",
+        type=int,
+        default=0,
+        help="also measure N waiting websockets admitted at once, through nginx and straight",
+    )
     options = parser.parse_args()
     started_at = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="production-check-"))
@@ -335,6 +347,9 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
         "TMPDIR": str(workdir),
         "SETUP_ADMIN_PASSWORD": "production check " + os.urandom(8).hex(),
         "DEV_IDP_ENABLED": "false",
+        # never the checkout's var/ folders: this run's SP key and deletion journal
+        "SAML_SP_KEY_DIR": str(workdir / "saml-sp"),
+        "RETENTION_JOURNAL_DIR": str(workdir / "retention-journal"),
     }
     stack = Stack(workdir, env)
     failed = False
@@ -384,71 +399,40 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
         ok("manage.py check --deploy: no errors with DEBUG off")
         stack.manage("migrate", "--noinput")
         stack.manage("collectstatic", "--noinput")
-        setup = stack.manage("setup_institution", str(PROJECT / "deploy" / "institution.toml"))
-        again = stack.manage("setup_institution", str(PROJECT / "deploy" / "institution.toml"))
+        second_factor = workdir / "admin-second-factor.txt"
+        institution = str(PROJECT / "deploy" / "institution.toml")
+        setup = stack.manage(
+            "setup_institution", institution, "--second-factor-file", str(second_factor)
+        )
+        again = stack.manage("setup_institution", institution)
         require(
             "changes made" in setup and "set up already" in again,
             "setup_institution creates the institution, and a second run changes nothing",
         )
+        require(
+            (second_factor.stat().st_mode & 0o777) == 0o600
+            and "otpauth://totp/" in second_factor.read_text()
+            and "otpauth://" not in setup + again,
+            "the first administrator's second factor is in a file only the operator reads",
+        )
+
+        # -- the institution's IdP: SimpleSAMLphp, the SSO browser tests' real IdP ------------
+        from tests.portal.identity.sso import simplesamlphp
+
+        reason = simplesamlphp.missing()
+        if reason:
+            raise CheckFailed(f"SimpleSAMLphp: {reason}")
+        idp = simplesamlphp.start(workdir / "simplesamlphp")
+        stack.processes.append(("simplesamlphp", idp.process))
+        simplesamlphp.write_sp_remote(idp, portal_url=f"https://localhost:{https_port}")
+        stack.manage(
+            "add_idp", "--slug", "fed", "--name", "Federation", "--metadata", idp.metadata_url
+        )
+        ok(f"SimpleSAMLphp answers at {idp.base_url}; add_idp registered it from its metadata")
 
         # -- the processes ---------------------------------------------------------------------
-        asgi = []
-        for port in upstreams:
-            process = stack.start(
-                f"asgi-{port}",
-                [
-                    PYTHON,
-                    "-m",
-                    "uvicorn",
-                    "portal.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--proxy-headers",
-                    "--forwarded-allow-ips",
-                    "127.0.0.1",
-                    "--no-access-log",
-                    "--timeout-graceful-shutdown",
-                    "10",
-                ],
-            )
-            asgi.append(process)
-        worker = stack.start(
-            "worker",
-            [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--pool",
-                "solo",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-        )
-        stack.start(
-            "beat",
-            [
-                PYTHON,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "-S",
-                "django",
-                "-s",
-                str(workdir / "beat-schedule"),
-            ],
-        )
-        conf = render_nginx(
+        processes = start_processes(
+            stack,
             workdir,
             https_port=https_port,
             http_port=http_port,
@@ -456,12 +440,7 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
             janus_ws_port=int(janus.ws_url.rsplit(":", 1)[1].split("/")[0]),
             media_root=media_root,
         )
-        test = subprocess.run(["nginx", "-t", "-c", str(conf)], capture_output=True, text=True)
-        require(test.returncode == 0, "nginx accepts deploy/nginx/portal.conf (nginx -t)")
-        nginx = stack.start("nginx", ["nginx", "-c", str(conf), "-g", "daemon off;"])
-        for port, process in zip(upstreams, asgi, strict=True):
-            wait_for_port(port, process, f"uvicorn on {port}")
-        wait_for_port(https_port, nginx, "nginx")
+        asgi, worker = processes.asgi, processes.worker
 
         # -- health --------------------------------------------------------------------------
         status, _headers, body = request(https_port, "GET", "/healthz")
@@ -517,7 +496,16 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
         )
 
         # -- one meeting in Chromium over HTTPS ----------------------------------------------------
-        drive_meeting_in_chromium(stack, https_port)
+        from production_meeting import drive_meeting
+
+        drive_meeting(
+            base=f"https://localhost:{https_port}",
+            idp_base=idp.base_url,
+            username="prof.mueller",
+            password=simplesamlphp.PASSWORD,
+            ok=ok,
+            workdir=workdir,
+        )
 
         # -- a 1 GiB recording through nginx -----------------------------------------------------
         size = options.size_mib * CHUNK
@@ -659,6 +647,18 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
         status, _h, _b = request(https_port, "GET", "/metrics")
         require(status == 404, "/metrics without the token: 404")
         require(worker.poll() is None, "the worker is still running")
+
+        # -- the benchmark: N websockets through the proxy and straight -----------------------
+        if options.websockets:
+            from benchmarks.proxy_websockets import measure
+
+            measure(
+                stack.manage,
+                participants=options.websockets,
+                https_port=https_port,
+                upstreams=upstreams,
+                ok=ok,
+            )
     except Exception as error:  # noqa: BLE001 -- any failure fails the check, with the logs
         failed = True
         print(f"FAIL {error}", flush=True)

@@ -12,6 +12,12 @@ terms of use are keyed by their version (the same version with other text is ref
 consent text that differs from the newest one is published as a new version. An existing
 administrator is never touched (their password belongs to them). Everything happens in one
 transaction: a bad file changes nothing. docs/OPERATIONS.md starts with it.
+
+The first administrator gets a second factor at once (``administrator_second_factor``): an
+authenticator app (TOTP) and recovery codes, whose secret the command hands to the operator
+once, so that the first visit to the admin asks for a code instead of sending an account that
+can already do everything to a setup page first (portal/identity/second_factor.py). A rerun
+never replaces an enrolled device; only an explicit rotation does.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -272,8 +279,76 @@ ORDER = [
 ]
 
 
-def setup_institution(config: dict[str, Any]) -> list[str]:
-    """Apply ``config`` in one transaction; return the changes made (empty: nothing to do)."""
+@dataclass
+class AdministratorSecondFactor:
+    """What the operator needs once to log in as the first administrator."""
+
+    username: str
+    secret: str  # base32, for typing into an authenticator app by hand
+    provisioning_uri: str  # otpauth://totp/…, for a QR code
+    recovery_codes: list[str] = field(default_factory=list)
+
+    def for_operator(self) -> str:
+        codes = "\n".join(f"  {code}" for code in self.recovery_codes)
+        return (
+            f"Second factor of the administrator '{self.username}' (shown this once):\n"
+            f"authenticator app URI: {self.provisioning_uri}\n"
+            f"secret (to type in): {self.secret}\n"
+            f"recovery codes (each works once):\n{codes}\n"
+        )
+
+
+def administrator_second_factor(
+    entry: Any, *, rotate: bool = False
+) -> AdministratorSecondFactor | None:
+    """Enrol the first administrator's authenticator app, unless one is enrolled already.
+
+    An administrator with any second factor (an app or a security key they added themselves)
+    keeps it; ``rotate`` replaces the authenticator app's secret (a lost phone) and the
+    recovery codes, and keeps security keys. None when nothing was enrolled.
+    """
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    username = require("administrator", entry, "username")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return None
+    enrolled = Authenticator.objects.filter(user=user)
+    if enrolled.exists() and not rotate:
+        return None
+    enrolled.filter(type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]).delete()
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    codes = RecoveryCodes.activate(user).generate_codes()
+    return AdministratorSecondFactor(
+        username=username,
+        secret=secret,
+        provisioning_uri=get_adapter().build_totp_url(user, secret),
+        recovery_codes=codes,
+    )
+
+
+@dataclass
+class SetupResult:
+    changes: list[str]
+    second_factor: AdministratorSecondFactor | None = None
+
+
+def setup_institution(
+    config: dict[str, Any],
+    *,
+    rotate_admin_second_factor: bool = False,
+    hand_over: Callable[[AdministratorSecondFactor], None] | None = None,
+) -> SetupResult:
+    """Apply ``config`` in one transaction; return the changes made (empty: nothing to do).
+
+    ``hand_over`` receives the administrator's new second factor inside the transaction: if
+    it fails (the file for the operator cannot be written), nothing is enrolled, so a
+    secret nobody received never guards the account.
+    """
     unknown = set(config) - set(_sections)
     if unknown:
         raise SetupError(
@@ -284,7 +359,19 @@ def setup_institution(config: dict[str, Any]) -> list[str]:
         name for name in config if name not in ORDER
     )
     changes: list[str] = []
+    second_factor = None
     with transaction.atomic():
         for name in names:
             changes.extend(_sections[name](config[name]))
-    return changes
+        if "administrator" in config:
+            second_factor = administrator_second_factor(
+                config["administrator"], rotate=rotate_admin_second_factor
+            )
+        if second_factor is not None:
+            changes.append(
+                f"administrator {second_factor.username}: authenticator app and recovery "
+                "codes enrolled"
+            )
+            if hand_over is not None:
+                hand_over(second_factor)
+    return SetupResult(changes, second_factor)

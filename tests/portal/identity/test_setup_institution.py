@@ -1,10 +1,14 @@
 """``manage.py setup_institution``: the institution's first day from deploy/institution.toml,
 with DEBUG off, idempotent, and a bad file changes nothing."""
 
+import re
+import stat
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import CommandError, call_command
 
 from consent.models import ConsentText
@@ -18,6 +22,7 @@ from portal.identity.models import (
     TermsVersion,
     User,
 )
+from tests.portal.identity.test_second_factor import totp
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +157,79 @@ def test_it_reads_yaml_too(tmp_path):
 def test_a_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         run(tmp_path / "nothing.toml")
+
+
+# -- the first administrator's second factor ------------------------------------------------
+
+
+def secret_in(text: str) -> str:
+    return re.search(r"secret \(to type in\): ([A-Z2-7]+)", text).group(1)
+
+
+def test_the_administrator_gets_an_authenticator_app_shown_once(client):
+    output = run(EXAMPLE)
+    admin = User.objects.get(username="it-admin")
+    assert Authenticator.objects.filter(user=admin, type="totp").count() == 1
+    assert Authenticator.objects.filter(user=admin, type="recovery_codes").count() == 1
+    secret = secret_in(output)
+    uri = re.search(r"authenticator app URI: (\S+)", output).group(1)
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+
+    # the first login asks for the code and opens the admin: no setup step in between
+    response = client.post(
+        "/accounts/login/", {"login": "it-admin", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    client.post("/accounts/2fa/authenticate/", {"code": totp(secret)})
+    assert client.get("/admin/").status_code == 200
+
+    again = run(EXAMPLE)
+    assert "secret" not in again and "Everything is set up already." in again
+
+
+def test_a_rerun_keeps_the_device_and_rotation_replaces_it():
+    first = secret_in(run(EXAMPLE))
+    device = Authenticator.objects.get(type="totp")
+    run(EXAMPLE)
+    assert Authenticator.objects.get(type="totp").data == device.data
+
+    out = StringIO()
+    call_command("setup_institution", str(EXAMPLE), "--rotate-admin-second-factor", stdout=out)
+    second = secret_in(out.getvalue())
+    assert second != first
+    admin = User.objects.get(username="it-admin")
+    app = TOTP(Authenticator.objects.get(user=admin, type="totp"))
+    assert app.validate_code(totp(second)) and not app.validate_code(totp(first))
+    assert Authenticator.objects.filter(user=admin, type="recovery_codes").count() == 1
+
+
+def test_an_administrator_with_a_factor_of_their_own_keeps_it():
+    admin = User.objects.create_superuser("it-admin", "it-admin@uni.example", PASSWORD)
+    TOTP.activate(admin, "JBSWY3DPEHPK3PXP")
+    output = run(EXAMPLE)
+    assert "secret" not in output
+    assert TOTP(Authenticator.objects.get(user=admin, type="totp")).validate_code(
+        totp("JBSWY3DPEHPK3PXP")
+    )
+
+
+def test_the_second_factor_can_go_to_a_file_only_the_operator_reads(tmp_path):
+    path = tmp_path / "admin-second-factor.txt"
+    out = StringIO()
+    call_command("setup_institution", str(EXAMPLE), "--second-factor-file", str(path), stdout=out)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    secret = secret_in(path.read_text())
+    assert secret not in out.getvalue() and str(path) in out.getvalue()
+    assert TOTP(Authenticator.objects.get(type="totp")).validate_code(totp(secret))
+
+
+def test_an_existing_second_factor_file_is_never_overwritten_and_nothing_is_enrolled(tmp_path):
+    path = tmp_path / "admin-second-factor.txt"
+    path.write_text("an earlier secret")
+    with pytest.raises(CommandError, match="File exists"):
+        call_command(
+            "setup_institution", str(EXAMPLE), "--second-factor-file", str(path), stdout=StringIO()
+        )
+    assert path.read_text() == "an earlier secret"
+    assert not User.objects.filter(username="it-admin").exists()
+    assert not Authenticator.objects.exists()
