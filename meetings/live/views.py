@@ -19,7 +19,7 @@ from meetings.live.forms import JoinForm, normalise_meeting_id
 from meetings.live.models import Participant
 from meetings.live.services import JoinRefused
 from meetings.scheduling import passcodes
-from meetings.scheduling.models import Meeting
+from meetings.scheduling.models import Meeting, MeetingPolicy
 
 
 @functools.cache
@@ -267,6 +267,8 @@ def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
         waiting=selectors_live.waiting_list(meeting.pk) if participant.is_host else [],
         chat=selectors_live.visible_chat(participant=participant),
         deadline=services_live.time_limit_deadline(meeting=meeting),
+        recording_forbidden=participant.is_host
+        and MeetingPolicy.current().recording_forbidden_for(meeting.host),
     )
     return render(request, "meetings/live/room.html", context)
 

@@ -69,7 +69,10 @@ def _render_form(request: HttpRequest, form: MeetingForm, **context) -> HttpResp
     context.update(
         form=form,
         licence=form.licence,
-        locked=[(form[name], policy.lock_reason(name)) for name in form.locked_settings],
+        locked=[
+            (form[name], form.lock_reasons.get(name) or policy.lock_reason(name))
+            for name in form.locked_settings
+        ],
     )
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "meetings/scheduling/meeting_form.html", context, status=status)

@@ -57,6 +57,20 @@ class Meeting(models.Model):
     recording_announced = models.BooleanField(_("recording announced"), default=False)
     chat_stored = models.BooleanField(_("store chat"), default=False)
     attendance_required = models.BooleanField(_("attendance required"), default=False)
+    polls_announced = models.BooleanField(_("polls announced"), default=False)
+
+    class Chat(models.TextChoices):
+        EVERYONE = "everyone", _("everyone may write to everyone")
+        HOSTS = "hosts", _("participants may write only to the hosts")
+        OFF = "off", _("chat switched off")
+
+    chat = models.CharField(
+        _("chat"),
+        max_length=16,
+        choices=Chat.choices,
+        default=Chat.EVERYONE,
+        help_text=_("Who may write in the room's chat; the hosts may always write to everyone."),
+    )
 
     # lifecycle
     status = models.CharField(
