@@ -182,6 +182,8 @@ def _live_strings() -> dict[str, str]:
         "error_bad_request": _("That did not work. Please check your input."),
         "error_slow_down": _("You are sending messages too quickly. Please wait a moment."),
         "error_too_large": _("That message is too long to send."),
+        "error_chat_off": _("The host has switched the chat off."),
+        "error_chat_hosts_only": _("In this meeting you may write only to the hosts."),
         "error_unavailable": _("The service is briefly unavailable. Please try again in a moment."),
         "recording_on": _("Recording: this meeting is being recorded."),
         "recording_off": _("Not recording."),

@@ -113,7 +113,9 @@ class MeetingForm(forms.Form):
         label=_("Chat"),
         required=False,
         choices=Meeting.Chat.choices,
-        help_text=_("The hosts and co-hosts may always write to everyone."),
+        help_text=_(
+            "Limited to the hosts: participants write to the hosts and co-hosts only, who write to everyone. Off: nobody writes."
+        ),
     )
     allowed_domains = forms.CharField(
         label=_("Further allowed e-mail domains"),

@@ -69,7 +69,9 @@ class Meeting(models.Model):
         max_length=16,
         choices=Chat.choices,
         default=Chat.EVERYONE,
-        help_text=_("Who may write in the room's chat; the hosts may always write to everyone."),
+        help_text=_(
+            "Who may write in the room's chat: everyone, participants to the hosts only, or nobody."
+        ),
     )
 
     # lifecycle

@@ -46,7 +46,9 @@ def test_forbidding_recording_hides_the_controls_and_refuses_the_start(client, r
 
     host_enters(meeting=meeting, user=meeting.host)
 
-    room = client.get(f"/meetings/{meeting.meeting_id}/live/", HTTP_ACCEPT_LANGUAGE="en")
+    room = client.get(f"/meetings/live/{meeting.meeting_id}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert room.status_code == 200
+    assert 'id="host-console"' in room.content.decode() or "Host controls" in room.content.decode()
     assert "recording-console-link" not in room.content.decode()
     console = client.get(
         f"/meetings/{meeting.meeting_id}/recording/console/", HTTP_ACCEPT_LANGUAGE="en"
@@ -67,7 +69,9 @@ def test_forbidding_recording_hides_the_controls_and_refuses_the_start(client, r
 def test_forbidding_recording_for_a_role_leaves_the_other_roles_alone(roles):
     staff, lecturer = roles
     forbid(roles=(staff,))
-    refused_meeting = running(make_meeting(make_user("clerk", role=staff), recording_announced=True))
+    refused_meeting = running(
+        make_meeting(make_user("clerk", role=staff), recording_announced=True)
+    )
     allowed_meeting = running(
         make_meeting(make_user("prof", role=lecturer), recording_announced=True)
     )
