@@ -603,6 +603,13 @@ def leave_meeting(*, participant: Participant) -> None:
             _announce_roster(participant.meeting_id)
 
 
+def record_age_confirmation(*, participant: Participant) -> None:
+    """A guest confirmed the institution's minimum age on the join form: keep the time only,
+    never a birth date (docs/POLICY.md, licences); the row goes when the meeting ends."""
+    if participant.user_id is None:
+        Participant.objects.filter(pk=participant.pk).update(age_confirmed_at=now())
+
+
 def send_chat_message(
     *, sender: Participant, text: str, recipient_pk: object = None
 ) -> ChatMessage:

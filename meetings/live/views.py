@@ -127,6 +127,8 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
             else:
                 if result.guest_key:
                     request.session[selectors_live.guest_session_key(meeting)] = result.guest_key
+                if guest:
+                    services_live.record_age_confirmation(participant=result.participant)
                 return redirect("meetings:live_room", meeting_id=meeting.meeting_id)
     else:
         initial = {} if guest else {"display_name": request.user.shown_name}
