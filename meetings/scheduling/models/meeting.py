@@ -146,6 +146,13 @@ class Meeting(models.Model):
     def passcode_matches(self, candidate: str) -> bool:
         return passcodes.passcode_matches(self.passcode_encrypted, candidate)
 
+    def announcements(self) -> list[str]:
+        """Polls and the attendance list, as announced to participants
+        (:mod:`meetings.scheduling.announcements`)."""
+        from meetings.scheduling.announcements import announcements
+
+        return announcements(self)
+
     def is_hosted_by(self, user: object) -> bool:
         """The host, or a co-host/alternative host holding the django-guardian object
         permission ``meetings.host_meeting`` on this meeting (policy: host controls)."""
