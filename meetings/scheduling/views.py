@@ -14,6 +14,7 @@ from meetings.scheduling import calendar, selectors, services
 from meetings.scheduling import status as meeting_status
 from meetings.scheduling.forms import InvitationForm, MeetingForm
 from meetings.scheduling.models import Meeting, MeetingPolicy
+from meetings.scheduling.announcements import attendance_visible_to_hosts
 from meetings.scheduling.models.policy import SECURITY_SETTINGS
 from portal.identity.selectors import licence_type_for
 
@@ -97,6 +98,7 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
         "invitations": meeting.invitations.all()[:200],
         "allowed_domains": services.allowed_invitation_domains(meeting=meeting),
         "backend_notices": meeting_status.notices(meeting),
+        "attendance_visible": attendance_visible_to_hosts(meeting),
     }
     return render(request, "meetings/scheduling/meeting_detail.html", context)
 
