@@ -635,10 +635,13 @@ def send_chat_message(
         recipient = _target(sender, recipient_pk)
         if not recipient.is_admitted or recipient.pk == sender.pk:
             raise InvalidAction("the recipient is not in the room")
-    if chat == Meeting.Chat.HOSTS and not sender.is_host:
-        # limited to the hosts: a participant writes to a host or co-host only
-        if recipient is None or not recipient.is_host:
-            raise ChatRefused("chat_hosts_only")
+    # limited to the hosts: a participant writes to a host or co-host only
+    if (
+        chat == Meeting.Chat.HOSTS
+        and not sender.is_host
+        and (recipient is None or not recipient.is_host)
+    ):
+        raise ChatRefused("chat_hosts_only")
     message = ChatMessage.objects.create(
         meeting_id=sender.meeting_id,
         sender=sender,

@@ -114,7 +114,8 @@ class MeetingForm(forms.Form):
         required=False,
         choices=Meeting.Chat.choices,
         help_text=_(
-            "Limited to the hosts: participants write to the hosts and co-hosts only, who write to everyone. Off: nobody writes."
+            "Limited to the hosts: participants write to the hosts and co-hosts only, who "
+            "write to everyone. Off: nobody writes."
         ),
     )
     allowed_domains = forms.CharField(

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from meetings.scheduling import calendar, selectors, services
 from meetings.scheduling import status as meeting_status
+from meetings.scheduling.announcements import attendance_visible_to_hosts
 from meetings.scheduling.forms import InvitationForm, MeetingForm
 from meetings.scheduling.models import Meeting, MeetingPolicy
-from meetings.scheduling.announcements import attendance_visible_to_hosts
 from meetings.scheduling.models.policy import SECURITY_SETTINGS
 from portal.identity.selectors import licence_type_for
 
