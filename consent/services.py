@@ -7,6 +7,7 @@ is revoked".
 
 import datetime
 import logging
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,6 +41,8 @@ from meetings.recordings.services import (
     stop_recording,
 )
 from retention.keyring import RotationReport, rotate_field
+from retention.models import DeletionLogEntry
+from retention.services import item_digests
 
 logger = logging.getLogger(__name__)
 
@@ -344,3 +347,99 @@ def create_demo_consent_text() -> int:
         }
     )
     return 1
+
+
+# --- erasure through the withdrawal link -------------------------------------------------------
+@dataclass
+class LinkErasure:
+    """What "erase my data" through the withdrawal link did: ``queued`` for a member (the
+    request waits for the data-protection officer), else what was erased and what is kept."""
+
+    queued: bool = False
+    withdrawn: int = 0
+    anonymised: int = 0
+    kept: list[str] = field(default_factory=list)
+
+
+def _guest_participants(decision: ConsentDecision) -> list[Participant]:
+    """The guest's rows in the meeting while it lasts, found by the decision's pseudonymous
+    reference (the guest key itself is never stored with the decision)."""
+    if decision.meeting_id is None:
+        return []
+    rows = Participant.objects.filter(meeting_id=decision.meeting_id, user__isnull=True).exclude(
+        guest_key=""
+    )
+    return [row for row in rows if decision.subject_ref in subject_forms_of_participant(row)]
+
+
+def erase_through_link(*, decision: ConsentDecision) -> LinkErasure:
+    """ "Erase my data" on the withdrawal link page (docs/POLICY.md, rights).
+
+    A member's request goes to the data-protection officer's queue, as from "My data". A guest
+    has no account to queue: what is only the guest's is erased at once. Consents in force are
+    withdrawn (the withdrawal rule deletes the recordings resting on them); the guest's name in
+    the consent records of recordings, in the chat and in the room becomes a pseudonym; the
+    decisions stay as evidence of consent under their pseudonymous reference, and an attendance
+    list the meeting must keep stays as it is. Each change is written to the deletion log.
+    """
+    if decision.user_id is not None:
+        from portal.identity.rights.services import request_erasure
+
+        request_erasure(user=decision.user)
+        return LinkErasure(queued=True)
+    from meetings.live.models import AttendanceRecord, ChatMessage
+
+    result = LinkErasure()
+    pseudonym = "guest-" + decision.subject_ref[:12]
+    with transaction.atomic():
+        decisions = ConsentDecision.objects.filter(
+            subject_ref=decision.subject_ref, user__isnull=True
+        )
+        decision_ids = list(decisions.values_list("pk", flat=True))
+        in_force = list(
+            decisions.filter(given=True, withdrawn_at__isnull=True).values_list("pk", flat=True)
+        )
+        withdraw_consents(decision_ids=in_force)
+        result.withdrawn = len(in_force)
+        records = RecordingConsentBasis.objects.filter(decision_id__in=decision_ids).exclude(
+            display_name=pseudonym
+        )
+        keys = [
+            f"consent.recordingconsentbasis:{pk}" for pk in records.values_list("pk", flat=True)
+        ]
+        records.update(display_name=pseudonym)
+        participants = _guest_participants(decision)
+        for participant in participants:
+            sent = ChatMessage.objects.filter(sender=participant)
+            received = ChatMessage.objects.filter(recipient=participant)
+            keys += [f"meetings.chatmessage:{pk}" for pk in sent.values_list("pk", flat=True)]
+            keys += [f"meetings.chatmessage:{pk}" for pk in received.values_list("pk", flat=True)]
+            sent.update(sender_name=pseudonym)
+            received.update(recipient_name=pseudonym)
+            Participant.objects.filter(pk=participant.pk).update(
+                display_name=pseudonym, age_confirmed_at=None
+            )
+            keys.append(f"meetings.participant:{participant.pk}")
+        if keys:
+            DeletionLogEntry.objects.create(
+                category="erasure.guest_link",
+                rule=None,
+                rule_summary="guest erasure through the withdrawal link",
+                action="anonymise",
+                count=len(keys),
+                digests=item_digests(keys),
+            )
+        result.anonymised = len(keys)
+        if decision_ids:
+            result.kept.append(
+                _(
+                    "Your consent decisions, as evidence of consent (Art. 7(1) GDPR), under a "
+                    "pseudonymous reference only."
+                )
+            )
+        if AttendanceRecord.objects.filter(participant__in=participants).exists():
+            result.kept.append(
+                _("The attendance list this meeting must keep, for its retention period.")
+            )
+    logger.info("guest erasure through the link: %d anonymised", len(keys))
+    return result

@@ -21,6 +21,7 @@ from consent.selectors import (
 from consent.services import (
     ConsentRefused,
     decision_for_withdrawal_key,
+    erase_through_link,
     record_decision,
     send_withdrawal_link,
     withdraw_consent,
@@ -143,6 +144,27 @@ def withdraw_by_link(request: HttpRequest, key: str) -> HttpResponse:
     decision = decision_for_withdrawal_key(key)
     if decision is None:
         raise Http404
+    if request.method == "POST" and request.POST.get("action") == "erase":
+        outcome = erase_through_link(decision=decision)
+        if outcome.queued:
+            messages.success(
+                request,
+                _(
+                    "Your request to erase your data was received. The data-protection officer "
+                    "answers within one month."
+                ),
+            )
+        else:
+            messages.success(
+                request,
+                " ".join(
+                    [
+                        _("Your data was erased: your name is replaced by a pseudonym."),
+                        *[_("Kept: %(what)s") % {"what": what} for what in outcome.kept],
+                    ]
+                ),
+            )
+        return redirect("consent:withdraw_by_link", key=key)
     if request.method == "POST":
         try:
             scheduled = withdraw_consent(decision=decision)

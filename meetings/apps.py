@@ -80,6 +80,7 @@ class MeetingsConfig(AppConfig):
         from meetings.recordings.admission import RecordingConsentRule, stop_at_meeting_end
         from meetings.recordings.gate import calendar_announcement
         from meetings.recordings.services import delete_recordings_of_meetings
+        from meetings.scheduling.announcements import calendar_announcements
         from meetings.scheduling.calendar import register_description_part
         from meetings.scheduling.services import register_before_meeting_deletion
 
@@ -99,6 +100,7 @@ class MeetingsConfig(AppConfig):
         register_before_meeting_deletion(delete_recordings_of_meetings)
         register_on_meeting_end(stop_at_meeting_end)
         register_description_part(calendar_announcement)
+        register_description_part(calendar_announcements)
 
         # Backends hand finished recordings to the recordings feature (consent checked there);
         # the Zoom backend follows scheduling and identity's licence decisions. Its receivers

@@ -41,6 +41,7 @@ class SecuritySettings(Schema):
     recording_announced: bool
     chat_stored: bool
     attendance_required: bool
+    polls_announced: bool
 
 
 class MeetingChange(Schema):
@@ -69,6 +70,7 @@ class MeetingChange(Schema):
     recording_announced: bool | None = None
     chat_stored: bool | None = None
     attendance_required: bool | None = None
+    polls_announced: bool | None = None
     allowed_domains: list[str] | None = Field(None, max_length=100)
     co_hosts: list[str] | None = Field(None, description="User names.", max_length=100)
     alternative_hosts: list[str] | None = Field(None, description="User names.", max_length=100)

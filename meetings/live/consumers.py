@@ -176,6 +176,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                 )
             else:
                 return "bad_request"
+        except services_live.ChatRefused as refusal:
+            return refusal.code  # the meeting's chat setting: off, or to the hosts only
         except services_live.NotAllowed:
             return "not_allowed"
         except services_live.TooFast:

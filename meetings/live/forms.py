@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.identity.models import Institution
+
 
 def normalise_meeting_id(value: str) -> str:
     """Meeting IDs are often written in groups ("123 4567 8901"); keep the digits only."""
@@ -27,9 +29,26 @@ class JoinForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
 
+    age_confirmed = forms.BooleanField(label=_("I am old enough"), required=False)
+
     def __init__(self, *args, guest: bool, fixed_meeting_id: str | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
-        if guest:
+        if not guest:
+            # members confirm the minimum age at their first login (docs/POLICY.md, licences)
+            del self.fields["age_confirmed"]
+        else:
+            age = Institution.current().minimum_age
+            field = self.fields["age_confirmed"]
+            field.required = True
+            field.label = _("I am at least %(age)d years old.") % {"age": age}
+            field.help_text = _(
+                "The institution's minimum age for its meetings. Only the time of your "
+                "confirmation is kept while the meeting lasts, never a birth date."
+            )
+            field.error_messages["required"] = _(
+                "Please confirm that you are at least %(age)d years old: younger people cannot "
+                "join the institution's meetings."
+            ) % {"age": age}
             self.fields["display_name"].required = True
             self.fields["display_name"].help_text = _(
                 "Shown to the other participants. Guests may join only meetings that allow "

@@ -58,6 +58,15 @@ class InvalidAction(Exception):
     """A room action with bad input (empty chat message, unknown participant)."""
 
 
+class ChatRefused(NotAllowed):
+    """A chat message the meeting's chat setting does not allow; ``code`` names the setting
+    for the room's error text ("chat_off", "chat_hosts_only")."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 class TooFast(Exception):
     """Someone sends more than a person could type; the message is dropped."""
 
@@ -594,6 +603,13 @@ def leave_meeting(*, participant: Participant) -> None:
             _announce_roster(participant.meeting_id)
 
 
+def record_age_confirmation(*, participant: Participant) -> None:
+    """A guest confirmed the institution's minimum age on the join form: keep the time only,
+    never a birth date (docs/POLICY.md, licences); the row goes when the meeting ends."""
+    if participant.user_id is None:
+        Participant.objects.filter(pk=participant.pk).update(age_confirmed_at=now())
+
+
 def send_chat_message(
     *, sender: Participant, text: str, recipient_pk: object = None
 ) -> ChatMessage:
@@ -608,6 +624,10 @@ def send_chat_message(
     text = (text or "").strip()
     if not text or len(text) > CHAT_MAX_LENGTH:
         raise InvalidAction("empty or too long")
+    chat = sender.meeting.chat
+    if chat == Meeting.Chat.OFF:
+        # the host switched the chat off (docs/POLICY.md, chat): nobody writes
+        raise ChatRefused("chat_off")
     if not _count_chat_message(sender.pk):
         raise TooFast("more chat messages than a person types")
     recipient = None
@@ -615,6 +635,13 @@ def send_chat_message(
         recipient = _target(sender, recipient_pk)
         if not recipient.is_admitted or recipient.pk == sender.pk:
             raise InvalidAction("the recipient is not in the room")
+    # limited to the hosts: a participant writes to a host or co-host only
+    if (
+        chat == Meeting.Chat.HOSTS
+        and not sender.is_host
+        and (recipient is None or not recipient.is_host)
+    ):
+        raise ChatRefused("chat_hosts_only")
     message = ChatMessage.objects.create(
         meeting_id=sender.meeting_id,
         sender=sender,

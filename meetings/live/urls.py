@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from meetings.live import views
+from meetings.live import records, views
 
 urlpatterns: list[URLPattern] = [
     path("join/", views.join, name="join"),
@@ -9,4 +9,6 @@ urlpatterns: list[URLPattern] = [
     path("live/<str:meeting_id>/", views.live_room, name="live_room"),
     path("live/<str:meeting_id>/start/", views.live_start, name="live_start"),
     path("live/<str:meeting_id>/leave/", views.live_leave, name="live_leave"),
+    path("live/<str:meeting_id>/attendance/", records.attendance, name="live_attendance"),
+    path("live/<str:meeting_id>/chat/", records.chat_download, name="live_chat_download"),
 ]

@@ -19,7 +19,7 @@ from meetings.live.forms import JoinForm, normalise_meeting_id
 from meetings.live.models import Participant
 from meetings.live.services import JoinRefused
 from meetings.scheduling import passcodes
-from meetings.scheduling.models import Meeting
+from meetings.scheduling.models import Meeting, MeetingPolicy
 
 
 @functools.cache
@@ -127,6 +127,8 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
             else:
                 if result.guest_key:
                     request.session[selectors_live.guest_session_key(meeting)] = result.guest_key
+                if guest:
+                    services_live.record_age_confirmation(participant=result.participant)
                 return redirect("meetings:live_room", meeting_id=meeting.meeting_id)
     else:
         initial = {} if guest else {"display_name": request.user.shown_name}
@@ -182,6 +184,8 @@ def _live_strings() -> dict[str, str]:
         "error_bad_request": _("That did not work. Please check your input."),
         "error_slow_down": _("You are sending messages too quickly. Please wait a moment."),
         "error_too_large": _("That message is too long to send."),
+        "error_chat_off": _("The host has switched the chat off."),
+        "error_chat_hosts_only": _("In this meeting you may write only to the hosts."),
         "error_unavailable": _("The service is briefly unavailable. Please try again in a moment."),
         "recording_on": _("Recording: this meeting is being recorded."),
         "recording_off": _("Not recording."),
@@ -267,6 +271,8 @@ def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
         waiting=selectors_live.waiting_list(meeting.pk) if participant.is_host else [],
         chat=selectors_live.visible_chat(participant=participant),
         deadline=services_live.time_limit_deadline(meeting=meeting),
+        recording_forbidden=participant.is_host
+        and MeetingPolicy.current().recording_forbidden_for(meeting.host),
     )
     return render(request, "meetings/live/room.html", context)
 

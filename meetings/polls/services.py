@@ -28,7 +28,7 @@ from meetings.polls.models import (
     PollReceipt,
     Question,
 )
-from meetings.scheduling.models import Meeting
+from meetings.scheduling.models import Meeting, MeetingPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,19 @@ class VoteRefused(PollError):
 # --- preparing ------------------------------------------------------------------------------
 
 
+def check_polls_announced(meeting: Meeting) -> None:
+    """Where the institution's policy asks for it, polls run only in a meeting that announced
+    them before it began (docs/POLICY.md, polls); a running meeting cannot announce them
+    afterwards (``meetings/scheduling/services.py::update_meeting``)."""
+    if MeetingPolicy.current().polls_need_announcement and not meeting.polls_announced:
+        raise PollError(
+            _(
+                "This meeting did not announce polls before it began, and the institution's "
+                "policy asks for that. Announce them when you schedule the next meeting."
+            )
+        )
+
+
 def create_poll(
     *,
     meeting: Meeting,
@@ -59,6 +72,7 @@ def create_poll(
     before the poll starts (policy row "polls"); a secret ballot never shows live totals."""
     if meeting.status == Meeting.Status.ENDED:
         raise PollError(_("The meeting has ended; no new polls can be prepared."))
+    check_polls_announced(meeting)
     if kind == Poll.Kind.SECRET and live_results:
         raise PollError(_("A secret ballot shows no totals before it closes."))
     return Poll.objects.create(
@@ -148,6 +162,7 @@ def launch_poll(*, poll: Poll) -> None:
             raise PollError(_("A poll can be launched only while the meeting is running."))
         if not poll.questions.exists():
             raise PollError(_("Add at least one question before launching the poll."))
+        check_polls_announced(poll.meeting)
         poll.status = Poll.Status.OPEN
         poll.save(update_fields=["status"])
         meeting_pk, poll_pk = poll.meeting_id, poll.pk

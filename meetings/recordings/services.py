@@ -34,7 +34,7 @@ from meetings.recordings.ingest import (
     check_declared_file,
 )
 from meetings.recordings.models import RawRecording, Recording, RecordingSession
-from meetings.scheduling.models import Meeting
+from meetings.scheduling.models import Meeting, MeetingPolicy
 from retention.models import RetentionRule
 from retention.services import ItemsHeld, delete_items, held_items
 
@@ -77,6 +77,15 @@ def admitted_participants(*, meeting: Meeting) -> list[Participant]:
     )
 
 
+def recording_forbidden(*, meeting: Meeting, by: AbstractBaseUser | None = None) -> bool:
+    """Whether the institution forbids recording this meeting: for everyone, for the role of
+    its host or of the person who would start it (docs/POLICY.md, recording)."""
+    policy = MeetingPolicy.current()
+    return policy.recording_forbidden_for(meeting.host) or (
+        by is not None and policy.recording_forbidden_for(by)
+    )
+
+
 def start_recording(*, meeting: Meeting, by: AbstractBaseUser) -> RecordingSession:
     """Start recording only when every admitted participant has consented.
 
@@ -90,6 +99,8 @@ def start_recording(*, meeting: Meeting, by: AbstractBaseUser) -> RecordingSessi
             raise RecordingNotAllowed("already_running")
         if meeting.status == Meeting.Status.ENDED:
             raise RecordingNotAllowed("meeting_ended")
+        if recording_forbidden(meeting=meeting, by=by):
+            raise RecordingNotAllowed("forbidden")
         if not meeting.recording_announced:
             # nobody may be recorded in a meeting that did not announce it before it began
             # (docs/POLICY.md, recording): the invitation, the waiting page and the room say so

@@ -48,7 +48,7 @@ from meetings.recordings.services import (
     store_recording,
     user_may_view_recording,
 )
-from meetings.scheduling.models import Meeting
+from meetings.scheduling.models import Meeting, MeetingPolicy
 from meetings.scheduling.selectors import meeting_hosted_by
 from retention.access import record_read
 
@@ -63,6 +63,7 @@ def _visible_recording(request: HttpRequest, pk: int) -> Recording:
 
 
 def _console_context(meeting: Meeting) -> dict:
+    policy = MeetingPolicy.current()
     participants = admitted_participants(meeting=meeting)
     missing = recording_gate.participants_without_consent(
         meeting=meeting, participants=participants
@@ -73,6 +74,8 @@ def _console_context(meeting: Meeting) -> dict:
         "participants": participants,
         "missing": missing or [],
         "gate_missing": missing is None,
+        "forbidden": policy.recording_forbidden_for(meeting.host),
+        "forbidden_reason": policy.recording_forbidden_reason_text(),
     }
 
 
@@ -103,6 +106,12 @@ def start_recording_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
             messages.error(request, _("A recording is already running."))
         elif refusal.reason == "meeting_ended":
             messages.error(request, _("The meeting has ended."))
+        elif refusal.reason == "forbidden":
+            messages.error(
+                request,
+                _("Recording cannot start: %(reason)s")
+                % {"reason": MeetingPolicy.current().recording_forbidden_reason_text()},
+            )
         elif refusal.reason == "not_announced":
             messages.error(
                 request,

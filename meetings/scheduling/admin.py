@@ -118,8 +118,31 @@ class MeetingPolicyAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("Polls"),
+            {
+                "fields": [
+                    "polls_need_announcement",
+                    "polls_announced",
+                    "polls_announced_locked",
+                    "polls_announced_reason",
+                ]
+            },
+        ),
+        (_("Attendance list for hosts"), {"fields": ["attendance_visible_to_hosts"]}),
+        (
+            _("Forbid recording"),
+            {
+                "fields": [
+                    "recording_forbidden",
+                    "recording_forbidden_roles",
+                    "recording_forbidden_reason",
+                ]
+            },
+        ),
         (_("Passcodes"), {"fields": ["minimum_passcode_length"]}),
     ]
+    filter_horizontal = ["recording_forbidden_roles"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and not MeetingPolicy.objects.exists()
@@ -146,6 +169,8 @@ class MeetingAdmin(DeletionThroughServicesMixin, HoldThisMixin, admin.ModelAdmin
         "recording_announced",
         "chat_stored",
         "attendance_required",
+        "polls_announced",
+        "chat",
         "series",
     ]
     readonly_fields = ["meeting_id", "series"]

@@ -106,6 +106,18 @@ class MeetingForm(forms.Form):
     )
     chat_stored = forms.BooleanField(label=_("Store the chat"), required=False)
     attendance_required = forms.BooleanField(label=_("Attendance list required"), required=False)
+    polls_announced = forms.BooleanField(
+        label=_("Polls are announced for this meeting"), required=False
+    )
+    chat = forms.ChoiceField(
+        label=_("Chat"),
+        required=False,
+        choices=Meeting.Chat.choices,
+        help_text=_(
+            "Limited to the hosts: participants write to the hosts and co-hosts only, who "
+            "write to everyone. Off: nobody writes."
+        ),
+    )
     allowed_domains = forms.CharField(
         label=_("Further allowed e-mail domains"),
         required=False,
@@ -194,6 +206,7 @@ class MeetingForm(forms.Form):
                 "Your %(licence)s licence allows up to %(max)d participants."
             ) % {"licence": self.licence.name, "max": self.licence.max_participants}
         self.locked_settings = []
+        self.lock_reasons: dict[str, str] = {}
         for name in SECURITY_SETTINGS:
             if meeting is None:
                 self.fields[name].initial = getattr(self.policy, name)
@@ -205,6 +218,17 @@ class MeetingForm(forms.Form):
                     "reason": self.policy.lock_reason(name)
                 }
                 self.locked_settings.append(name)
+        if self.policy.recording_forbidden_for(host):
+            # forbidden institution-wide or for the host's role: no recording to announce
+            field = self.fields["recording_announced"]
+            field.disabled = True
+            field.initial = False
+            field.help_text = _("Fixed by the institution: %(reason)s") % {
+                "reason": self.policy.recording_forbidden_reason_text()
+            }
+            if "recording_announced" not in self.locked_settings:
+                self.locked_settings.append("recording_announced")
+            self.lock_reasons["recording_announced"] = self.policy.recording_forbidden_reason_text()
         if not with_recurrence:
             for name in ("repeat", "interval", "until", "count"):
                 del self.fields[name]
@@ -320,6 +344,7 @@ class MeetingForm(forms.Form):
             expected_participants=data.get("expected_participants"),
             security={name: data[name] for name in SECURITY_SETTINGS},
             allowed_domains=data["allowed_domains"],
+            chat=data.get("chat") or Meeting.Chat.EVERYONE,
         )
 
     @classmethod
@@ -343,6 +368,7 @@ class MeetingForm(forms.Form):
             "alternative_hosts": sorted(alternative),
         }
         initial.update({name: getattr(meeting, name) for name in SECURITY_SETTINGS})
+        initial["chat"] = meeting.chat
         return initial
 
 

@@ -45,6 +45,7 @@ class MeetingDetails:
     expected_participants: int | None
     security: dict[str, bool]
     allowed_domains: list[str] = field(default_factory=list)
+    chat: str = "everyone"
 
 
 #: A start this far back still counts as "now": the form gives minutes only, and the host may
@@ -153,6 +154,8 @@ def _apply_details(meeting: Meeting, details: MeetingDetails, *, with_start: boo
     meeting.duration_minutes = details.duration_minutes
     meeting.expected_participants = details.expected_participants
     meeting.allowed_domains = details.allowed_domains
+    if details.chat in Meeting.Chat.values:
+        meeting.chat = details.chat
     for name, value in details.security.items():
         setattr(meeting, name, value)
 
@@ -169,6 +172,9 @@ def _enforce_rules(*, host: User, details: MeetingDetails) -> MeetingPolicy:
         raise ValidationError(list(errors.values()))
     policy = MeetingPolicy.current()
     details.security = policy.enforce({**policy.defaults(), **details.security})
+    if policy.recording_forbidden_for(host):
+        # nothing to announce where recording is forbidden (docs/POLICY.md, recording)
+        details.security["recording_announced"] = False
     return policy
 
 
@@ -294,6 +300,12 @@ def update_meeting(
     ):
         # those already in the room were not told when they joined (docs/POLICY.md, recording)
         raise ValidationError(_("A recording can only be announced before the meeting begins."))
+    if (
+        meeting.status == Meeting.Status.RUNNING
+        and details.security.get("polls_announced")
+        and not meeting.polls_announced
+    ):
+        raise ValidationError(_("Polls can only be announced before the meeting begins."))
     if passcode:
         validate_host_passcode(passcode=passcode, meeting_id=meeting.meeting_id, policy=policy)
         meeting.set_passcode(passcode)

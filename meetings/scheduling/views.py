@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from meetings.scheduling import calendar, selectors, services
 from meetings.scheduling import status as meeting_status
+from meetings.scheduling.announcements import attendance_visible_to_hosts
 from meetings.scheduling.forms import InvitationForm, MeetingForm
 from meetings.scheduling.models import Meeting, MeetingPolicy
 from meetings.scheduling.models.policy import SECURITY_SETTINGS
@@ -69,7 +70,10 @@ def _render_form(request: HttpRequest, form: MeetingForm, **context) -> HttpResp
     context.update(
         form=form,
         licence=form.licence,
-        locked=[(form[name], policy.lock_reason(name)) for name in form.locked_settings],
+        locked=[
+            (form[name], form.lock_reasons.get(name) or policy.lock_reason(name))
+            for name in form.locked_settings
+        ],
     )
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "meetings/scheduling/meeting_form.html", context, status=status)
@@ -94,6 +98,7 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
         "invitations": meeting.invitations.all()[:200],
         "allowed_domains": services.allowed_invitation_domains(meeting=meeting),
         "backend_notices": meeting_status.notices(meeting),
+        "attendance_visible": attendance_visible_to_hosts(meeting),
     }
     return render(request, "meetings/scheduling/meeting_detail.html", context)
 

@@ -26,7 +26,12 @@ def test_a_join_while_redis_is_away_gets_a_translated_503(settings):
     client = Client(raise_request_exception=False)
     response = client.post(
         f"/meetings/join/{meeting.meeting_id}/",
-        {"meeting_id": meeting.meeting_id, "passcode": "WRONG123", "display_name": "Gast"},
+        {
+            "meeting_id": meeting.meeting_id,
+            "passcode": "WRONG123",
+            "display_name": "Gast",
+            "age_confirmed": "on",
+        },
         HTTP_ACCEPT_LANGUAGE="de",
     )
     assert response.status_code == 503
@@ -43,7 +48,12 @@ def test_the_page_speaks_english_to_an_english_browser(settings):
     client = Client(raise_request_exception=False)
     response = client.post(
         f"/meetings/join/{meeting.meeting_id}/",
-        {"meeting_id": meeting.meeting_id, "passcode": "WRONG123", "display_name": "Guest"},
+        {
+            "meeting_id": meeting.meeting_id,
+            "passcode": "WRONG123",
+            "display_name": "Guest",
+            "age_confirmed": "on",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 503

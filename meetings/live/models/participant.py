@@ -61,6 +61,17 @@ class Participant(models.Model):
         help_text=_("Personal data. Set when first admitted; counts for the meeting report."),
     )
 
+    age_confirmed_at = models.DateTimeField(
+        _("minimum age confirmed at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "A guest's confirmation of the institution's minimum age: the time only, never a "
+            "birth date; deleted with the row."
+        ),
+    )
+
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")

@@ -57,6 +57,22 @@ class Meeting(models.Model):
     recording_announced = models.BooleanField(_("recording announced"), default=False)
     chat_stored = models.BooleanField(_("store chat"), default=False)
     attendance_required = models.BooleanField(_("attendance required"), default=False)
+    polls_announced = models.BooleanField(_("polls announced"), default=False)
+
+    class Chat(models.TextChoices):
+        EVERYONE = "everyone", _("everyone may write to everyone")
+        HOSTS = "hosts", _("participants may write only to the hosts")
+        OFF = "off", _("chat switched off")
+
+    chat = models.CharField(
+        _("chat"),
+        max_length=16,
+        choices=Chat.choices,
+        default=Chat.EVERYONE,
+        help_text=_(
+            "Who may write in the room's chat: everyone, participants to the hosts only, or nobody."
+        ),
+    )
 
     # lifecycle
     status = models.CharField(
@@ -129,6 +145,13 @@ class Meeting(models.Model):
 
     def passcode_matches(self, candidate: str) -> bool:
         return passcodes.passcode_matches(self.passcode_encrypted, candidate)
+
+    def announcements(self) -> list[str]:
+        """Polls and the attendance list, as announced to participants
+        (:mod:`meetings.scheduling.announcements`)."""
+        from meetings.scheduling.announcements import announcements
+
+        return announcements(self)
 
     def is_hosted_by(self, user: object) -> bool:
         """The host, or a co-host/alternative host holding the django-guardian object

@@ -10,6 +10,7 @@ SECURITY_SETTINGS = (
     "recording_announced",
     "chat_stored",
     "attendance_required",
+    "polls_announced",
 )
 
 
@@ -63,6 +64,45 @@ class MeetingPolicy(models.Model):
         _("reason for the attendance lock"), max_length=200, blank=True
     )
 
+    polls_announced = models.BooleanField(_("polls announced"), default=False)
+    polls_announced_locked = models.BooleanField(_("poll announcement locked"), default=False)
+    polls_announced_reason = models.CharField(
+        _("reason for the poll-announcement lock"), max_length=200, blank=True
+    )
+    polls_need_announcement = models.BooleanField(
+        _("polls must be announced in advance"),
+        default=False,
+        help_text=_(
+            "A poll can then be prepared and launched only in a meeting that announced polls "
+            "before it began."
+        ),
+    )
+
+    attendance_visible_to_hosts = models.BooleanField(
+        _("hosts may see the attendance list"),
+        default=True,
+        help_text=_(
+            "Where a meeting keeps an attendance list, its host and co-hosts may view and "
+            "download it (each read is written to the access log)."
+        ),
+    )
+
+    recording_forbidden = models.BooleanField(
+        _("recording forbidden for everyone"),
+        default=False,
+        help_text=_("No meeting may be recorded; the recording controls are hidden."),
+    )
+    recording_forbidden_roles = models.ManyToManyField(
+        "portal.Role",
+        verbose_name=_("recording forbidden for these roles"),
+        blank=True,
+        related_name="+",
+        help_text=_("Meetings hosted by a person of these roles may not be recorded."),
+    )
+    recording_forbidden_reason = models.CharField(
+        _("reason for forbidding recording"), max_length=200, blank=True
+    )
+
     minimum_passcode_length = models.PositiveSmallIntegerField(
         _("minimum passcode length"),
         default=8,
@@ -98,6 +138,19 @@ class MeetingPolicy(models.Model):
     def lock_reason(self, name: str) -> str:
         return getattr(self, f"{name}_reason") or str(
             _("Fixed by the institution's meeting policy.")
+        )
+
+    def recording_forbidden_for(self, user: object) -> bool:
+        """Whether the institution forbids recording meetings hosted by ``user``: for everyone,
+        or for the user's role (docs/POLICY.md, recording)."""
+        if self.recording_forbidden:
+            return True
+        role_id = getattr(user, "role_id", None)
+        return role_id is not None and self.recording_forbidden_roles.filter(pk=role_id).exists()
+
+    def recording_forbidden_reason_text(self) -> str:
+        return self.recording_forbidden_reason or str(
+            _("The institution does not allow recording these meetings.")
         )
 
     def enforce(self, settings: dict[str, bool]) -> dict[str, bool]:

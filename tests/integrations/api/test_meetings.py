@@ -107,6 +107,16 @@ def test_a_locked_setting_wins_over_what_the_client_sends(api, name) -> None:
     assert getattr(Meeting.objects.get(), name) is getattr(policy, name)
 
 
+def test_the_api_cannot_announce_a_recording_where_the_institution_forbids_it(api) -> None:
+    policy = MeetingPolicy.current()
+    policy.recording_forbidden = True
+    policy.save()
+    response = api.post("/api/v1/meetings", meeting_body(recording_announced=True))
+    assert response.status_code == 201, response.content
+    assert response.json()["security"]["recording_announced"] is False
+    assert Meeting.objects.get().recording_announced is False
+
+
 def test_settings_left_out_take_the_policys_defaults_and_a_passcode_is_generated(api) -> None:
     response = api.post("/api/v1/meetings", meeting_body())
     meeting = Meeting.objects.get()

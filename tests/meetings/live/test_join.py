@@ -17,7 +17,13 @@ pytestmark = pytest.mark.django_db
 
 def post_join(client: Client, meeting_id: str, passcode: str = PASSCODE, name: str = "Gast"):
     return client.post(
-        "/meetings/join/", {"meeting_id": meeting_id, "passcode": passcode, "display_name": name}
+        "/meetings/join/",
+        {
+            "meeting_id": meeting_id,
+            "passcode": passcode,
+            "display_name": name,
+            "age_confirmed": "on",
+        },
     )
 
 
@@ -246,7 +252,12 @@ def test_the_link_page_joins_that_meeting(client, make_meeting):
     meeting = make_meeting(authenticated_only=False)
     response = client.post(
         f"/meetings/join/{meeting.meeting_id}/",
-        {"meeting_id": "99999999999", "passcode": PASSCODE, "display_name": "Gast"},
+        {
+            "meeting_id": "99999999999",
+            "passcode": PASSCODE,
+            "display_name": "Gast",
+            "age_confirmed": "on",
+        },
     )
     assert response.status_code == 302
     assert Participant.objects.filter(meeting=meeting).count() == 1
@@ -302,7 +313,12 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(make_meeting):
     for number in range(30):
         Client(HTTP_X_FORWARDED_FOR="192.0.2.7").post(
             "/meetings/join/",
-            {"meeting_id": f"2{number:010d}", "passcode": "x", "display_name": "G"},
+            {
+                "meeting_id": f"2{number:010d}",
+                "passcode": "x",
+                "display_name": "G",
+                "age_confirmed": "on",
+            },
         )
     blocked = Client(HTTP_X_FORWARDED_FOR="192.0.2.7")
     assert post_join(blocked, meeting.meeting_id).status_code == 429
@@ -316,7 +332,12 @@ def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(make_meeting):
     for number in range(30):
         Client(HTTP_X_FORWARDED_FOR=f"192.0.2.{number}").post(
             "/meetings/join/",
-            {"meeting_id": f"3{number:010d}", "passcode": "x", "display_name": "G"},
+            {
+                "meeting_id": f"3{number:010d}",
+                "passcode": "x",
+                "display_name": "G",
+                "age_confirmed": "on",
+            },
         )
     assert (
         post_join(Client(HTTP_X_FORWARDED_FOR="192.0.2.99"), meeting.meeting_id).status_code == 429

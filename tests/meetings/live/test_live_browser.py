@@ -38,6 +38,7 @@ def join_as_guest(new_page, server, meeting, name):
     expect(page.locator("#id_passcode")).to_have_value(PASSCODE)
     assert "passcode" not in page.url
     page.fill("#id_display_name", name)
+    page.check("#id_age_confirmed")
     page.click("button:text('Join')")
     return page
 
@@ -105,6 +106,7 @@ def test_host_and_guests_run_a_meeting_live(new_page, server, make_meeting, host
     expect(console.locator("#roster li")).to_have_count(2)
     anna.goto(f"{server.url}/meetings/join/{meeting.meeting_id}/#passcode={PASSCODE}")
     anna.fill("#id_display_name", "Anna")
+    anna.check("#id_age_confirmed")
     anna.click("button:text('Join')")
     expect(anna.locator("h1")).to_have_text("You cannot rejoin this meeting")
 
@@ -134,6 +136,7 @@ def test_a_wrong_passcode_in_the_browser_shows_the_error_summary(new_page, serve
     page.goto(f"{server.url}/meetings/join/{meeting.meeting_id}/")
     page.fill("#id_passcode", "WRONG234")
     page.fill("#id_display_name", "Eve")
+    page.check("#id_age_confirmed")
     page.click("button:text('Join')")
     expect(page.locator("#error-summary")).to_contain_text("meeting ID or the passcode")
     assert not Participant.objects.filter(meeting=meeting).exists()

@@ -82,7 +82,8 @@ def test_a_declined_participant_may_ask_again(client, make_meeting):
     response = client.get(f"/meetings/live/{meeting.meeting_id}/")
     assert b"declined" in response.content
     client.post(
-        f"/meetings/join/{meeting.meeting_id}/", {"passcode": PASSCODE, "display_name": "Gast"}
+        f"/meetings/join/{meeting.meeting_id}/",
+        {"passcode": PASSCODE, "display_name": "Gast", "age_confirmed": "on"},
     )
     assert Participant.objects.get(meeting=meeting).state == Participant.State.WAITING
 

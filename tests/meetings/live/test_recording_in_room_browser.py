@@ -98,6 +98,7 @@ def test_a_guest_without_consent_is_held_while_recording_and_told_why(new_page, 
     guest = new_page()
     guest.goto(f"{server.url}/meetings/join/{meeting.meeting_id}/#passcode={PASSCODE}")
     guest.fill("#id_display_name", "Gina")
+    guest.check("#id_age_confirmed")
     guest.click("button:text('Join')")
     expect(guest.locator("#live-status")).to_have_text("Connected: updates arrive live.")
     # the waiting page states the planned recording's consent at once, and why one waits

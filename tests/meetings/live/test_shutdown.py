@@ -24,7 +24,7 @@ def test_sigterm_closes_the_sockets_and_the_process_stops(make_meeting, host):
         guest = Client()
         guest.post(
             f"/meetings/join/{meeting.meeting_id}/",
-            {"passcode": PASSCODE, "display_name": "Gast"},
+            {"passcode": PASSCODE, "display_name": "Gast", "age_confirmed": "on"},
         )
         cookie = f"sessionid={guest.cookies['sessionid'].value}"
 

@@ -50,7 +50,8 @@ def test_an_admit_through_one_server_reaches_a_participant_on_the_other(
     # the host runs the console on the first
     guest = Client()
     response = guest.post(
-        f"/meetings/join/{meeting.meeting_id}/", {"passcode": PASSCODE, "display_name": "Gast"}
+        f"/meetings/join/{meeting.meeting_id}/",
+        {"passcode": PASSCODE, "display_name": "Gast", "age_confirmed": "on"},
     )
     assert response.status_code == 302
     guest_cookie = f"sessionid={guest.cookies['sessionid'].value}"

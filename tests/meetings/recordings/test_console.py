@@ -37,8 +37,9 @@ def test_it_counts_its_queries(client, meeting, django_assert_num_queries):
         decide(admit(meeting, make_user(f"p{number}")), text)
     client.force_login(meeting.host)
     client.get(console_url(meeting))  # warm the session and content types
-    # session, user, meeting, participants, decisions, running session
-    with django_assert_num_queries(6):
+    # session, user, meeting, participants, decisions, running session, the policy and the
+    # roles it forbids recording
+    with django_assert_num_queries(8):
         client.get(console_url(meeting), HTTP_HX_REQUEST="true")
 
 

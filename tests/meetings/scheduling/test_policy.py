@@ -13,6 +13,7 @@ EXPECTED_DEFAULTS = {
     "recording_announced": False,
     "chat_stored": False,
     "attendance_required": False,
+    "polls_announced": False,
 }
 
 

@@ -95,10 +95,14 @@
     var select = byId("chat-to");
     if (select) {
       var chosen = select.value;
-      var options = [new Option(strings.everyone, "")];
-      people.forEach(function (p) { if (p.id !== me) { options.push(new Option(p.name, String(p.id))); } });
+      // chat limited to the hosts: a participant may write to a host only (the server checks)
+      var hostsOnly = select.dataset.hostsOnly === "true";
+      var options = hostsOnly ? [] : [new Option(strings.everyone, "")];
+      people.forEach(function (p) {
+        if (p.id !== me && (!hostsOnly || p.host)) { options.push(new Option(p.name, String(p.id))); }
+      });
       select.replaceChildren.apply(select, options);
-      select.value = options.some(function (o) { return o.value === chosen; }) ? chosen : "";
+      select.value = options.some(function (o) { return o.value === chosen; }) ? chosen : (options.length ? options[0].value : "");
     }
   }
   function renderWaiting(people) {
