@@ -21,7 +21,8 @@ WIDE = {"width": 1280, "height": 800}
 NARROW = {"width": 320, "height": 640}
 
 _RUN_AXE = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  const options = {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]};
+  const result = await axe.run(document, options);
   return result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + n.html.slice(0, 160)),
@@ -53,7 +54,8 @@ def assert_reflows(page, where: str = "") -> None:
         widest = page.evaluate(
             """() => [...document.querySelectorAll('body *')]
                 .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
-                .slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+                .slice(0, 5)
+                .map((e) => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)"""
         )
         raise AssertionError(f"{where or page.url} is {overflow} px too wide: {widest}")
 
