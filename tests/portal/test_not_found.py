@@ -45,3 +45,11 @@ def test_without_debug_the_same_page(client):
     response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_the_favicon_is_where_browsers_look_for_it(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("portal/favicon.ico")
+    home = client.get("/").content.decode()
+    assert "portal/favicon.svg" in home
