@@ -61,16 +61,19 @@ def test_an_it_admin_administers_the_portal_after_sso_and_a_second_factor(
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Accept and continue")).to_be_visible()
     check(page, "terms", portal_page=True)
+    page.get_by_label("I accept the terms of use and the privacy notice.").check()
     page.get_by_role("button", name="Accept and continue").click()
+    expect(page.get_by_role("heading", name="Online meetings")).to_be_visible()
 
     ida = User.objects.get(email="it.admin@uni.example")
     assert ida.is_staff and not ida.is_superuser
     assert ida.groups.filter(name="IT administrators").exists()
 
     # the administration first asks for a second factor
-    expect(page.get_by_role("link", name="Administration")).to_be_visible()
+    navigation = page.get_by_role("navigation", name="Main navigation")
+    expect(navigation.get_by_role("link", name="Administration")).to_be_visible()
     check(page, "home", screenshot="home", portal_page=True)
-    page.get_by_role("link", name="Administration").click()
+    navigation.get_by_role("link", name="Administration").click()
     expect(page.get_by_text("The administration needs a second factor")).to_be_visible()
     check(page, "second factor", portal_page=True)
     page.goto(live_server.url + "/accounts/2fa/totp/activate/")
