@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "portal.identity.sso.csp.IdPFormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # the portal's 404 page while DEBUG is on (portal/not_found.py)
+    "portal.not_found.PortalNotFoundMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.identity.second_factor.AdminSecondFactorMiddleware",
     "portal.identity.sso.middleware.TermsAcceptanceMiddleware",
@@ -134,6 +136,12 @@ TEMPLATES = [
         },
     },
 ]
+
+# Django's technical 404 page (URL patterns) instead of the portal's, for developers only
+DEBUG_TECHNICAL_404 = env.bool("DEBUG_TECHNICAL_404", default=False)
+
+# widget templates: Django's, with the portal's accessible overrides first
+FORM_RENDERER = "portal.forms_renderer.PortalFormRenderer"
 
 # --- database -------------------------------------------------------------------------------
 DATABASES = {

@@ -22,6 +22,8 @@ admin.site.index_title = _("Dashboard")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # browsers ask for /favicon.ico by themselves (pages link the SVG and the ICO)
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from retention.registry import CREATED, registry
 
@@ -78,9 +79,21 @@ class RetentionRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category}: {self.period_amount} {self.get_period_unit_display()} " + str(
+        return f"{self.category}: {self.period_display} " + str(
             _("after %(event)s") % {"event": self.counts_from_label}
         )
+
+    @property
+    def period_display(self) -> str:
+        """ "1 month", "12 months" (singular and plural in every language)."""
+        amount = self.period_amount or 0
+        if self.period_unit == self.Unit.MONTHS:
+            text = ngettext("%(count)d month", "%(count)d months", amount)
+        elif self.period_unit == self.Unit.YEARS:
+            text = ngettext("%(count)d year", "%(count)d years", amount)
+        else:
+            text = ngettext("%(count)d day", "%(count)d days", amount)
+        return text % {"count": amount}
 
     @property
     def counts_from_label(self) -> str:

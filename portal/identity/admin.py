@@ -20,7 +20,7 @@ from portal.identity.rights.admin import (
 )
 from portal.identity.sso.admin import assign_licence_action, revoke_licence_action
 from portal.identity.sso.admin import register as register_sso_admin
-from retention.admin import HoldThisMixin, ReadOnlyAdmin
+from retention.admin import HoldThisMixin, LabelledListEditableMixin, ReadOnlyAdmin
 
 
 @admin.register(User)
@@ -56,7 +56,7 @@ class RoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AffiliationRule)
-class AffiliationRuleAdmin(admin.ModelAdmin):
+class AffiliationRuleAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ("position", "affiliation", "role")
     list_editable = ("affiliation", "role")
     ordering = ("position",)

@@ -204,3 +204,35 @@ def test_a_series_consent_is_refused_for_a_meeting_without_series():
             participant=anna, text=published_text(), given=True, method="web", for_series=True
         )
     assert not ConsentDecision.objects.exists()
+
+
+def test_without_a_text_the_administrator_is_linked_to_write_one(client, meeting):
+    """No dead end: whoever may write consent texts is sent to the admin page for it."""
+    from django.contrib.auth.models import Permission
+
+    admin = make_user("it")
+    admin.user_permissions.add(Permission.objects.get(codename="add_consenttext"))
+    admit(meeting, admin)
+    client.force_login(admin)
+    response = client.get(url(meeting), HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert "Write and publish the consent text in the administration." in body
+    assert 'href="/admin/consent/consenttext/add/"' in body
+
+
+def test_without_a_text_a_host_is_told_whom_to_ask(client, meeting):
+    from portal.identity.models import LicenceType, Role
+
+    staff = Role.objects.create(
+        slug="staff-x",
+        name="Staff",
+        licence_type=LicenceType.objects.create(slug="b", name="B", max_participants=10),
+        may_host=True,
+    )
+    host = meeting.host
+    host.role = staff
+    host.save()
+    admit(meeting, host)
+    client.force_login(host)
+    response = client.get(url(meeting), HTTP_ACCEPT_LANGUAGE="en")
+    assert "ask your portal&#x27;s administrators to publish one" in response.content.decode()

@@ -253,3 +253,16 @@ def test_searching_the_log_for_an_item_key_finds_its_deletion(admin_client, db):
     assert found.status_code == 200
     assert list(found.context["cl"].result_list) == [entry]
     assert list(not_found.context["cl"].result_list) == []
+
+
+def test_each_field_edited_in_the_rules_list_names_its_column_and_row(admin_client):
+    """The inline-editable fields of the change list have labels of their own (axe: label,
+    select-name): the column and the rule, different in every row."""
+    response = admin_client.get(
+        reverse("admin:retention_retentionrule_changelist"), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    body = response.content.decode()
+    rules = list(RetentionRule.objects.order_by("category", "pk")[:2])
+    for rule in rules:
+        assert f'aria-label="Unit: {rule}"' in body
+    assert body.count('aria-label="Unit: ') == RetentionRule.objects.count()

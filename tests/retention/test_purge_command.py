@@ -27,7 +27,7 @@ def test_the_dry_run_lists_per_category_and_changes_nothing(chat):
     call_command("purge", "--dry-run", "--category", "chat", verbosity=2, stdout=out)
 
     text = out.getvalue()
-    assert "chat: 1 expired, 0 kept by legal hold, would delete or anonymise 1" in text
+    assert "chat: 1 item expired, 0 kept by legal hold, 1 would be deleted or anonymised." in text
     assert f"portal.auditevent:{item.pk}" in text
     assert "Alice" not in text
     assert AuditEvent.objects.filter(pk=item.pk).exists()
@@ -49,9 +49,25 @@ def test_it_purges_an_expired_item_and_logs_the_deletion(chat):
 
     call_command("purge", "--category", "chat", stdout=out)
 
-    assert "chat: 1 expired, 0 kept by legal hold, deleted or anonymised 1" in out.getvalue()
+    assert "chat: 1 item expired, 0 kept by legal hold, 1 deleted or anonymised." in out.getvalue()
     assert not AuditEvent.objects.exists()
     assert DeletionLogEntry.objects.get().count == 1
+
+
+def test_the_report_is_in_english_with_singular_and_plural(chat, settings):
+    """One language whatever the institution's (the rules' labels are translated) and
+    "1 day", "2 items": the report of an administrator's command reads correctly."""
+    settings.LANGUAGE_CODE = "de"
+    make_item(created_at=OLD)
+    make_item(created_at=OLD)
+    out = StringIO()
+
+    call_command("purge", "--dry-run", stdout=out)
+
+    text = out.getvalue()
+    assert "chat: 2 items expired, 0 kept by legal hold, 2 would be deleted or anonymised." in text
+    for german in ("Tage", "Monate", "nach ", "Besprechung", "Erstellung"):
+        assert german not in text
 
 
 def test_it_refuses_an_unknown_category(db):
