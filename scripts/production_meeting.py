@@ -3,8 +3,9 @@
 The host logs in by SSO at SimpleSAMLphp (Debian's, the real IdP of the SSO browser tests,
 tests/portal/identity/sso/simplesamlphp.py) against the portal behind the TLS proxy, accepts the
 terms, schedules a meeting starting now with a recording announced, joins; a guest joins with
-the passcode, waits and is admitted; both see each other's video through Janus (frames decoded,
-read from getStats, still rising); the host asks for consent, the guest gives it in another tab;
+the passcode, waits, is admitted and chats; both see each other's video through Janus (frames
+decoded, read from getStats, still rising); the host asks for consent, the guest gives it in
+another tab;
 the host records, stops, the Celery worker converts the recording, the host downloads it in the
 browser, by byte range and resumed; a poll is created, launched, answered, closed and its result
 shown; the host ends the meeting and both browsers leave. Each step prints OK or raises.
@@ -169,6 +170,11 @@ def drive_meeting(
             expect(guest.locator("#live-root[data-kind='room']")).to_be_visible()
             expect(host.locator("#roster")).to_contain_text("Anna")
             ok("Chromium: a guest waits in the waiting room and is admitted live")
+
+            guest.fill("#chat-text", "Hallo aus dem Check")
+            guest.click("#chat-form button")
+            expect(host.locator("#chat-log")).to_contain_text("Hallo aus dem Check")
+            ok("Chromium: the guest's chat message reaches the host")
 
             # -- media through Janus ------------------------------------------------------------
             seen = {}
