@@ -78,10 +78,12 @@ class Stack:
         self.env = env
         self.processes: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, args: list[str], **kwargs: object) -> subprocess.Popen:
+    def start(
+        self, name: str, args: list[str], env: dict[str, str] | None = None, **kwargs: object
+    ) -> subprocess.Popen:
         log = (self.workdir / f"{name}.log").open("wb")
         process = subprocess.Popen(
-            args, cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT, **kwargs
+            args, cwd=PROJECT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT, **kwargs
         )
         self.processes.append((name, process))
         return process
@@ -248,6 +250,7 @@ def render_nginx(
     https_port: int,
     http_port: int,
     upstreams: list[int],
+    http_upstream: int,
     janus_ws_port: int,
     media_root: Path,
 ) -> Path:
@@ -259,6 +262,9 @@ def render_nginx(
         "".join(
             f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;\n" for port in upstreams
         ),
+    )
+    site = site.replace(
+        "server 127.0.0.1:8000 max_fails", f"server 127.0.0.1:{http_upstream} max_fails"
     )
     site = site.replace("server 127.0.0.1:8188;", f"server 127.0.0.1:{janus_ws_port};")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
@@ -303,6 +309,7 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
     (media_root / "recordings").mkdir(parents=True)
     https_port, http_port = free_port(), free_port()
     upstreams = [free_port(), free_port()]
+    http_upstream = free_port()
     database_url = os.environ.get(
         "PRODUCTION_CHECK_DATABASE_URL",
         "postgres://postgres@127.0.0.1:5432/portal_production_check",
@@ -414,6 +421,22 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
                 ],
             )
             asgi.append(process)
+        # plain HTTP: gunicorn as deploy/systemd/portal-http.service runs it (two workers)
+        gunicorn = stack.start(
+            "http",
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{http_upstream}",
+                *("--worker-class", "gthread", "--workers", "2", "--threads", "4"),
+                *("--keep-alive", "5", "--forwarded-allow-ips", "127.0.0.1"),
+                *("--graceful-timeout", "10", "--timeout", "120", "--log-level", "warning"),
+            ],
+            env={**stack.env, "DATABASE_POOL": "false", "DATABASE_CONN_MAX_AGE": "600"},
+        )
         worker = stack.start(
             "worker",
             [
@@ -453,6 +476,7 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
             https_port=https_port,
             http_port=http_port,
             upstreams=upstreams,
+            http_upstream=http_upstream,
             janus_ws_port=int(janus.ws_url.rsplit(":", 1)[1].split("/")[0]),
             media_root=media_root,
         )
@@ -461,6 +485,7 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
         nginx = stack.start("nginx", ["nginx", "-c", str(conf), "-g", "daemon off;"])
         for port, process in zip(upstreams, asgi, strict=True):
             wait_for_port(port, process, f"uvicorn on {port}")
+        wait_for_port(http_upstream, gunicorn, "gunicorn")
         wait_for_port(https_port, nginx, "nginx")
 
         # -- health --------------------------------------------------------------------------
