@@ -18,7 +18,6 @@ same logged-in person is measured in the same run as the trivial page of the rat
 """
 
 import argparse
-
 import datetime
 import os
 import statistics
