@@ -20,9 +20,11 @@ def meetings_managed_by(user: User) -> QuerySet[Meeting]:
     A meeting is listed once even if its host also holds a grant on it (``IN`` de-duplicates).
     """
     hosted = Meeting.objects.filter(host=user).order_by().values("pk")
-    granted = MeetingUserObjectPermission.objects.filter(
-        user=user, permission__codename="host_meeting"
-    ).order_by().values("content_object_id")
+    granted = (
+        MeetingUserObjectPermission.objects.filter(user=user, permission__codename="host_meeting")
+        .order_by()
+        .values("content_object_id")
+    )
     return Meeting.objects.filter(pk__in=hosted.union(granted, all=True))
 
 
@@ -78,9 +80,7 @@ def my_meetings(user: User, *, upcoming_page: str | int = 1, past_page: str | in
     upcoming = base.exclude(ended).order_by("start", "pk")
     past = base.filter(ended).order_by("-start", "-pk")
     # both counts in one pass over the person's meetings (two COUNT queries read them twice)
-    counts = meetings_managed_by(user).aggregate(
-        past=Count("pk", filter=ended), all=Count("pk")
-    )
+    counts = meetings_managed_by(user).aggregate(past=Count("pk", filter=ended), all=Count("pk"))
     return {
         "upcoming": _page(upcoming, upcoming_page, counts["all"] - counts["past"]),
         "past": _page(past, past_page, counts["past"]),
