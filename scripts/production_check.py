@@ -1,7 +1,8 @@
 """Bring the production stack up on this machine from deploy/ and check it end to end.
 
 nginx (Debian's package) with deploy/nginx/portal.conf rendered for loopback ports and a
-self-signed certificate, two uvicorn processes, a Celery worker and Celery beat, Janus, against
+self-signed certificate, gunicorn (HTTP) and two uvicorn processes (websockets), a Celery
+worker and Celery beat, Janus, against
 the shared PostgreSQL and Redis with a database and Redis db of its own (``DATABASE_URL``,
 ``REDIS_URL``; defaults below). With DEBUG off: ``check --deploy``, ``migrate``,
 ``collectstatic`` and ``setup_institution deploy/institution.toml`` first.
