@@ -240,9 +240,10 @@ def main() -> dict[str, float]:
                 f"{total:,} meetings (query alone)"
             )
         for size, figures in results.items():
+            what = "meetings of the host" if size <= MEETINGS else "meetings in all"
             for path, (median, p95, queries) in zip(PATHS, figures, strict=True):
                 print(
-                    f"{size:>6} meetings of the host  {path:<36} median {median:7.2f} ms"
+                    f"{size:>7} {what:20s} {path:<36} median {median:7.2f} ms"
                     f"  p95 {p95:7.2f} ms  queries {queries}"
                 )
         for index, path in enumerate(PATHS):
