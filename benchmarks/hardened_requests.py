@@ -1,7 +1,8 @@
 """The join request and the vote request with their checks, as ratios to ``/healthz``.
 
-Starts one uvicorn process (``portal.asgi``, psycopg's pool on, ``TRUSTED_PROXY`` so that each
-request may come from its own client address) on a free loopback port, creates a running
+Starts one server process (``--server gunicorn``, production's HTTP server and the default, or
+``uvicorn``; production settings, ``TRUSTED_PROXY`` so that each request may come from its own
+client address) on a free loopback port, creates a running
 meeting that admits guests with a passcode and an open poll, then sends, in ROUNDS interleaved
 rounds over one keep-alive connection each: ``GET /healthz``; a join with a wrong passcode
 (the no-oracle path: the real passcode check, the rate-limit lookups and the counted refusal);
@@ -10,7 +11,11 @@ guest (session, CSRF, poll lock, receipt, counters). Prints the median and p95 o
 ratio to ``/healthz``'s median on the same server in the same run, then removes its rows.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \\
-    REDIS_URL=redis://127.0.0.1:6379/2 uv run python benchmarks/hardened_requests.py [ROUNDS]
+    REDIS_URL=redis://127.0.0.1:6379/2 uv run python benchmarks/hardened_requests.py [ROUNDS] \
+    [--server gunicorn|uvicorn] [--profile]
+
+``--profile`` then sends the same kinds of request through Django's WSGI handler in this
+process (the test client, CSRF checks off) under pyinstrument and prints where the time goes.
 """
 
 import http.client
@@ -24,11 +29,11 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.asgi_process import start_uvicorn  # noqa: E402
+from benchmarks import servers  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+ROUNDS = 200
 PASSCODE = "Kq7-Wm3x-Tz9p"
 
 
@@ -64,9 +69,54 @@ def setup(rounds: int):
     return meeting, poll, single, sessions
 
 
-def main() -> None:
+def profile(meeting, poll, single, sessions: list[str], options: list[int]) -> None:
+    """Join (wrong and right passcode) and vote in this process under pyinstrument."""
+    from django.conf import settings
+    from django.test import Client
+    from pyinstrument import Profiler
+
+    join_path = f"/meetings/join/{meeting.meeting_id}/"
+    vote_path = f"/meetings/{meeting.meeting_id}/polls/{poll.pk}/vote/"
+    settings.DEBUG = False  # as in production: no query log
+    client = Client(HTTP_HOST="127.0.0.1")
+    rounds = min(50, len(sessions))
+    for name in ("join wrong", "join right", "vote"):
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            for index in range(rounds):
+                address = f"10.200.{index}.9"
+                if name == "vote":
+                    client.cookies[settings.SESSION_COOKIE_NAME] = sessions[-1 - index]
+                    client.post(
+                        vote_path,
+                        {f"q{single.pk}": options[index % 3]},
+                        HTTP_HX_REQUEST="true",
+                        REMOTE_ADDR=address,
+                    )
+                else:
+                    client.cookies.clear()
+                    passcode = PASSCODE if name == "join right" else "Wrong-Pass-42"
+                    client.post(
+                        join_path,
+                        {"passcode": passcode, "display_name": "Bench"},
+                        HTTP_X_FORWARDED_FOR=address,
+                        REMOTE_ADDR=address,
+                    )
+        print(f"\n--- profile: {name}, {rounds} requests in this process ---")
+        print(profiler.output_text(unicode=True, color=False))
+
+
+def main() -> dict[str, float]:
+    import argparse
+
     import django
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rounds", type=int, nargs="?", default=ROUNDS)
+    parser.add_argument("--server", choices=servers.KINDS, default="gunicorn")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    rounds = args.rounds
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
@@ -75,21 +125,13 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(f"database: {engine}, cache: {'Redis' if settings.REDIS_URL else 'local memory'}")
-    meeting, poll, single, sessions = setup(ROUNDS)
+    meeting, poll, single, sessions = setup(rounds + (50 if args.profile else 0))
     options = list(single.options.values_list("pk", flat=True))
     secret = _get_new_csrf_string()
     token = _mask_cipher_secret(secret)
     join_path = f"/meetings/join/{meeting.meeting_id}/"
     vote_path = f"/meetings/{meeting.meeting_id}/polls/{poll.pk}/vote/"
-    port, server = start_uvicorn(
-        env={
-            "DATABASE_POOL": "true",
-            "LOG_LEVEL": "WARNING",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "TRUSTED_PROXY": "true",
-        },
-        extra_args=["--workers", "1"],
-    )
+    port, server = servers.start_server(args.server, servers.production_env(TRUSTED_PROXY="true"))
     times: dict[str, list[float]] = {"healthz": [], "join wrong": [], "join right": [], "vote": []}
     statuses: dict[str, set[int]] = {name: set() for name in times}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -110,7 +152,7 @@ def main() -> None:
             timed("healthz", "GET", "/healthz")
         times["healthz"].clear()
         csrf = {"Cookie": f"csrftoken={secret}", "X-CSRFToken": token}
-        for index in range(ROUNDS):
+        for index in range(rounds):
             address = f"10.{index // 250}.{index % 250}.7"  # each round another client
             timed("healthz", "GET", "/healthz")
             wrong = urlencode({"passcode": "Wrong-Pass-42", "display_name": "Bench"})
@@ -132,7 +174,10 @@ def main() -> None:
         server.wait(timeout=30)
 
     base = statistics.median(times["healthz"])
-    print(f"{ROUNDS} interleaved rounds, one uvicorn process, one keep-alive connection")
+    print(
+        f"{rounds} interleaved rounds, one {args.server} process, one keep-alive connection, "
+        f"load average {servers.load_average()}"
+    )
     for name, values in times.items():
         median = statistics.median(values)
         p95 = statistics.quantiles(values, n=20)[18]
@@ -146,11 +191,21 @@ def main() -> None:
     from meetings.polls.models import PollReceipt
 
     receipts = PollReceipt.objects.filter(poll=poll).count()
-    print(f"votes recorded: {receipts} of {ROUNDS}")
+    print(f"votes recorded: {receipts} of {rounds}")
+    if args.profile:
+        profile(meeting, poll, single, sessions, options)
     Session.objects.filter(session_key__in=sessions).delete()
     meeting.delete()
-    if receipts != ROUNDS or statuses["join wrong"] != {200} or statuses["join right"] != {302}:
+    if receipts != rounds or statuses["join wrong"] != {200} or statuses["join right"] != {302}:
         raise SystemExit(1)
+    return {
+        "healthz ms": base * 1000,
+        **{
+            f"{name} / healthz": statistics.median(values) / base
+            for name, values in times.items()
+            if name != "healthz"
+        },
+    }
 
 
 if __name__ == "__main__":

@@ -5,12 +5,19 @@ without it), fills it with 10,000 meetings of one host (half upcoming, half past
 occurrences and co-hosted meetings of another host) plus 10,000 meetings of other hosts, and
 requests ``/meetings/`` (first pages and a deep page) through Django's test client. Prints the
 median and 95th-percentile time and the number of queries, and the ratio to the same page
-with 100 meetings: the query count must not grow with the number of meetings.
+with 100 meetings: the query count must not grow with the number of meetings. On PostgreSQL it
+then adds other hosts' meetings by one bulk ``INSERT … SELECT generate_series`` until the table
+holds TOTAL meetings (1,000,000), measures again (same query count, time within 1.5×) and shows
+the plan of the page's query (no sequential scan of the meetings table). The home page of the
+same logged-in person is measured in the same run as the trivial page of the ratio.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_meetings \
-        uv run python benchmarks/my_meetings.py
+        uv run python benchmarks/my_meetings.py [--total 1000000] [--profile]
+
+``--profile`` prints pyinstrument's profile of the page at 10,000 meetings.
 """
 
+import argparse
 import datetime
 import os
 import statistics
@@ -39,6 +46,34 @@ MEETINGS = 10_000
 SMALL = 100
 REQUESTS = 30
 PATHS = ["/meetings/", "/meetings/?upcoming=200&past=100"]
+HOME = "/"
+
+
+def fill_to(total: int, host_id: int) -> None:
+    """Other hosts' meetings by one bulk INSERT until the table holds ``total`` rows (a few
+    seconds per 100,000 rows)."""
+    from meetings.scheduling.models import Meeting
+
+    missing = total - Meeting.objects.count()
+    if missing <= 0:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO meetings_meeting (
+                meeting_id, topic, description, start, duration_minutes, timezone,
+                passcode_encrypted, waiting_room, authenticated_only, join_before_host,
+                allowed_domains, recording_announced, chat_stored, attendance_required, status,
+                locked, created_at, ends_at, host_id, calendar_sequence)
+            SELECT (80000000000 + g)::text, 'Other', '', now() + g * interval '1 minute', 30,
+                'Europe/Berlin', 'not-used', true, false, false, '[]'::jsonb, false, false,
+                false, 'scheduled', false, now(), now() + g * interval '1 minute'
+                + interval '30 minutes', %s, 0
+            FROM generate_series(1, %s) AS g
+            """,
+            [host_id, missing],
+        )
+        cursor.execute("ANALYZE")
 
 
 def populate(host, others, member, count: int, id_offset: int) -> None:
@@ -114,7 +149,48 @@ def measure(client: Client, path: str) -> tuple[float, float, int]:
     return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(queries)
 
 
-def main() -> None:
+def profile(client: Client, path: str) -> None:
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    with profiler:
+        for _ in range(REQUESTS):
+            client.get(path)
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+def plan(host) -> str:
+    from meetings.scheduling.selectors import my_meetings
+
+    page = my_meetings(host)["upcoming"]
+    sql, params = page.paginator.object_list[:20].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join("    " + row[0] for row in cursor.fetchall())
+
+
+def or_query_ms(host) -> float:
+    """The first page with the managers condition written as ``OR`` (before): median of 5."""
+    from django.db.models import Q
+
+    from meetings.scheduling.models import Meeting, MeetingUserObjectPermission
+
+    granted = MeetingUserObjectPermission.objects.filter(
+        user=host, permission__codename="host_meeting"
+    ).values("content_object_id")
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        list(Meeting.objects.filter(Q(host=host) | Q(pk__in=granted)).order_by("start")[:20])
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def main() -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--total", type=int, default=1_000_000)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
     from django.core.management import call_command
 
     from meetings.scheduling.models import Meeting
@@ -148,10 +224,26 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         results[MEETINGS] = [measure(client, path) for path in PATHS]
+        home = measure(client, HOME)
+        if args.profile:
+            profile(client, PATHS[0])
+        total = None
+        if engine == "postgresql" and args.total > Meeting.objects.count():
+            started = time.perf_counter()
+            fill_to(args.total, member.pk)
+            total = Meeting.objects.count()
+            print(f"filled to {total:,} meetings in {time.perf_counter() - started:.1f} s")
+            results[total] = [measure(client, path) for path in PATHS]
+            print("plan of the first page's query:\n" + plan(host))
+            print(
+                f"the same first page with OR (before): {or_query_ms(host):.1f} ms at "
+                f"{total:,} meetings (query alone)"
+            )
         for size, figures in results.items():
+            what = "meetings of the host" if size <= MEETINGS else "meetings in all"
             for path, (median, p95, queries) in zip(PATHS, figures, strict=True):
                 print(
-                    f"{size:>6} meetings of the host  {path:<36} median {median:7.2f} ms"
+                    f"{size:>7} {what:20s} {path:<36} median {median:7.2f} ms"
                     f"  p95 {p95:7.2f} ms  queries {queries}"
                 )
         for index, path in enumerate(PATHS):
@@ -160,6 +252,25 @@ def main() -> None:
                 f"ratio {MEETINGS}/{SMALL} for {path}: time {large[0] / small[0]:.2f}x, "
                 f"queries {large[2]}/{small[2]}"
             )
+        print(
+            f"home page median {home[0]:.2f} ms ({home[2]} queries); My meetings at "
+            f"{MEETINGS:,} meetings: {results[MEETINGS][0][0] / home[0]:.2f}x the home page"
+        )
+        figures = {
+            "my meetings 10k ms": results[MEETINGS][0][0],
+            "home page ms": home[0],
+            "my meetings 10k / home": results[MEETINGS][0][0] / home[0],
+        }
+        if total:
+            for index, path in enumerate(PATHS):
+                large, huge = results[MEETINGS][index], results[total][index]
+                print(
+                    f"ratio {total:,}/{MEETINGS:,} total meetings for {path}: time "
+                    f"{huge[0] / large[0]:.2f}x, queries {huge[2]}/{large[2]}"
+                )
+            figures["my meetings 1M ms"] = results[total][0][0]
+            figures["my meetings 1M / 10k"] = results[total][0][0] / results[MEETINGS][0][0]
+        return figures
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

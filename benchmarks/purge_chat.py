@@ -5,10 +5,13 @@ never the tests'. The meetings app's chat model is not on this branch, so the be
 a table of the same shape (``bench_chat``) and drives the engine's real purge (rules, locks,
 batches, deletion log) over it through an unmanaged model and a category registered here.
 
-Prints: the engine's wall time, the ratio to one plain ``DELETE`` of the same rows, the longest
-time a concurrent chat insert waited during each, and the plans of the batch queries.
+For each batch size (``--batch-sizes``): the engine's wall time, plain batched SQL of the same
+size (the floor: select the next ids, ``DELETE … = ANY``, autocommit, no locks or log) and
+their ratio, and the longest time a concurrent chat insert waited; then the largest size whose
+inserts waited at most ``--max-wait-ms`` (the engine's ``DEFAULT_BATCH_SIZE`` is chosen so),
+one plain ``DELETE`` of all the rows, and the plans of the batch queries.
 
-    uv run python benchmarks/purge_chat.py [--rows 1000000] [--batch-size 1000]
+    uv run python benchmarks/purge_chat.py [--rows 1000000] [--batch-sizes 1000,10000,20000]
 """
 
 import argparse
@@ -86,14 +89,21 @@ registry.register(BenchChatCategory)
 NOW = datetime.datetime.now(datetime.UTC)
 
 
+FILLS = [0]
+
+
 def fill(rows: int) -> None:
-    """``rows`` messages over 60 days, in creation order: the older half is expired."""
+    """``rows`` messages over 60 days, in creation order: the older half is expired. Each fill
+    takes new ids: the engine replays its deletion journal first, and rows under ids it has
+    journaled as deleted would count as restored from a backup (and go before the purge)."""
+    FILLS[0] += 1
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_chat")
         cursor.execute(
             "CREATE TABLE bench_chat (id bigserial PRIMARY KEY, meeting_id bigint NOT NULL, "
             "created_at timestamptz NOT NULL, body text NOT NULL)"
         )
+        cursor.execute(f"ALTER SEQUENCE bench_chat_id_seq RESTART WITH {FILLS[0] * 10**9}")
         cursor.execute(
             "INSERT INTO bench_chat (meeting_id, created_at, body) "
             "SELECT i %% 5000, %s - interval '60 days' + (i * interval '60 days') / %s, "
@@ -141,11 +151,48 @@ def explain(sql: str, params: list) -> str:
         return "\n".join("    " + line for line in lines)
 
 
-def main() -> None:
+def plain_batched(cutoff: datetime.datetime, batch_size: int) -> int:
+    """The floor: plain SQL batches on one autocommit connection, the engine's selection
+    (``ORDER BY id LIMIT n`` after the last id, ``DELETE … = ANY``), no locks, no log."""
+    deleted, last = 0, 0
+    with psycopg.connect(
+        BENCH_URL.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        while True:
+            ids = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT id FROM bench_chat WHERE created_at <= %s AND id > %s "
+                    "ORDER BY id LIMIT %s",
+                    [cutoff, last, batch_size],
+                )
+            ]
+            if not ids:
+                return deleted
+            conn.execute("DELETE FROM bench_chat WHERE id = ANY(%s)", [ids])
+            deleted, last = deleted + len(ids), ids[-1]
+
+
+def waits(probe: InsertProbe) -> str:
+    ms = sorted(w * 1000 for w in probe.waits)
+    p99 = ms[int(len(ms) * 0.99) - 1] if len(ms) >= 100 else ms[-1]
+    return (
+        f"{len(ms)} inserts, median {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, "
+        f"longest {ms[-1]:.1f} ms"
+    )
+
+
+def main() -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch-size", type=int, default=services.DEFAULT_BATCH_SIZE)
+    parser.add_argument(
+        "--batch-sizes",
+        default=f"1000,{services.DEFAULT_BATCH_SIZE},20000",
+        help="comma-separated batch sizes to compare (engine and plain batched SQL each)",
+    )
+    parser.add_argument("--max-wait-ms", type=float, default=50.0)
     args = parser.parse_args()
+    sizes = sorted({int(size) for size in args.batch_sizes.split(",")})
 
     call_command("migrate", verbosity=0)
     RetentionRule.objects.update_or_create(
@@ -155,77 +202,89 @@ def main() -> None:
     PurgeRun.objects.filter(category="bench_chat").delete()
     rule = RetentionRule.objects.get(category="bench_chat")
     category = registry.get("bench_chat")
+    cutoff = rule.cutoff(NOW)
 
     print(f"filling {args.rows:,} chat messages (half expired) ...", flush=True)
     started = time.perf_counter()
     fill(args.rows)
-    expired = BenchChat.objects.filter(created_at__lte=rule.cutoff(NOW)).count()
+    expired = BenchChat.objects.filter(created_at__lte=cutoff).count()
     print(f"  filled in {time.perf_counter() - started:.1f} s; expired: {expired:,}")
 
-    # the plans of the batch queries at this size
+    # the plans of the batch queries at the largest size
     free = category.expired(rule, NOW).order_by("pk")
-    ids = list(free.values_list("pk", flat=True)[: args.batch_size])
+    ids = list(free.values_list("pk", flat=True)[: sizes[-1]])
     with transaction.atomic():  # the engine's own lock query, as a batch runs it
         next_batch = services._for_update(free.filter(pk__gt=ids[0]))
         select_sql, select_params = next_batch.values_list("pk", flat=True)[
-            : args.batch_size
+            : sizes[-1]
         ].query.sql_with_params()
     print("\nplan: lock the next batch (ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED, no OFFSET)")
     print("    " + select_sql % tuple(f"'{p}'" for p in select_params))
     print(explain(select_sql, list(select_params)))
     print("plan: delete the batch")
     print(explain("DELETE FROM bench_chat WHERE id = ANY(%s)", [ids]))
-    print("plan, for comparison: DELETE … WHERE id IN (SELECT … LIMIT n)")
-    print(
-        explain(
-            "DELETE FROM bench_chat WHERE id IN (SELECT id FROM bench_chat WHERE created_at <= %s "
-            "ORDER BY id LIMIT %s)",
-            [rule.cutoff(NOW), args.batch_size],
-        )
-    )
 
-    print(f"\nengine purge, batches of {args.batch_size:,} ...", flush=True)
-    with InsertProbe() as engine_probe:
-        started = time.perf_counter()
-        report = services.purge_category(
-            identifier="bench_chat", at=NOW, batch_size=args.batch_size
+    results = {}
+    for size in sizes:
+        if BenchChat.objects.filter(created_at__lte=cutoff).count() != expired:
+            fill(args.rows)
+        print(f"\nengine purge, batches of {size:,} ...", flush=True)
+        with InsertProbe() as engine_probe:
+            started = time.perf_counter()
+            report = services.purge_category(identifier="bench_chat", at=NOW, batch_size=size)
+            engine_seconds = time.perf_counter() - started
+        assert report.done == expired, (report.done, expired)
+        logged = DeletionLogEntry.objects.filter(category="bench_chat")
+        assert sum(logged.values_list("count", flat=True)) == expired
+        assert logged.count() == -(-expired // size)  # one log entry per batch
+        logged.delete()
+        PurgeRun.objects.filter(category="bench_chat").delete()
+        fill(args.rows)
+        with InsertProbe() as plain_probe:
+            started = time.perf_counter()
+            assert plain_batched(cutoff, size) == expired
+            plain_seconds = time.perf_counter() - started
+        fill(args.rows)
+        results[size] = (engine_seconds, engine_probe, plain_seconds, plain_probe)
+        print(
+            f"  engine {engine_seconds:.2f} s, plain batched SQL {plain_seconds:.2f} s "
+            f"({engine_seconds / plain_seconds:.2f}x); engine inserts: {waits(engine_probe)}"
         )
-        engine_seconds = time.perf_counter() - started
-    assert report.done == expired, (report.done, expired)
-    logged = sum(
-        DeletionLogEntry.objects.filter(category="bench_chat").values_list("count", flat=True)
-    )
-    assert logged == expired
 
-    print("refilling for the plain DELETE ...", flush=True)
-    fill(args.rows)
-    with InsertProbe() as plain_probe:
+    with InsertProbe() as delete_probe:
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM bench_chat WHERE created_at <= %s", [rule.cutoff(NOW)])
-            plain_deleted = cursor.rowcount
-        plain_seconds = time.perf_counter() - started
-    assert plain_deleted == expired
+            cursor.execute("DELETE FROM bench_chat WHERE created_at <= %s", [cutoff])
+            assert cursor.rowcount == expired
+        delete_seconds = time.perf_counter() - started
 
-    def waits(probe: InsertProbe) -> str:
-        ms = sorted(w * 1000 for w in probe.waits)
-        p99 = ms[int(len(ms) * 0.99) - 1] if len(ms) >= 100 else ms[-1]
-        return (
-            f"{len(ms)} inserts, median {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, "
-            f"longest {ms[-1]:.1f} ms"
+    print(f"\nrows: {args.rows:,}, expired and purged: {expired:,}; load {os.getloadavg()[0]:.1f}")
+    print(f"one plain SQL DELETE of all of them: {delete_seconds:.2f} s ({waits(delete_probe)})")
+    print("batch size  engine s  plain batched s  ratio  longest insert wait (engine)")
+    for size, (engine_seconds, engine_probe, plain_seconds, _plain) in results.items():
+        print(
+            f"{size:>10,}  {engine_seconds:8.2f}  {plain_seconds:15.2f}  "
+            f"{engine_seconds / plain_seconds:5.2f}  {max(engine_probe.waits) * 1000:8.1f} ms"
         )
-
-    batches = -(-expired // args.batch_size)
-    print(f"\nrows: {args.rows:,}, expired and purged: {expired:,}, batches: {batches}")
-    print(f"engine purge (batches, locks, deletion log): {engine_seconds:.2f} s")
-    print(f"one plain SQL DELETE of the same rows:       {plain_seconds:.2f} s")
-    print(f"ratio engine / plain DELETE: {engine_seconds / plain_seconds:.2f}")
-    print(f"concurrent chat inserts during the engine purge: {waits(engine_probe)}")
-    print(f"concurrent chat inserts during the plain DELETE: {waits(plain_probe)}")
+    fitting = [s for s, r in results.items() if max(r[1].waits) * 1000 <= args.max_wait_ms]
+    chosen = max(fitting) if fitting else min(results)
+    engine_seconds, engine_probe, plain_seconds, _plain = results[chosen]
+    print(
+        f"largest batch with inserts waiting <= {args.max_wait_ms:.0f} ms: {chosen:,} "
+        f"(engine default {services.DEFAULT_BATCH_SIZE:,}): "
+        f"{engine_seconds / plain_seconds:.2f}x plain batched SQL"
+    )
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_chat")
     DeletionLogEntry.objects.filter(category="bench_chat").delete()
+    return {
+        "purge batch": chosen,
+        "purge engine s": engine_seconds,
+        "purge plain batched s": plain_seconds,
+        "purge ratio": engine_seconds / plain_seconds,
+        "purge longest insert wait ms": max(engine_probe.waits) * 1000,
+    }
 
 
 if __name__ == "__main__":

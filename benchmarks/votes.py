@@ -1,54 +1,39 @@
 """Votes per second on one server process with the real database.
 
-Starts one uvicorn process (``portal.asgi``, psycopg's pool on) on a free loopback port, creates
+Starts one server process (``--server gunicorn``, production's HTTP server, the default; or
+``uvicorn``) with production settings on a free loopback port, creates
 a running meeting with one poll (a single-choice and a multiple-choice question) and VOTERS
-admitted guests with their own sessions, then lets CLIENTS concurrent HTTP clients (threads with
-keep-alive connections) post every voter's vote through the real vote endpoint
+admitted guests with their own sessions, then lets CLIENTS concurrent HTTP clients (keep-alive
+connections) post every voter's vote through the real vote endpoint
 (``/meetings/<meeting_id>/polls/<pk>/vote/``, CSRF and session included). Prints votes per
 second, the latency percentiles, and the ratio to a trivial request (``/healthz``) on the same
 server, then checks that the tallies and receipts are exact and removes what it created.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_polls \
-        uv run python benchmarks/votes.py [VOTERS] [CLIENTS]
+        uv run python benchmarks/votes.py [VOTERS] [CLIENTS] [--server gunicorn|uvicorn]
 
 Without ``DATABASE_URL`` it runs on the SQLite file (not what production measures). Bounded
 by ``TIME_LIMIT`` seconds of voting.
 """
 
-import http.client
 import os
 import statistics
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.asgi_process import start_uvicorn  # noqa: E402
+from benchmarks import servers  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-VOTERS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-CLIENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 32
-TIME_LIMIT = 90.0
+VOTERS = 2000
+CLIENTS = 32
+TIME_LIMIT = 60.0
 
 
-def start_server() -> tuple[int, subprocess.Popen]:
-    return start_uvicorn(
-        env={
-            "DATABASE_POOL": "true",
-            "DATABASE_POOL_MAX": str(min(CLIENTS, 40)),
-            "LOG_LEVEL": "WARNING",
-            "ALLOWED_HOSTS": "127.0.0.1",
-        },
-        extra_args=["--workers", "1"],
-    )
-
-
-def setup_poll():
+def setup_poll(voters: int):
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils.timezone import now
 
@@ -84,10 +69,10 @@ def setup_poll():
             display_name="Guest",
             state=Participant.State.ADMITTED,
         )
-        for i in range(VOTERS)
+        for i in range(voters)
     )
     sessions = []
-    for i in range(VOTERS):
+    for i in range(voters):
         session = SessionStore()
         session[guest_session_key(meeting)] = f"bench-{i}"
         session.create()
@@ -95,9 +80,16 @@ def setup_poll():
     return meeting, poll, single, multiple, sessions
 
 
-def main() -> None:
+def main() -> dict[str, float]:
+    import argparse
+
     import django
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("voters", type=int, nargs="?", default=VOTERS)
+    parser.add_argument("clients", type=int, nargs="?", default=CLIENTS)
+    parser.add_argument("--server", choices=servers.KINDS, default="gunicorn")
+    args = parser.parse_args()
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
@@ -106,9 +98,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print(
         f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
-        f"{VOTERS} voters, {CLIENTS} concurrent clients, one uvicorn process"
+        f"{args.voters} voters, {args.clients} concurrent clients, one {args.server} process"
     )
-    meeting, poll, single, multiple, sessions = setup_poll()
+    meeting, poll, single, multiple, sessions = setup_poll(args.voters)
     a, b = (
         list(single.options.values_list("pk", flat=True)),
         list(multiple.options.values_list("pk", flat=True)),
@@ -116,69 +108,39 @@ def main() -> None:
     secret = _get_new_csrf_string()
     token = _mask_cipher_secret(secret)
     path = f"/meetings/{meeting.meeting_id}/polls/{poll.pk}/vote/"
-    port, server = start_server()
+    port, server = servers.start_server(args.server, servers.production_env())
+
+    def votes():
+        for index in range(args.voters):
+            body = (
+                f"q{single.pk}={a[index % 3]}&q{multiple.pk}={b[index % 4]}"
+                f"&q{multiple.pk}={b[(index + 1) % 4]}"
+            )
+            yield servers.http_request(
+                "POST",
+                path,
+                body,
+                Cookie=f"sessionid={sessions[index]}; csrftoken={secret}",
+                **{"X-CSRFToken": token, "HX-Request": "true"},
+            )
+        while True:
+            yield None
+
     try:
-        # trivial requests for the ratio
-        def get_healthz(count: int, out: list) -> None:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            for _ in range(count):
-                connection.request("GET", "/healthz")
-                connection.getresponse().read()
-            out.append(count)
-
-        for _ in range(2):  # warm up
-            get_healthz(20, [])
-        done: list[int] = []
-        threads = [threading.Thread(target=get_healthz, args=(50, done)) for _ in range(CLIENTS)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        healthz_rate = sum(done) / (time.perf_counter() - started)
-
-        latencies: list[float] = []
-        failures: list[int] = []
-        next_voter = iter(range(VOTERS))
-        lock = threading.Lock()
-        stop_at = time.monotonic() + TIME_LIMIT
-
-        def voter_client() -> None:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            while time.monotonic() < stop_at:
-                with lock:
-                    index = next(next_voter, None)
-                if index is None:
-                    return
-                body = (
-                    f"q{single.pk}={a[index % 3]}&q{multiple.pk}={b[index % 4]}"
-                    f"&q{multiple.pk}={b[(index + 1) % 4]}"
-                )
-                headers = {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": f"sessionid={sessions[index]}; csrftoken={secret}",
-                    "X-CSRFToken": token,
-                    "HX-Request": "true",
-                    "Host": "127.0.0.1",
-                }
-                began = time.perf_counter()
-                connection.request("POST", path, body=body, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                latencies.append(time.perf_counter() - began)
-                if response.status != 200:
-                    failures.append(response.status)
-
-        threads = [threading.Thread(target=voter_client) for _ in range(CLIENTS)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        healthz = servers.http_request("GET", "/healthz")
+        servers.run_load(port, server.pid, servers.repeat(healthz), seconds=1, connections=2)
+        trivial = servers.run_load(
+            port, server.pid, servers.repeat(healthz), seconds=5, connections=args.clients
+        )
+        load = servers.run_load(
+            port, server.pid, votes(), seconds=TIME_LIMIT, connections=args.clients
+        )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        servers.stop_server(server)
+    latencies = load.latencies
+    failures = [status for status, n in load.statuses.items() if status != 200 for _ in range(n)]
+    elapsed = load.seconds
+    healthz_rate = trivial.per_second
 
     from meetings.polls.models import OptionTally, PollReceipt
 
@@ -200,8 +162,11 @@ def main() -> None:
         f"p95 {quantiles[94] * 1000:.0f} ms, p99 {quantiles[98] * 1000:.0f} ms"
     )
     print(
-        f"trivial GET /healthz on the same server: {healthz_rate:.0f} requests/s; "
-        f"a vote costs {healthz_rate / rate:.1f}x a trivial request"
+        f"trivial GET /healthz on the same server: {healthz_rate:.0f} requests/s "
+        f"({trivial.per_cpu_second:.0f} per CPU second); votes/s are "
+        f"{rate / healthz_rate:.0%} of it, a vote costs {healthz_rate / rate:.1f}x a trivial "
+        f"request ({trivial.per_cpu_second / load.per_cpu_second:.1f}x in server CPU); "
+        f"load average {servers.load_average()}"
     )
     exact = receipts == votes and single_total == votes and multiple_total == 2 * votes
     print(
@@ -215,6 +180,7 @@ def main() -> None:
     meeting.delete()
     if not exact:
         raise SystemExit(1)
+    return {"votes/s": rate, "votes/s / healthz req/s": rate / healthz_rate}
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ servers are reported beside it with their own ``ok``: their failure is an operat
 a reason to stop serving pages (docs/OPERATIONS.md, monitoring). Nothing here names a person.
 """
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -34,16 +35,20 @@ def check_database() -> tuple[bool, str]:
     return True, "ok"
 
 
-def check_redis() -> tuple[bool, str]:
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1, retry_on_timeout=False
+@functools.cache
+def _redis_client(url: str) -> redis.Redis:
+    """One client (with its connection pool) per process: a new connection per probe cost
+    more than the rest of ``/healthz`` (benchmarks/serving.py)."""
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=1, socket_timeout=1, retry_on_timeout=False
     )
+
+
+def check_redis() -> tuple[bool, str]:
     try:
-        client.ping()
+        _redis_client(settings.REDIS_URL).ping()
     except Exception as error:
         return False, type(error).__name__
-    finally:
-        client.close()
     return True, "ok"
 
 

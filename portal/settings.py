@@ -156,6 +156,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
         "min_size": 2,
         "max_size": env.int("DATABASE_POOL_MAX", default=20),
     }
+else:
+    # gunicorn's sync workers (portal-http@, docs/ARCHITECTURE.md, serving) serve one request
+    # at a time in one thread: a persistent connection per worker costs no pool.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USES_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 

@@ -1,7 +1,8 @@
 """Bring the production stack up on this machine from deploy/ and check it end to end.
 
 nginx (Debian's package) with deploy/nginx/portal.conf rendered for loopback ports and a
-self-signed certificate, two uvicorn processes, a Celery worker and Celery beat, Janus, against
+self-signed certificate, gunicorn (HTTP) and two uvicorn processes (websockets), a Celery
+worker and Celery beat, Janus, against
 the shared PostgreSQL and Redis with a database and Redis db of its own (``DATABASE_URL``,
 ``REDIS_URL``; defaults below). With DEBUG off: ``check --deploy``, ``migrate``,
 ``collectstatic`` and ``setup_institution deploy/institution.toml`` first.
@@ -88,10 +89,12 @@ class Stack:
         self.env = env
         self.processes: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, args: list[str], **kwargs: object) -> subprocess.Popen:
+    def start(
+        self, name: str, args: list[str], env: dict[str, str] | None = None, **kwargs: object
+    ) -> subprocess.Popen:
         log = (self.workdir / f"{name}.log").open("wb")
         process = subprocess.Popen(
-            args, cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT, **kwargs
+            args, cwd=PROJECT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT, **kwargs
         )
         self.processes.append((name, process))
         return process
@@ -161,6 +164,7 @@ def render_nginx(
     https_port: int,
     http_port: int,
     upstreams: list[int],
+    http_upstream: int,
     janus_ws_port: int,
     media_root: Path,
 ) -> Path:
@@ -172,6 +176,9 @@ def render_nginx(
         "".join(
             f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;\n" for port in upstreams
         ),
+    )
+    site = site.replace(
+        "server 127.0.0.1:8000 max_fails", f"server 127.0.0.1:{http_upstream} max_fails"
     )
     site = site.replace("server 127.0.0.1:8188;", f"server 127.0.0.1:{janus_ws_port};")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
@@ -219,12 +226,14 @@ def start_processes(
     https_port: int,
     http_port: int,
     upstreams: list[int],
+    http_upstream: int,
     janus_ws_port: int,
     media_root: Path,
 ) -> Processes:
-    """The portal's processes as deploy/ runs them (uvicorn per upstream port, the Celery
-    worker and beat, nginx), each registered with ``stack`` to be stopped by PID; returns once
-    every port answers. The checks below use nothing else of how they were started."""
+    """The portal's processes as deploy/ runs them (uvicorn per upstream port for websockets,
+    gunicorn for plain HTTP, the Celery worker and beat, nginx), each registered with ``stack``
+    to be stopped by PID; returns once every port answers. The checks below use nothing else
+    of how they were started."""
     asgi = []
     for port in upstreams:
         process = stack.start(
@@ -247,6 +256,22 @@ def start_processes(
             ],
         )
         asgi.append(process)
+    # plain HTTP: gunicorn as deploy/systemd/portal-http.service runs it (two workers)
+    gunicorn = stack.start(
+        "http",
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{http_upstream}",
+            *("--worker-class", "gthread", "--workers", "2", "--threads", "4"),
+            *("--keep-alive", "5", "--forwarded-allow-ips", "127.0.0.1"),
+            *("--graceful-timeout", "10", "--timeout", "120", "--log-level", "warning"),
+        ],
+        env={**stack.env, "DATABASE_POOL": "false", "DATABASE_CONN_MAX_AGE": "600"},
+    )
     worker = stack.start(
         "worker",
         [
@@ -286,6 +311,7 @@ def start_processes(
         https_port=https_port,
         http_port=http_port,
         upstreams=upstreams,
+        http_upstream=http_upstream,
         janus_ws_port=janus_ws_port,
         media_root=media_root,
     )
@@ -294,6 +320,7 @@ def start_processes(
     nginx = stack.start("nginx", ["nginx", "-c", str(conf), "-g", "daemon off;"])
     for port, process in zip(upstreams, asgi, strict=True):
         wait_for_port(port, process, f"uvicorn on {port}")
+    wait_for_port(http_upstream, gunicorn, "gunicorn")
     wait_for_port(https_port, nginx, "nginx")
     return Processes(asgi=asgi, worker=worker, nginx=nginx)
 
@@ -315,6 +342,7 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
     (media_root / "recordings").mkdir(parents=True)
     https_port, http_port = free_port(), free_port()
     upstreams = [free_port(), free_port()]
+    http_upstream = free_port()
     database_url = os.environ.get(
         "PRODUCTION_CHECK_DATABASE_URL",
         "postgres://postgres@127.0.0.1:5432/portal_production_check",
@@ -437,6 +465,7 @@ def main() -> int:  # noqa: C901, PLR0915 -- one scenario, read top to bottom
             https_port=https_port,
             http_port=http_port,
             upstreams=upstreams,
+            http_upstream=http_upstream,
             janus_ws_port=int(janus.ws_url.rsplit(":", 1)[1].split("/")[0]),
             media_root=media_root,
         )

@@ -1,12 +1,19 @@
 """Scheduling pages: thin views that parse, authorise (404 for others' meetings), call a
 service and render."""
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,6 +31,36 @@ def _form_error(form: MeetingForm, error: ValidationError) -> None:
         form.add_error(None, message)
 
 
+def _table_rows(page: Page, user_pk: int) -> list[dict[str, object]]:
+    """The cells of each row of "My meetings", formatted here once: the same output as the
+    template's ``timezone``, ``date``, ``url`` and ``blocktranslate`` per row, at a fraction of
+    the cost (the template engine dominated the page: benchmarks/my_meetings.py --profile)."""
+    detail = reverse("meetings:detail", args=["00000000000"])
+    rows = []
+    zones: dict[str, ZoneInfo] = {}
+    for meeting in page.object_list:
+        zone = zones.get(meeting.timezone)
+        if zone is None:
+            zone = zones[meeting.timezone] = ZoneInfo(meeting.timezone)
+        start = localtime(meeting.start, zone)
+        minutes = meeting.duration_minutes
+        rows.append(
+            {
+                "iso": start.isoformat(),
+                "start": date_format(start, "SHORT_DATETIME_FORMAT"),
+                "timezone": meeting.timezone,
+                "url": detail.replace("00000000000", meeting.meeting_id),
+                "topic": meeting.topic,
+                "series": meeting.series_id is not None,
+                "co_host": meeting.host_id != user_pk,
+                "duration": ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes)
+                % {"minutes": minutes},
+                "meeting_id": meeting.meeting_id,
+            }
+        )
+    return rows
+
+
 @login_required
 @require_GET
 def my_meetings(request: HttpRequest) -> HttpResponse:
@@ -32,6 +69,8 @@ def my_meetings(request: HttpRequest) -> HttpResponse:
         upcoming_page=request.GET.get("upcoming", 1),
         past_page=request.GET.get("past", 1),
     )
+    context["upcoming_rows"] = _table_rows(context["upcoming"], request.user.pk)
+    context["past_rows"] = _table_rows(context["past"], request.user.pk)
     role = request.user.role
     context["may_host"] = bool(role and role.may_host)
     return render(request, "meetings/scheduling/my_meetings.html", context)

@@ -97,3 +97,35 @@ def test_the_query_count_does_not_grow_with_the_number_of_meetings(
 def test_anonymous_visitors_are_sent_to_login(client, db):
     response = client.get("/meetings/")
     assert response.status_code == 302
+
+
+def test_a_meeting_its_host_also_holds_a_grant_on_is_listed_and_counted_once(host_client, host):
+    """The managers come from a UNION ALL of hosted and granted ids: one row per meeting."""
+    from django.contrib.auth.models import Permission
+
+    from meetings.scheduling.models import MeetingUserObjectPermission
+
+    make_meetings(host, 21)
+    meeting = Meeting.objects.get(topic="Meeting 0")
+    MeetingUserObjectPermission.objects.create(
+        content_object=meeting,
+        user=host,
+        permission=Permission.objects.get(codename=services.HOST_PERMISSION),
+    )
+    first = host_client.get("/meetings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert first.count(">Meeting 0<") == 1
+    assert "Page 1 of 2" in first  # 21 meetings, 20 per page: the grant adds none
+    second = host_client.get("/meetings/?upcoming=2", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Meeting 20<" in second and ">Meeting 0<" not in second
+
+
+def test_the_rows_show_the_start_in_the_meetings_time_zone(host_client, host):
+    make_meetings(host, 1)
+    meeting = Meeting.objects.get()
+    meeting.timezone = "Asia/Tokyo"
+    meeting.save(update_fields=["timezone"])
+    body = host_client.get("/meetings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    local = meeting.start.astimezone(datetime.timezone(datetime.timedelta(hours=9)))
+    assert f'datetime="{local.isoformat()}"' in body
+    assert "30 minutes" in body
+    assert f'href="/meetings/{meeting.meeting_id}/"' in body
