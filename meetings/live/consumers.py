@@ -7,6 +7,8 @@ events to the browser and turns the browser's actions into calls of
 this connection belongs to; the database holds the state.
 """
 
+import asyncio
+import bisect
 import contextlib
 import logging
 import time
@@ -19,7 +21,7 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from meetings.live import broadcast as live
-from meetings.live import presence, rate
+from meetings.live import people, presence, rate
 from meetings.live import selectors as selectors_live
 from meetings.live import services as services_live
 from meetings.live.models import Participant
@@ -43,17 +45,26 @@ MAX_FRAME_BYTES = 16 * 1024
 #: messages are dropped (docs/POLICY.md, security baseline).
 RATE_BURST = 20
 RATE_PER_SECOND = 5.0
+#: Changes of the participant lists (joins, admits, leaves, dropped connections) reach one
+#: browser at most this often, merged into one "people" event: a host of a lecture of 1,000
+#: gets a few messages a second, not one per person (docs/ARCHITECTURE.md, lecture scale).
+PEOPLE_FLUSH_SECONDS = 0.25
 
 
 class MeetingConsumer(AsyncJsonWebsocketConsumer):
     participant_pk: int | None = None
     meeting_pk: int | None = None
+    is_host: bool = False
     groups_joined: list[str]
     counted: bool = False
 
     async def connect(self) -> None:
         self.groups_joined = []
         self.counted = False
+        self._pending_people: dict[int, dict] = {}
+        self._pending_presence: dict[int, bool] = {}
+        self._flush: asyncio.Task | None = None
+        self._last_flush = 0.0
         try:
             found = await database_sync_to_async(self._identify)()
             if found is None:
@@ -61,14 +72,14 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                 return
             participant, snapshot = found
             self.participant_pk, self.meeting_pk = participant.pk, participant.meeting_id
+            self.is_host = participant.is_host and participant.is_admitted
             for group in self._groups_for(participant):
                 await self._join(group)
             await self.accept()
             await self.send_json({"event": "state", "payload": snapshot})
-            if participant.is_admitted:
-                await database_sync_to_async(self._count_socket)()
-            # checked once this browser hears the room, so that a warning or the end reaches it
-            await database_sync_to_async(self._check_time_limit)()
+            # once this browser hears the room, so that a warning or the end reaches it; one
+            # thread hop for both (all sockets of a process share one database thread)
+            await database_sync_to_async(self._after_accept)(participant.is_admitted)
         except UNAVAILABLE as error:
             # a clean close the page explains, not a traceback and a failed handshake
             logger.warning("room socket refused: %s unavailable", type(error).__name__)
@@ -77,6 +88,9 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "_flush", None) is not None:
+            self._flush.cancel()
+            self._flush = None
         for group in list(self.groups_joined):
             with contextlib.suppress(*UNAVAILABLE):  # the group entry expires on its own
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -189,9 +203,16 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         payload = dict(message.get("payload") or {})
         participant_ids = payload.pop("participant_ids", None)
         payload.pop("audience", None)
-        if participant_ids is not None and self.participant_pk not in participant_ids:
+        if participant_ids is not None and not _listed(participant_ids, self.participant_pk):
             return
         event = message["event"]
+        if event == "people":
+            self._queue_people(payload)
+            return
+        if event == "presence":
+            self._pending_presence[payload["participant"]] = bool(payload["connected"])
+            self._schedule_flush()
+            return
         await self.send_json({"event": event, "payload": payload})
         if participant_ids is not None and event == "admitted":
             # from now on this browser hears the room, no longer the waiting room
@@ -199,6 +220,37 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             await self._join(live.meeting_group(self.meeting_pk))
         elif event == "ended" or (participant_ids is not None and event in ("removed", "declined")):
             await self.close()
+
+    # --- batched participant lists ---------------------------------------------------------
+    def _queue_people(self, payload: dict) -> None:
+        version = payload["version"]
+        shown = people.for_audience(payload, host=self.is_host)
+        for item in shown["entries"]:
+            known = self._pending_people.get(item["id"])
+            if known is None or known["v"] < version:
+                self._pending_people[item["id"]] = {**item, "v": version}
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        """Send what changed at once if nothing was sent for a while, else at the next slot."""
+        if self._flush is not None:
+            return
+        delay = max(0.0, self._last_flush + PEOPLE_FLUSH_SECONDS - time.monotonic())
+        self._flush = asyncio.create_task(self._send_people(delay))
+
+    async def _send_people(self, delay: float) -> None:
+        await asyncio.sleep(delay)  # what arrives meanwhile goes into the same message
+        self._flush = None
+        self._last_flush = time.monotonic()
+        entries, presence_changes = list(self._pending_people.values()), self._pending_presence
+        self._pending_people, self._pending_presence = {}, {}
+        if not entries and not presence_changes:
+            return
+        payload: dict[str, Any] = {"entries": entries}
+        if presence_changes:
+            payload["presence"] = {str(pk): up for pk, up in presence_changes.items()}
+        with contextlib.suppress(Exception):  # the socket closed meanwhile
+            await self.send_json({"event": "people", "payload": payload})
 
     # --- helpers --------------------------------------------------------------------------
     def _identify(self) -> tuple[Participant, dict] | None:
@@ -215,15 +267,18 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             return None
         snapshot: dict[str, Any] = {"state": participant.state, "locked": meeting.locked}
         if participant.is_admitted:
-            snapshot["participants"] = selectors_live.roster(meeting.pk)
-            if participant.is_host:
-                snapshot["waiting"] = selectors_live.waiting_list(meeting.pk)
-                present = presence.connected([p["id"] for p in snapshot["participants"]])
-                snapshot["dropped"] = [
-                    p["id"]
-                    for p in snapshot["participants"]
-                    if p["id"] not in present and p["id"] != participant.pk
+            hosting = participant.is_host
+            snapshot["people"] = people.for_audience(
+                people.snapshot(meeting.pk), host=hosting, snapshot=True
+            )
+            if hosting:
+                in_room = [
+                    item["id"]
+                    for item in snapshot["people"]["entries"]
+                    if item["state"] == Participant.State.ADMITTED and item["id"] != participant.pk
                 ]
+                present = presence.connected(in_room)
+                snapshot["dropped"] = [pk for pk in in_room if pk not in present]
             after = self._chat_after()
             if after is not None:
                 snapshot["chat"] = [
@@ -239,6 +294,11 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         query = parse_qs((self.scope.get("query_string") or b"").decode("latin-1"))
         value = (query.get("chat_after") or [""])[0]
         return int(value) if value.isdigit() else None
+
+    def _after_accept(self, admitted: bool) -> None:
+        if admitted:
+            self._count_socket()
+        self._check_time_limit()
 
     def _count_socket(self) -> None:
         self.counted = True
@@ -293,3 +353,12 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
 
     async def _error(self, code: str) -> None:
         await self.send_json({"event": "error", "payload": {"code": code}})
+
+
+def _listed(participant_ids: list[int], participant_pk: int | None) -> bool:
+    """Whether ``participant_pk`` is among the ids (sorted when long: "admit all" of 1,000
+    reaches 1,000 sockets, each looks itself up in the same list)."""
+    if len(participant_ids) <= 8:
+        return participant_pk in participant_ids
+    index = bisect.bisect_left(participant_ids, participant_pk)
+    return index < len(participant_ids) and participant_ids[index] == participant_pk
