@@ -51,6 +51,18 @@ RATE_PER_SECOND = 5.0
 PEOPLE_FLUSH_SECONDS = 0.25
 
 
+def in_thread(function: Any) -> Any:
+    """Run ``function`` in a worker thread of the event loop's pool, with Django's database
+    connection cleanup around it.
+
+    Channels' default (thread-sensitive) runs the database work of every socket of a process
+    on one single thread: 1,000 sockets reconnecting after a restart then queue behind each
+    other's round trips to PostgreSQL and Redis. Nothing here needs one thread: every call
+    reads or writes committed state by itself (docs/ARCHITECTURE.md, lecture scale).
+    """
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 class MeetingConsumer(AsyncJsonWebsocketConsumer):
     participant_pk: int | None = None
     meeting_pk: int | None = None
@@ -66,7 +78,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         self._flush: asyncio.Task | None = None
         self._last_flush = 0.0
         try:
-            found = await database_sync_to_async(self._identify)()
+            found = await in_thread(self._identify)()
             if found is None:
                 await self.close(code=CLOSE_NOT_ALLOWED)
                 return
@@ -79,7 +91,9 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"event": "state", "payload": snapshot})
             # once this browser hears the room, so that a warning or the end reaches it; one
             # thread hop for both (all sockets of a process share one database thread)
-            await database_sync_to_async(self._after_accept)(participant.is_admitted)
+            came_back = await in_thread(self._after_accept)(participant.is_admitted)
+            if came_back:
+                await self._announce_presence(connected=True)
         except UNAVAILABLE as error:
             # a clean close the page explains, not a traceback and a failed handshake
             logger.warning("room socket refused: %s unavailable", type(error).__name__)
@@ -97,7 +111,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = []
         if self.counted:
             try:
-                await database_sync_to_async(self._uncount_socket)()
+                if await in_thread(self._uncount_socket)():
+                    await self._announce_presence(connected=False)
             except UNAVAILABLE:
                 logger.warning("room socket: presence not updated, cache unavailable")
 
@@ -136,7 +151,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             await self._error("bad_request")
             return
         try:
-            outcome = await database_sync_to_async(self._act)(content)
+            outcome = await in_thread(self._act)(content)
         except UNAVAILABLE as error:
             logger.warning("room action failed: %s unavailable", type(error).__name__)
             outcome = "unavailable"
@@ -258,6 +273,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_ref).first()
         if meeting is None or meeting.status == Meeting.Status.ENDED:
             return None
+        self._meeting = meeting
         session = self.scope.get("session")
         guest_key = session.get(selectors_live.guest_session_key(meeting)) if session else None
         participant = selectors_live.participant_for(
@@ -295,39 +311,40 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         value = (query.get("chat_after") or [""])[0]
         return int(value) if value.isdigit() else None
 
-    def _after_accept(self, admitted: bool) -> None:
+    def _after_accept(self, admitted: bool) -> bool:
+        """Count the socket (admitted only) and check the time limit; return whether the
+        participant came back (their only socket), which the hosts hear."""
+        came_back = False
         if admitted:
-            self._count_socket()
+            self.counted = True
+            came_back = presence.socket_opened(self.participant_pk)
         self._check_time_limit()
+        return came_back
 
-    def _count_socket(self) -> None:
-        self.counted = True
-        if presence.socket_opened(self.participant_pk):
-            live.broadcast_to_meeting(
-                self.meeting_pk,
-                "presence",
-                audience=live.AUDIENCE_HOSTS,
-                participant=self.participant_pk,
-                connected=True,
-            )
-
-    def _uncount_socket(self) -> None:
+    def _uncount_socket(self) -> bool:
+        """Return whether the participant dropped: no socket left, still in the room (not
+        left or removed)."""
         if not presence.socket_closed(self.participant_pk):
-            return
-        still_in = Participant.objects.filter(
+            return False
+        return Participant.objects.filter(
             pk=self.participant_pk, state=Participant.State.ADMITTED
         ).exists()
-        if still_in:  # dropped, not left or removed
-            live.broadcast_to_meeting(
-                self.meeting_pk,
-                "presence",
-                audience=live.AUDIENCE_HOSTS,
-                participant=self.participant_pk,
-                connected=False,
-            )
+
+    async def _announce_presence(self, *, connected: bool) -> None:
+        """Tell the hosts from this loop (not a database thread waiting on Redis)."""
+        await self.channel_layer.group_send(
+            live.hosts_group(self.meeting_pk),
+            {
+                "type": "room.event",
+                "event": "presence",
+                "payload": {"participant": self.participant_pk, "connected": connected},
+            },
+        )
 
     def _check_time_limit(self) -> None:
-        meeting = Meeting.objects.select_related("host").filter(pk=self.meeting_pk).first()
+        meeting = getattr(self, "_meeting", None)  # as read a moment ago by _identify
+        if meeting is None:
+            meeting = Meeting.objects.select_related("host").filter(pk=self.meeting_pk).first()
         if meeting is not None:
             services_live.enforce_time_limit(meeting=meeting)
 
