@@ -323,6 +323,7 @@ class Peer:
 
         await self.closed.wait()
         outcome = {"refused": 0, "state": None, "after": None}
+        outcome["closed"] = time.perf_counter() - started
         delay = 0.5
         order = [p for p in ports if p != self.port] + [self.port]
         attempt = 0
@@ -333,6 +334,7 @@ class Peer:
             try:
                 self.drain()
                 await self.open(port)
+                outcome["opened"] = time.perf_counter() - started
                 _, snapshot = await self.next("state", timeout=10)
             except Exception:  # noqa: BLE001 (refused, reset, timed out: the script retries)
                 if self.ws is not None:
@@ -426,6 +428,10 @@ async def _lecture(
             outcomes = await asyncio.gather(*tasks)
             late = [o for o in outcomes if o["after"] is None or o["after"] > RECONNECT_DEADLINE]
             waiting_again = [o for o in outcomes if o["state"] not in (None, "admitted")]
+            if os.environ.get("BENCH_DEBUG"):
+                for key in ("closed", "opened", "after"):
+                    values = sorted(o.get(key) or -1 for o in outcomes)
+                    print(key, [round(values[i], 2) for i in (0, len(values) // 2, -1)])
             figures[f"restart_{index}"] = {
                 "sockets": len(on_it),
                 "last_back": max((o["after"] or float("inf")) for o in outcomes),

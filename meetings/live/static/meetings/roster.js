@@ -85,7 +85,7 @@
     if (!slice.length) {
       var empty = document.createElement("li");
       empty.className = "help";
-      empty.textContent = this.emptyText;
+      empty.textContent = filter && rows.length ? strings.nobody_matches : this.emptyText;
       this.list.replaceChildren(empty);
     } else {
       this.list.replaceChildren.apply(this.list, slice.map(makeItem));
