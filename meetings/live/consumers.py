@@ -49,6 +49,21 @@ RATE_PER_SECOND = 5.0
 #: browser at most this often, merged into one "people" event: a host of a lecture of 1,000
 #: gets a few messages a second, not one per person (docs/ARCHITECTURE.md, lecture scale).
 PEOPLE_FLUSH_SECONDS = 0.25
+#: Sockets of one process that open or close at the same time; the rest wait their turn.
+#: After a restart a thousand pages come back within a second: unbounded, each opens Redis
+#: and database connections of its own, and under load connecting alone outlasts the
+#: timeouts. Bounded, the same work is done in turn over a few pooled connections.
+HANDSHAKES_AT_ONCE = 16
+_handshakes: dict[int, asyncio.Semaphore] = {}
+
+
+def _handshake_turn() -> asyncio.Semaphore:
+    """The process's bound on concurrent opens and closes (one per event loop)."""
+    loop = asyncio.get_running_loop()
+    turn = _handshakes.get(id(loop))
+    if turn is None:
+        turn = _handshakes[id(loop)] = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
+    return turn
 
 
 def in_thread(function: Any) -> Any:
@@ -71,6 +86,10 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
     counted: bool = False
 
     async def connect(self) -> None:
+        async with _handshake_turn():
+            await self._connect()
+
+    async def _connect(self) -> None:
         self.groups_joined = []
         self.counted = False
         self._pending_people: dict[int, dict] = {}
@@ -89,8 +108,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                 await self._join(group)
             await self.accept()
             await self.send_json({"event": "state", "payload": snapshot})
-            # once this browser hears the room, so that a warning or the end reaches it; one
-            # thread hop for both (all sockets of a process share one database thread)
+            # once this browser hears the room, so that a warning or the end reaches it (one
+            # thread hop for both)
             came_back = await in_thread(self._after_accept)(participant.is_admitted)
             if came_back:
                 await self._announce_presence(connected=True)
@@ -105,6 +124,10 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         if getattr(self, "_flush", None) is not None:
             self._flush.cancel()
             self._flush = None
+        async with _handshake_turn():
+            await self._disconnect()
+
+    async def _disconnect(self) -> None:
         for group in list(self.groups_joined):
             with contextlib.suppress(*UNAVAILABLE):  # the group entry expires on its own
                 await self.channel_layer.group_discard(group, self.channel_name)
