@@ -30,6 +30,7 @@ a fan-out) measured right before it:
   (four at a time): how many messages reach the host's browser;
 - "admit all": from the host's action until the last of the 1,000 waiting sockets is told,
   and until the host's console lists all of them in the room;
+- the admitted pages open their room socket, spread over the time "admitted" tells them;
 - chat: from one participant's message until the last of the 1,000 in the room has it
   (median of five);
 - a rolling restart: each server process in turn gets SIGTERM (its sockets are closed with
@@ -45,6 +46,7 @@ import datetime
 import http.client
 import json
 import os
+import random
 import secrets
 import statistics
 import subprocess
@@ -319,8 +321,6 @@ class Peer:
     async def reconnect(self, ports: list[int], started: float) -> dict:
         """After a close: try again with the room script's jittered back-off, the other
         process first; return how it went."""
-        import random
-
         await self.closed.wait()
         outcome = {"refused": 0, "state": None, "after": None}
         outcome["closed"] = time.perf_counter() - started
@@ -352,10 +352,14 @@ async def _bare_fanout(layer, group: str, peers: list[Peer]) -> float:
     """A bare ``group_send`` to the sockets' group: until the last of them has it."""
     for peer in peers:
         peer.drain()
-    waiters = [asyncio.create_task(peer.next("bench")) for peer in peers]
+    waiters = [asyncio.create_task(peer.next("bench", timeout=30)) for peer in peers]
     started = time.perf_counter()
     await layer.group_send(group, {"type": "room.event", "event": "bench", "payload": {}})
-    arrivals = await asyncio.gather(*waiters)
+    arrivals = await asyncio.gather(*waiters, return_exceptions=True)
+    missing = [p for p, got in zip(peers, arrivals, strict=True) if isinstance(got, Exception)]
+    if missing:
+        closed = sum(1 for peer in missing if peer.closed.is_set())
+        raise SystemExit(f"{len(missing)} of {len(peers)} sockets missed it ({closed} closed)")
     return max(at for at, _ in arrivals) - started
 
 
@@ -401,6 +405,24 @@ async def _lecture(
         figures["admit_all_console"] = at - started
         figures["admit_all_console_batches"] = batches
 
+        # the waiting pages load the room (spread as "admitted" tells them) and open a new
+        # socket there, as the browser does
+        started = time.perf_counter()
+
+        async def reload(peer: Peer, spread: float) -> float:
+            await asyncio.sleep(random.random() * spread)  # noqa: S311
+            await peer.ws.close()
+            await peer.closed.wait()
+            peer.drain()
+            await peer.open(peer.port)
+            _, snapshot = await peer.next("state")
+            assert snapshot["state"] == "admitted", snapshot["state"]
+            return time.perf_counter() - started
+
+        spread = max(payload.get("spread_ms", 0) for _, payload in arrivals) / 1000
+        back = await asyncio.gather(*(reload(p, spread) for p in peers))
+        figures["room_loaded"] = max(back)
+        figures["spread"] = spread
         members = [*peers, console]
         bare = [
             await _bare_fanout(layer, live.meeting_group(meeting.pk), members) for _ in range(5)
@@ -545,6 +567,10 @@ def run_lecture(*, participants: int, servers: int, idle: float) -> None:
         f"{figures['admit_all'] / figures['bare_waiting']:.1f}x a bare group_send to them "
         f"({ms(figures['bare_waiting'])}); the host's console listed all in the room after "
         f"{ms(figures['admit_all_console'])} in {figures['admit_all_console_batches']} message(s)"
+    )
+    print(
+        f"room: the {participants} admitted pages opened their room socket (spread over "
+        f"{figures['spread']:.1f} s) within {figures['room_loaded']:.1f} s"
     )
     print(
         f"chat: the last of {participants + 1} has a message after {ms(figures['chat'])} "

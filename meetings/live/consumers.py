@@ -49,7 +49,8 @@ RATE_PER_SECOND = 5.0
 #: browser at most this often, merged into one "people" event: a host of a lecture of 1,000
 #: gets a few messages a second, not one per person (docs/ARCHITECTURE.md, lecture scale).
 PEOPLE_FLUSH_SECONDS = 0.25
-#: Sockets of one process that open or close at the same time; the rest wait their turn.
+#: Sockets of one process that open, close or change groups at the same time; the rest wait
+#: their turn.
 #: After a restart a thousand pages come back within a second: unbounded, each opens Redis
 #: and database connections of its own, and under load connecting alone outlasts the
 #: timeouts. Bounded, the same work is done in turn over a few pooled connections.
@@ -253,9 +254,11 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json({"event": event, "payload": payload})
         if participant_ids is not None and event == "admitted":
-            # from now on this browser hears the room, no longer the waiting room
-            await self._leave(live.waiting_group(self.meeting_pk))
-            await self._join(live.meeting_group(self.meeting_pk))
+            # from now on this browser hears the room, no longer the waiting room (in turn:
+            # "admit all" switches a thousand sockets at once)
+            async with _handshake_turn():
+                await self._leave(live.waiting_group(self.meeting_pk))
+                await self._join(live.meeting_group(self.meeting_pk))
         elif event == "ended" or (participant_ids is not None and event in ("removed", "declined")):
             await self.close()
 
