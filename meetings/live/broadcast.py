@@ -74,6 +74,9 @@ def broadcast_to_meeting(meeting_pk: int, event: str, **payload: Any) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    if payload.get("participant_ids") is not None:
+        # sorted, so that each of many receiving sockets finds itself by bisection
+        payload["participant_ids"] = sorted(payload["participant_ids"])
     message = {"type": "room.event", "event": event, "payload": payload}
 
     async def send() -> None:

@@ -7,6 +7,8 @@ events to the browser and turns the browser's actions into calls of
 this connection belongs to; the database holds the state.
 """
 
+import asyncio
+import bisect
 import contextlib
 import logging
 import time
@@ -19,7 +21,7 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from meetings.live import broadcast as live
-from meetings.live import presence, rate
+from meetings.live import people, presence, rate
 from meetings.live import selectors as selectors_live
 from meetings.live import services as services_live
 from meetings.live.models import Participant
@@ -43,32 +45,75 @@ MAX_FRAME_BYTES = 16 * 1024
 #: messages are dropped (docs/POLICY.md, security baseline).
 RATE_BURST = 20
 RATE_PER_SECOND = 5.0
+#: Changes of the participant lists (joins, admits, leaves, dropped connections) reach one
+#: browser at most this often, merged into one "people" event: a host of a lecture of 1,000
+#: gets a few messages a second, not one per person (docs/ARCHITECTURE.md, lecture scale).
+PEOPLE_FLUSH_SECONDS = 0.25
+#: Sockets of one process that open, close or change groups at the same time; the rest wait
+#: their turn.
+#: After a restart a thousand pages come back within a second: unbounded, each opens Redis
+#: and database connections of its own, and under load connecting alone outlasts the
+#: timeouts. Bounded, the same work is done in turn over a few pooled connections.
+HANDSHAKES_AT_ONCE = 16
+_handshakes: dict[int, asyncio.Semaphore] = {}
+
+
+def _handshake_turn() -> asyncio.Semaphore:
+    """The process's bound on concurrent opens and closes (one per event loop)."""
+    loop = asyncio.get_running_loop()
+    turn = _handshakes.get(id(loop))
+    if turn is None:
+        turn = _handshakes[id(loop)] = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
+    return turn
+
+
+def in_thread(function: Any) -> Any:
+    """Run ``function`` in a worker thread of the event loop's pool, with Django's database
+    connection cleanup around it.
+
+    Channels' default (thread-sensitive) runs the database work of every socket of a process
+    on one single thread: 1,000 sockets reconnecting after a restart then queue behind each
+    other's round trips to PostgreSQL and Redis. Nothing here needs one thread: every call
+    reads or writes committed state by itself (docs/ARCHITECTURE.md, lecture scale).
+    """
+    return database_sync_to_async(function, thread_sensitive=False)
 
 
 class MeetingConsumer(AsyncJsonWebsocketConsumer):
     participant_pk: int | None = None
     meeting_pk: int | None = None
+    is_host: bool = False
     groups_joined: list[str]
     counted: bool = False
 
     async def connect(self) -> None:
+        async with _handshake_turn():
+            await self._connect()
+
+    async def _connect(self) -> None:
         self.groups_joined = []
         self.counted = False
+        self._pending_people: dict[int, dict] = {}
+        self._pending_presence: dict[int, bool] = {}
+        self._flush: asyncio.Task | None = None
+        self._last_flush = 0.0
         try:
-            found = await database_sync_to_async(self._identify)()
+            found = await in_thread(self._identify)()
             if found is None:
                 await self.close(code=CLOSE_NOT_ALLOWED)
                 return
             participant, snapshot = found
             self.participant_pk, self.meeting_pk = participant.pk, participant.meeting_id
+            self.is_host = participant.is_host and participant.is_admitted
             for group in self._groups_for(participant):
                 await self._join(group)
             await self.accept()
             await self.send_json({"event": "state", "payload": snapshot})
-            if participant.is_admitted:
-                await database_sync_to_async(self._count_socket)()
-            # checked once this browser hears the room, so that a warning or the end reaches it
-            await database_sync_to_async(self._check_time_limit)()
+            # once this browser hears the room, so that a warning or the end reaches it (one
+            # thread hop for both)
+            came_back = await in_thread(self._after_accept)(participant.is_admitted)
+            if came_back:
+                await self._announce_presence(connected=True)
         except UNAVAILABLE as error:
             # a clean close the page explains, not a traceback and a failed handshake
             logger.warning("room socket refused: %s unavailable", type(error).__name__)
@@ -77,13 +122,21 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "_flush", None) is not None:
+            self._flush.cancel()
+            self._flush = None
+        async with _handshake_turn():
+            await self._disconnect()
+
+    async def _disconnect(self) -> None:
         for group in list(self.groups_joined):
             with contextlib.suppress(*UNAVAILABLE):  # the group entry expires on its own
                 await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []
         if self.counted:
             try:
-                await database_sync_to_async(self._uncount_socket)()
+                if await in_thread(self._uncount_socket)():
+                    await self._announce_presence(connected=False)
             except UNAVAILABLE:
                 logger.warning("room socket: presence not updated, cache unavailable")
 
@@ -122,7 +175,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             await self._error("bad_request")
             return
         try:
-            outcome = await database_sync_to_async(self._act)(content)
+            outcome = await in_thread(self._act)(content)
         except UNAVAILABLE as error:
             logger.warning("room action failed: %s unavailable", type(error).__name__)
             outcome = "unavailable"
@@ -191,16 +244,56 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         payload = dict(message.get("payload") or {})
         participant_ids = payload.pop("participant_ids", None)
         payload.pop("audience", None)
-        if participant_ids is not None and self.participant_pk not in participant_ids:
+        if participant_ids is not None and not _listed(participant_ids, self.participant_pk):
             return
         event = message["event"]
+        if event == "people":
+            self._queue_people(payload)
+            return
+        if event == "presence":
+            self._pending_presence[payload["participant"]] = bool(payload["connected"])
+            self._schedule_flush()
+            return
         await self.send_json({"event": event, "payload": payload})
         if participant_ids is not None and event == "admitted":
-            # from now on this browser hears the room, no longer the waiting room
-            await self._leave(live.waiting_group(self.meeting_pk))
-            await self._join(live.meeting_group(self.meeting_pk))
+            # from now on this browser hears the room, no longer the waiting room (in turn:
+            # "admit all" switches a thousand sockets at once)
+            async with _handshake_turn():
+                await self._leave(live.waiting_group(self.meeting_pk))
+                await self._join(live.meeting_group(self.meeting_pk))
         elif event == "ended" or (participant_ids is not None and event in ("removed", "declined")):
             await self.close()
+
+    # --- batched participant lists ---------------------------------------------------------
+    def _queue_people(self, payload: dict) -> None:
+        version = payload["version"]
+        shown = people.for_audience(payload, host=self.is_host)
+        for item in shown["entries"]:
+            known = self._pending_people.get(item["id"])
+            if known is None or known["v"] < version:
+                self._pending_people[item["id"]] = {**item, "v": version}
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        """Send what changed at once if nothing was sent for a while, else at the next slot."""
+        if self._flush is not None:
+            return
+        delay = max(0.0, self._last_flush + PEOPLE_FLUSH_SECONDS - time.monotonic())
+        self._flush = asyncio.create_task(self._send_people(delay))
+
+    async def _send_people(self, delay: float) -> None:
+        await asyncio.sleep(delay)  # what arrives meanwhile goes into the same message
+        self._flush = None
+        self._last_flush = time.monotonic()
+        entries, presence_changes = list(self._pending_people.values()), self._pending_presence
+        self._pending_people, self._pending_presence = {}, {}
+        if not entries and not presence_changes:
+            return
+        payload: dict[str, Any] = {"entries": entries}
+        if presence_changes:
+            payload["presence"] = {str(pk): up for pk, up in presence_changes.items()}
+        with contextlib.suppress(Exception):  # the socket closed meanwhile
+            await self.send_json({"event": "people", "payload": payload})
 
     # --- helpers --------------------------------------------------------------------------
     def _identify(self) -> tuple[Participant, dict] | None:
@@ -208,6 +301,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_ref).first()
         if meeting is None or meeting.status == Meeting.Status.ENDED:
             return None
+        self._meeting = meeting
         session = self.scope.get("session")
         guest_key = session.get(selectors_live.guest_session_key(meeting)) if session else None
         participant = selectors_live.participant_for(
@@ -217,15 +311,18 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             return None
         snapshot: dict[str, Any] = {"state": participant.state, "locked": meeting.locked}
         if participant.is_admitted:
-            snapshot["participants"] = selectors_live.roster(meeting.pk)
-            if participant.is_host:
-                snapshot["waiting"] = selectors_live.waiting_list(meeting.pk)
-                present = presence.connected([p["id"] for p in snapshot["participants"]])
-                snapshot["dropped"] = [
-                    p["id"]
-                    for p in snapshot["participants"]
-                    if p["id"] not in present and p["id"] != participant.pk
+            hosting = participant.is_host
+            snapshot["people"] = people.for_audience(
+                people.snapshot(meeting.pk), host=hosting, snapshot=True
+            )
+            if hosting:
+                in_room = [
+                    item["id"]
+                    for item in snapshot["people"]["entries"]
+                    if item["state"] == Participant.State.ADMITTED and item["id"] != participant.pk
                 ]
+                present = presence.connected(in_room)
+                snapshot["dropped"] = [pk for pk in in_room if pk not in present]
             after = self._chat_after()
             if after is not None:
                 snapshot["chat"] = [
@@ -242,34 +339,40 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         value = (query.get("chat_after") or [""])[0]
         return int(value) if value.isdigit() else None
 
-    def _count_socket(self) -> None:
-        self.counted = True
-        if presence.socket_opened(self.participant_pk):
-            live.broadcast_to_meeting(
-                self.meeting_pk,
-                "presence",
-                audience=live.AUDIENCE_HOSTS,
-                participant=self.participant_pk,
-                connected=True,
-            )
+    def _after_accept(self, admitted: bool) -> bool:
+        """Count the socket (admitted only) and check the time limit; return whether the
+        participant came back (their only socket), which the hosts hear."""
+        came_back = False
+        if admitted:
+            self.counted = True
+            came_back = presence.socket_opened(self.participant_pk)
+        self._check_time_limit()
+        return came_back
 
-    def _uncount_socket(self) -> None:
+    def _uncount_socket(self) -> bool:
+        """Return whether the participant dropped: no socket left, still in the room (not
+        left or removed)."""
         if not presence.socket_closed(self.participant_pk):
-            return
-        still_in = Participant.objects.filter(
+            return False
+        return Participant.objects.filter(
             pk=self.participant_pk, state=Participant.State.ADMITTED
         ).exists()
-        if still_in:  # dropped, not left or removed
-            live.broadcast_to_meeting(
-                self.meeting_pk,
-                "presence",
-                audience=live.AUDIENCE_HOSTS,
-                participant=self.participant_pk,
-                connected=False,
-            )
+
+    async def _announce_presence(self, *, connected: bool) -> None:
+        """Tell the hosts from this loop (not a database thread waiting on Redis)."""
+        await self.channel_layer.group_send(
+            live.hosts_group(self.meeting_pk),
+            {
+                "type": "room.event",
+                "event": "presence",
+                "payload": {"participant": self.participant_pk, "connected": connected},
+            },
+        )
 
     def _check_time_limit(self) -> None:
-        meeting = Meeting.objects.select_related("host").filter(pk=self.meeting_pk).first()
+        meeting = getattr(self, "_meeting", None)  # as read a moment ago by _identify
+        if meeting is None:
+            meeting = Meeting.objects.select_related("host").filter(pk=self.meeting_pk).first()
         if meeting is not None:
             services_live.enforce_time_limit(meeting=meeting)
 
@@ -295,3 +398,12 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
 
     async def _error(self, code: str) -> None:
         await self.send_json({"event": "error", "payload": {"code": code}})
+
+
+def _listed(participant_ids: list[int], participant_pk: int | None) -> bool:
+    """Whether ``participant_pk`` is among the ids (sorted when long: "admit all" of 1,000
+    reaches 1,000 sockets, each looks itself up in the same list)."""
+    if len(participant_ids) <= 8:
+        return participant_pk in participant_ids
+    index = bisect.bisect_left(participant_ids, participant_pk)
+    return index < len(participant_ids) and participant_ids[index] == participant_pk

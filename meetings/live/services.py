@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.timezone import now
 
 from meetings.backends import BackendError, get_backend
-from meetings.live import admission, lifecycle, rate
+from meetings.live import admission, lifecycle, people, rate
 from meetings.live import broadcast as live
 from meetings.live import selectors as selectors_live
 from meetings.live.models import AttendanceRecord, ChatMessage, MeetingReport, Participant
@@ -30,6 +30,9 @@ from portal.identity.selectors import licence_type_for
 logger = logging.getLogger(__name__)
 
 CHAT_MAX_LENGTH = 2000
+#: An admit of more people than this tells their pages to load the room spread over up to
+#: 5 ms per person (at most 5 s), so that the room page serves them without a stampede.
+ADMIT_SPREAD_FROM = 50
 TIME_LIMIT_WARNING_MINUTES = 5
 
 
@@ -99,21 +102,11 @@ def _on_commit_broadcast(meeting_pk: int, event: str, **payload: object) -> None
     transaction.on_commit(lambda: live.broadcast_to_meeting(meeting_pk, event, **payload))
 
 
-def _announce_roster(meeting_pk: int) -> None:
-    """After a change of who is in the room or waiting: the room's list, the hosts' list."""
-
-    def send() -> None:
-        live.broadcast_to_meeting(
-            meeting_pk, "roster", participants=selectors_live.roster(meeting_pk)
-        )
-        live.broadcast_to_meeting(
-            meeting_pk,
-            "waiting",
-            audience=live.AUDIENCE_HOSTS,
-            waiting=selectors_live.waiting_list(meeting_pk),
-        )
-
-    transaction.on_commit(send)
+def _announce_people(meeting_pk: int, participant_pks: list[int]) -> None:
+    """After a change of who is in the room or waiting: one batch of changed entries to the
+    room (hosts also hear of the waiting; docs/ARCHITECTURE.md, lecture scale)."""
+    pks = list(participant_pks)
+    transaction.on_commit(lambda: people.announce(meeting_pk, pks))
 
 
 def _email_domain(user: AbstractBaseUser) -> str:
@@ -292,7 +285,7 @@ def join_meeting(
                 start_meeting(meeting=meeting)
             if not hosting:
                 _backend_admitted(meeting, [participant])
-        _announce_roster(meeting.pk)
+        _announce_people(meeting.pk, [participant.pk])
     logger.info("join meeting=%s state=%s", meeting.pk, participant.state)
     return JoinResult(participant=participant, guest_key=participant.guest_key)
 
@@ -338,7 +331,7 @@ def host_enters(*, meeting: Meeting, user: AbstractBaseUser) -> Participant:
         if newly_admitted:
             _record_attendance(meeting, [participant])
         start_meeting(meeting=meeting)
-        _announce_roster(meeting.pk)
+        _announce_people(meeting.pk, [participant.pk])
     return participant
 
 
@@ -388,8 +381,10 @@ def admit_participants(*, actor: Participant, participant_pks: list[int] | None 
         )
         _record_attendance(meeting, admitted)
         _backend_admitted(meeting, admitted)
-        _on_commit_broadcast(meeting.pk, "admitted", participant_ids=ids)
-        _announce_roster(meeting.pk)
+        # a lecture's waiting pages load the room spread over a few seconds, not all at once
+        spread = {"spread_ms": min(5000, 5 * len(ids))} if len(ids) > ADMIT_SPREAD_FROM else {}
+        _on_commit_broadcast(meeting.pk, "admitted", participant_ids=sorted(ids), **spread)
+        _announce_people(meeting.pk, ids)
     logger.info("admitted meeting=%s count=%d", meeting.pk, len(ids))
     return len(ids)
 
@@ -415,7 +410,7 @@ def decline_participant(*, actor: Participant, participant_pk: object) -> bool:
         )
         if declined:
             _on_commit_broadcast(actor.meeting_id, "declined", participant_ids=[target.pk])
-            _announce_roster(actor.meeting_id)
+            _announce_people(actor.meeting_id, [target.pk])
     return bool(declined)
 
 
@@ -441,7 +436,7 @@ def remove_participant(*, actor: Participant, participant_pk: object) -> bool:
                 lambda: get_backend().participant_removed(meeting=meeting, participant=target)
             )
             _on_commit_broadcast(actor.meeting_id, "removed", participant_ids=[target.pk])
-            _announce_roster(actor.meeting_id)
+            _announce_people(actor.meeting_id, [target.pk])
     return bool(removed)
 
 
@@ -600,7 +595,7 @@ def leave_meeting(*, participant: Participant) -> None:
         if left:
             _close_attendance(participant.meeting_id, [participant.pk])
             _on_commit_revoke_media(participant.meeting, [participant])
-            _announce_roster(participant.meeting_id)
+            _announce_people(participant.meeting_id, [participant.pk])
 
 
 def record_age_confirmation(*, participant: Participant) -> None:

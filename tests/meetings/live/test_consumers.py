@@ -63,12 +63,16 @@ async def test_a_waiting_guest_is_admitted_live(meeting, host, host_participant)
     console, connected = await connect(meeting, user=host)
     assert connected
     snapshot = await receive_event(console, "state")
-    assert [person["name"] for person in snapshot["waiting"]] == ["Gast"]
+    assert [(p["name"], p["state"]) for p in snapshot["people"]["entries"]] == [
+        ("Hanna Host", "admitted"),
+        ("Gast", "waiting"),
+    ]
 
     await console.send_json_to({"action": "admit", "participant": guest.pk})
     assert await receive_event(waiting, "admitted") == {}
-    roster = await receive_event(console, "roster")
-    assert {person["name"] for person in roster["participants"]} == {"Hanna Host", "Gast"}
+    changes = await receive_event(console, "people")
+    assert [(p["name"], p["state"]) for p in changes["entries"]] == [("Gast", "admitted")]
+    assert changes["entries"][0]["v"] > snapshot["people"]["version"]
     await guest.arefresh_from_db()
     assert guest.state == Participant.State.ADMITTED
     await waiting.disconnect()

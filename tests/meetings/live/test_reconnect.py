@@ -30,11 +30,12 @@ def run_in_own_loop(scenario) -> None:
 
 
 async def presence_of(console, participant, timeout=2):
-    """The next presence event about ``participant`` (the host's own are skipped)."""
+    """The next batch telling whether ``participant`` is connected (the host's own are
+    skipped)."""
     while True:
-        payload = await receive_event(console, "presence", timeout=timeout)
-        if payload["participant"] == participant.pk:
-            return payload["connected"]
+        payload = await receive_event(console, "people", timeout=timeout)
+        if str(participant.pk) in payload.get("presence", {}):
+            return payload["presence"][str(participant.pk)]
 
 
 def chat(sender, text, to=None):
@@ -114,11 +115,13 @@ async def _the_host_sees_who_dropped_and_who_came_back(meeting, host, host_parti
     assert await presence_of(console, anna) is True
     await sync_to_async(services_live.leave_meeting)(participant=anna)
     await anna_again.disconnect()
-    roster = await receive_event(console, "roster")
-    assert anna.pk not in [p["id"] for p in roster["participants"]]
+    changes = await receive_event(console, "people")
+    assert {"id": anna.pk, "state": "gone"}.items() <= changes["entries"][0].items()
+    assert str(anna.pk) not in changes.get("presence", {})
     while not await console.receive_nothing(timeout=0.5):
         event = await console.receive_json_from()
-        assert event["event"] != "presence", event  # leaving the room is no "Anna dropped"
+        # leaving the room is no "Anna dropped"
+        assert str(anna.pk) not in event["payload"].get("presence", {}), event
     await console.disconnect()
 
 

@@ -14,7 +14,6 @@
   var socket = null;
   var finished = false;
   var delay = 500;
-  var roster = [];
   // Sent while the socket is down: kept here and sent once it is back (not the heartbeat).
   var outbox = [];
   var OUTBOX_MAX = 100;
@@ -22,8 +21,6 @@
   // none is shown twice.
   var shownChat = {};
   var lastChatId = 0;
-  // hosts: who is in the room but has lost their connection
-  var dropped = {};
 
   function byId(id) { return document.getElementById(id); }
   function status(text) { var el = byId("live-status"); if (el) { el.textContent = text; } }
@@ -51,75 +48,7 @@
     outbox = [];
     pending.forEach(function (message) { socket.send(JSON.stringify(message)); });
   }
-  function button(label, action, id, extraClass, personName) {
-    var b = document.createElement("button");
-    b.type = "button";
-    b.textContent = label;
-    // screen readers hear whom the button acts on: "Admit Anna", not a row of "Admit"
-    b.setAttribute("aria-label", label + " " + personName);
-    b.dataset.action = action;
-    b.dataset.participant = id;
-    if (extraClass) { b.className = extraClass; }
-    return b;
-  }
-  function personItem(person, withActions) {
-    var li = document.createElement("li");
-    li.dataset.id = person.id;
-    var name = document.createElement("span");
-    name.className = "name";
-    name.textContent = person.name;
-    if (person.host) { name.textContent += " (" + strings.host + ")"; }
-    if (person.id === me) { name.textContent += " (" + strings.you + ")"; }
-    li.appendChild(name);
-    if (isHost && dropped[person.id]) {
-      var lost = document.createElement("span");
-      lost.className = "dropped";
-      lost.textContent = " (" + strings.dropped + ")";
-      li.appendChild(lost);
-    }
-    withActions.forEach(function (a) {
-      li.appendChild(button(a[0], a[1], person.id, a[2], person.name));
-    });
-    return li;
-  }
-
-  function renderRoster(people) {
-    roster = people;
-    var list = byId("roster");
-    if (!list) { return; }
-    list.replaceChildren.apply(list, people.map(function (p) {
-      var acts = isHost && p.id !== me && !p.host ? [[strings.remove, "remove", "danger"]] : [];
-      return personItem(p, acts);
-    }));
-    byId("roster-count").textContent = String(people.length);
-    var select = byId("chat-to");
-    if (select) {
-      var chosen = select.value;
-      // chat limited to the hosts: a participant may write to a host only (the server checks)
-      var hostsOnly = select.dataset.hostsOnly === "true";
-      var options = hostsOnly ? [] : [new Option(strings.everyone, "")];
-      people.forEach(function (p) {
-        if (p.id !== me && (!hostsOnly || p.host)) { options.push(new Option(p.name, String(p.id))); }
-      });
-      select.replaceChildren.apply(select, options);
-      select.value = options.some(function (o) { return o.value === chosen; }) ? chosen : (options.length ? options[0].value : "");
-    }
-  }
-  function renderWaiting(people) {
-    var list = byId("waiting-list");
-    if (!list) { return; }
-    if (!people.length) {
-      var empty = document.createElement("li");
-      empty.className = "help";
-      empty.textContent = strings.nobody_waiting;
-      list.replaceChildren(empty);
-      return;
-    }
-    list.replaceChildren.apply(list, people.map(function (p) {
-      return personItem(p, [[strings.admit, "admit"], [strings.decline, "decline", "secondary"],
-        [strings.remove, "remove", "danger"]]);
-    }));
-  }
+  // The participant list and the waiting list are roster.js' (batched, paginated).
   function renderLock(locked) {
     var badge = byId("lock-state");
     if (badge) {
@@ -175,26 +104,16 @@
     state: function (p) {
       if (kind === "waiting" && p.state === "admitted") { window.location.reload(); return; }
       if (kind === "room" && p.state !== "admitted") { window.location.reload(); return; }
-      if (p.dropped) {
-        dropped = {};
-        p.dropped.forEach(function (id) { dropped[id] = true; });
-      }
-      if (p.participants) { renderRoster(p.participants); }
       if (p.chat) { p.chat.forEach(appendChat); }
-      if (p.waiting) { renderWaiting(p.waiting); }
       if (kind === "room") { renderLock(p.locked); }
     },
-    admitted: function () { if (kind === "waiting") { window.location.reload(); } },
+    // after "admit all" of a lecture the pages come in spread over up to a few seconds
+    admitted: function (p) {
+      if (kind === "waiting") { window.setTimeout(function () { window.location.reload(); }, Math.random() * (p.spread_ms || 0)); }
+    },
     declined: function () { finish(strings.declined); },
     removed: function () { finish(strings.removed); },
     ended: function () { finished = true; window.location.assign(root.dataset.endedUrl); },
-    roster: function (p) { renderRoster(p.participants); },
-    // hosts: a participant in the room lost or regained their connection
-    presence: function (p) {
-      if (p.connected) { delete dropped[p.participant]; } else { dropped[p.participant] = true; }
-      renderRoster(roster);
-    },
-    waiting: function (p) { renderWaiting(p.waiting); },
     locked: function (p) { renderLock(p.locked); },
     chat: function (p) { appendChat(p.message); },
     time_warning: function (p) {
@@ -241,8 +160,9 @@
     socket.addEventListener("close", function () {
       if (finished) { return; }
       status(strings.reconnecting);
-      window.setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 10000);
+      // jittered, so that a thousand pages of a restarted server do not come back at once
+      window.setTimeout(connect, delay / 2 + Math.random() * delay);
+      delay = Math.min(delay * 2, 8000);
     });
   }
 
