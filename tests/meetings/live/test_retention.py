@@ -292,7 +292,10 @@ def test_the_dry_run_lists_every_category_with_item_keys_and_changes_nothing():
 
     text = out.getvalue()
     for category in ("chat", "meeting_reports", "attendance", "poll_results", "invitations"):
-        assert f"{category}: 1 expired, 0 kept by legal hold, would delete or anonymise 1" in text
+        assert (
+            f"{category}: 1 item expired, 0 kept by legal hold, 1 would be deleted or anonymised."
+            in text
+        )
     for item in (message, report, invitation, poll, record):
         assert f"{item._meta.label_lower}:{item.pk}" in text
     for personal in (CHAT_TEXT, INVITEE, "Mustermann", TOPIC, "Budget"):
