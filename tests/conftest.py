@@ -215,14 +215,21 @@ def recordings_storage(settings, tmp_path):
 
 @pytest.fixture
 def demo_institution(db, settings):
-    """The demo institution of ``manage.py demo_data`` (roles, licence types, pools, admin)."""
+    """The demo institution of ``manage.py demo_data`` (roles, licence types, pools, admin),
+    without the demo consent text: tests publish the texts they need (``published_text``)."""
     from django.core.management import call_command
 
+    from portal.identity import demo
     from portal.identity.models import Institution
 
+    sections = dict(demo.DEMO_DATA_SECTIONS)
+    demo.DEMO_DATA_SECTIONS.pop("consent_text", None)
     debug, settings.DEBUG = settings.DEBUG, True  # the command refuses a known password otherwise
-    call_command("demo_data", verbosity=0)
-    settings.DEBUG = debug
+    try:
+        call_command("demo_data", verbosity=0)
+    finally:
+        settings.DEBUG = debug
+        demo.DEMO_DATA_SECTIONS.update(sections)
     return Institution.current()
 
 

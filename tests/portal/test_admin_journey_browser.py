@@ -9,6 +9,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from consent.services import create_demo_consent_text
 from portal.identity.models import User
 from tests.a11y import NARROW, WIDE, assert_accessible, assert_reflows, save_screenshot
 
@@ -22,6 +23,7 @@ def dev_idp(demo_institution, live_server, settings, tmp_path):
     settings.DEV_IDP_KEY_DIR = str(tmp_path / "dev-idp")
     settings.PORTAL_BASE_URL = live_server.url
     call_command("register_dev_idp", verbosity=0)
+    create_demo_consent_text()  # what demo_data adds beyond the institution
 
 
 def check(page, where: str, *, screenshot: str = "", portal_page: bool = False) -> None:
@@ -101,7 +103,7 @@ def test_an_it_admin_administers_the_portal_after_sso_and_a_second_factor(
     page.goto(live_server.url + "/admin/")
     tasks.get_by_role("link", name="Consent texts").click()
     # the demo data published one, so recording consent is no dead end
-    expect(page.get_by_role("cell", name="Consent to recording")).to_be_visible()
+    expect(page.get_by_role("cell", name="Consent to recording", exact=True)).to_be_visible()
     check(page, "consent texts")
     page.locator("#result_list tbody a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("consent text")

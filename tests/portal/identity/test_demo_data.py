@@ -57,3 +57,19 @@ def test_it_refuses_a_known_admin_password_without_debug(settings):
         call_command("demo_data", verbosity=0)
     assert not User.objects.exists()
     assert not LicenceType.objects.exists()  # one transaction: nothing half-created
+
+
+@pytest.mark.django_db
+def test_it_publishes_a_consent_text_and_lets_the_it_group_administer():
+    """Recording consent is no dead end on a demonstration, and the IT department's SSO
+    accounts administer (the group of ``it.admin`` at the development IdP)."""
+    from consent.models import ConsentText
+    from portal.identity.models import AdminGroupRule
+
+    call_command("demo_data", verbosity=0)
+    call_command("demo_data", verbosity=0)  # once only
+    text = ConsentText.objects.get()
+    assert text.is_published and text.title_en == "Consent to recording"
+    rule = AdminGroupRule.objects.get()
+    assert rule.idp_group == "it-admins"
+    assert rule.group.permissions.filter(codename="change_retentionrule").exists()
