@@ -249,8 +249,9 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             self._queue_people(payload)
             return
         if event == "presence":
-            self._pending_presence[payload["participant"]] = bool(payload["connected"])
-            self._schedule_flush()
+            if payload["participant"] != self.participant_pk:  # a host's own socket: no news
+                self._pending_presence[payload["participant"]] = bool(payload["connected"])
+                self._schedule_flush()
             return
         await self.send_json({"event": event, "payload": payload})
         if participant_ids is not None and event == "admitted":
