@@ -239,6 +239,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
 
     # --- from the channel layer -----------------------------------------------------------
     async def room_event(self, message: dict) -> None:
+        if not getattr(self, "accepted", False):  # a handshake given up under load
+            return
         payload = dict(message.get("payload") or {})
         participant_ids = payload.pop("participant_ids", None)
         payload.pop("audience", None)
