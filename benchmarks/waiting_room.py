@@ -291,7 +291,7 @@ class Peer:
             f"ws://127.0.0.1:{port}/ws/meetings/{self.meeting.meeting_id}/",
             origin=f"http://127.0.0.1:{port}",
             additional_headers={"Cookie": self.cookie},
-            open_timeout=30,
+            open_timeout=60,
             max_size=None,
         )
         self.closed = asyncio.Event()
@@ -382,8 +382,8 @@ async def _lecture(
     await console.next("state")
     peers = [Peer(cookie, ports[i % len(ports)], meeting) for i, cookie in enumerate(cookies)]
     try:
-        for start in range(0, len(peers), 100):  # connect in waves, as pages load
-            await asyncio.gather(*(p.open(p.port) for p in peers[start : start + 100]))
+        for start in range(0, len(peers), 50):  # connect in waves, as pages load
+            await asyncio.gather(*(p.open(p.port) for p in peers[start : start + 50]))
         snapshots = await asyncio.gather(*(p.next("state") for p in peers))
         assert all(s["state"] == "waiting" for _, s in snapshots)
         await asyncio.sleep(idle)  # idle longer than the 5 s default timeouts

@@ -241,6 +241,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
 
     # --- from the channel layer -----------------------------------------------------------
     async def room_event(self, message: dict) -> None:
+        if not getattr(self, "accepted", False):  # a handshake given up under load
+            return
         payload = dict(message.get("payload") or {})
         participant_ids = payload.pop("participant_ids", None)
         payload.pop("audience", None)
@@ -251,8 +253,9 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             self._queue_people(payload)
             return
         if event == "presence":
-            self._pending_presence[payload["participant"]] = bool(payload["connected"])
-            self._schedule_flush()
+            if payload["participant"] != self.participant_pk:  # a host's own socket: no news
+                self._pending_presence[payload["participant"]] = bool(payload["connected"])
+                self._schedule_flush()
             return
         await self.send_json({"event": event, "payload": payload})
         if participant_ids is not None and event == "admitted":

@@ -74,7 +74,7 @@ async def next_event(websocket, event, timeout=10):
 
 
 async def events_until_quiet(websocket, quiet=1.0):
-    """Every message until none came for ``quiet`` seconds, with its arrival time."""
+    """Every message until none came for ``quiet`` seconds, with the time it was read."""
     received = []
     while True:
         try:
@@ -201,5 +201,3 @@ def test_the_hosts_console_hears_many_joins_in_few_batches(two_servers, make_mee
     # at most one message per flush interval (plus the first and the last), never one per join
     assert len(batches) <= joined / PEOPLE_FLUSH_SECONDS + 2
     assert len(batches) < joins
-    gaps = [later[0] - earlier[0] for earlier, later in zip(batches, batches[1:], strict=False)]
-    assert all(gap >= PEOPLE_FLUSH_SECONDS * 0.8 for gap in gaps), gaps
