@@ -512,6 +512,10 @@ class MeetingForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
+    """Addresses to invite. With ``partial`` (the meeting page), the refused addresses do not
+    stop the valid ones: they are kept in ``refused`` with their reason, and the valid ones are
+    in ``cleaned_data``; without (the API), one refused address refuses the request."""
+
     addresses = forms.CharField(
         label=_("E-mail addresses"),
         max_length=5000,
@@ -520,9 +524,11 @@ class InvitationForm(forms.Form):
     )
     whole_series = forms.BooleanField(label=_("Invite to the whole series"), required=False)
 
-    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, meeting: Meeting, partial: bool = False, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.meeting = meeting
+        self.partial = partial
+        self.refused: list[tuple[str, str]] = []
         if meeting.series_id is None:
             del self.fields["whole_series"]
         else:
@@ -537,11 +543,25 @@ class InvitationForm(forms.Form):
                 validate_email(address)
             except ValidationError:
                 invalid.append(address)
-        if invalid:
-            raise ValidationError(
-                _("Not an e-mail address: %(addresses)s.") % {"addresses": ", ".join(invalid)}
-            )
         if not addresses:
             raise ValidationError(_("Enter at least one address."))
-        services.check_invitees(meeting=self.meeting, addresses=addresses)
-        return addresses
+        if len(addresses) > services.MAX_INVITEES_AT_ONCE:
+            raise ValidationError(
+                _("Invite at most %(max)d addresses at once.")
+                % {"max": services.MAX_INVITEES_AT_ONCE}
+            )
+        if not self.partial:
+            if invalid:
+                raise ValidationError(
+                    _("Not an e-mail address: %(addresses)s.") % {"addresses": ", ".join(invalid)}
+                )
+            services.check_invitees(meeting=self.meeting, addresses=addresses)
+            return addresses
+        valid = [address for address in addresses if address not in invalid]
+        outside = set(services.refused_invitees(meeting=self.meeting, addresses=valid))
+        for address in addresses:
+            if address in invalid:
+                self.refused.append((address, str(_("not an e-mail address"))))
+            elif address in outside:
+                self.refused.append((address, str(_("its domain is not allowed for this meeting"))))
+        return [address for address in valid if address not in outside]

@@ -6,7 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +18,9 @@ from meetings.scheduling.forms import InvitationForm, MeetingForm
 from meetings.scheduling.models import Meeting, MeetingPolicy
 from meetings.scheduling.models.policy import SECURITY_SETTINGS
 from portal.identity.selectors import licence_type_for
+
+# the addresses a host typed that were not invited, shown again in the meeting page's box
+_REFUSED_KEY = "meetings_invitation_refused"
 
 
 def _form_error(form: MeetingForm, error: ValidationError) -> None:
@@ -75,6 +80,14 @@ def _render_form(request: HttpRequest, form: MeetingForm, **context) -> HttpResp
     return render(request, "meetings/scheduling/meeting_form.html", context, status=status)
 
 
+def _invite_form(request: HttpRequest, meeting: Meeting) -> InvitationForm:
+    kept = request.session.pop(_REFUSED_KEY, None)
+    initial = {}
+    if kept and kept.get("meeting") == meeting.meeting_id:
+        initial["addresses"] = kept.get("addresses", "")
+    return InvitationForm(meeting=meeting, initial=initial)
+
+
 @never_cache
 @login_required
 @require_GET
@@ -90,7 +103,7 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
         "is_host": meeting.host_id == request.user.pk,
         "licence": licence_type_for(meeting.host),
         "settings_rows": settings_rows,
-        "invite_form": InvitationForm(meeting=meeting),
+        "invite_form": _invite_form(request, meeting),
         "invitations": meeting.invitations.all()[:200],
         "allowed_domains": services.allowed_invitation_domains(meeting=meeting),
         "backend_notices": meeting_status.notices(meeting),
@@ -218,19 +231,50 @@ def delete_meeting(request: HttpRequest, meeting_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def invite(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """Send the valid addresses' invitations; the refused ones go back into the box with
+    their reasons (kept in the session for the meeting page), so nothing typed is lost."""
     meeting = selectors.meeting_for_manager(request.user, meeting_id)
-    form = InvitationForm(request.POST, meeting=meeting)
-    if form.is_valid():
+    form = InvitationForm(request.POST, meeting=meeting, partial=True)
+    if not form.is_valid():
+        for error in form.errors.get("addresses", []):
+            messages.error(request, error)
+        request.session[_REFUSED_KEY] = {
+            "meeting": meeting.meeting_id,
+            "addresses": request.POST.get("addresses", "")[:5000],
+        }
+        return redirect("meetings:detail", meeting_id=meeting.meeting_id)
+    count = 0
+    if form.cleaned_data["addresses"]:
         count = services.invite(
             meeting=meeting,
             addresses=form.cleaned_data["addresses"],
             whole_series=form.cleaned_data.get("whole_series", False),
         )
-        messages.success(request, _("%(count)d invitation(s) sent.") % {"count": count})
-        return redirect("meetings:detail", meeting_id=meeting.meeting_id)
-    for error in form.errors.get("addresses", []):
-        messages.error(request, error)
-    return redirect("meetings:detail", meeting_id=meeting.meeting_id)
+        messages.success(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", count)
+            % {"count": count},
+        )
+    if form.refused:
+        messages.error(
+            request,
+            ngettext(
+                "This address was not invited: %(refused)s. It is still in the box below.",
+                "These addresses were not invited: %(refused)s. They are still in the box below.",
+                len(form.refused),
+            )
+            % {
+                "refused": "; ".join(
+                    _("%(address)s (%(reason)s)") % {"address": address, "reason": reason}
+                    for address, reason in form.refused
+                )
+            },
+        )
+        request.session[_REFUSED_KEY] = {
+            "meeting": meeting.meeting_id,
+            "addresses": "\n".join(address for address, _reason in form.refused),
+        }
+    return redirect(reverse("meetings:detail", args=[meeting.meeting_id]) + "#invite-heading")
 
 
 @never_cache
