@@ -1,11 +1,13 @@
 """Scheduling pages: thin views that parse, authorise (404 for others' meetings), call a
 service and render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -88,6 +90,20 @@ def _invite_form(request: HttpRequest, meeting: Meeting) -> InvitationForm:
     return InvitationForm(meeting=meeting, initial=initial)
 
 
+def _invitation_text(meeting: Meeting) -> str:
+    """The invitation mail's text, for the host to paste into a chat or a mail of their own."""
+    return render_to_string(
+        "meetings/scheduling/invitation_email.txt",
+        {
+            "meeting": meeting,
+            "join_url": meeting.join_url(),
+            "privacy_url": f"{settings.PORTAL_BASE_URL}{reverse('portal_privacy_notice')}",
+            "whole_series": False,
+            "update": False,
+        },
+    ).strip()
+
+
 @never_cache
 @login_required
 @require_GET
@@ -107,6 +123,8 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
         "invitations": meeting.invitations.all()[:200],
         "allowed_domains": services.allowed_invitation_domains(meeting=meeting),
         "backend_notices": meeting_status.notices(meeting),
+        "may_start": meeting.status != Meeting.Status.ENDED and meeting.is_hosted_by(request.user),
+        "invitation_text": _invitation_text(meeting),
     }
     return render(request, "meetings/scheduling/meeting_detail.html", context)
 

@@ -40,3 +40,29 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Copy buttons: data-copy names the element whose text goes to the clipboard; the result is
+// announced in #copy-status (and shown on the button for a moment).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) {
+    return;
+  }
+  const source = document.getElementById(button.dataset.copy);
+  const status = document.getElementById("copy-status");
+  if (!source) {
+    return;
+  }
+  const text = source.tagName === "A" ? source.href : source.textContent;
+  const report = (ok) => {
+    if (status) {
+      status.textContent = ok ? status.dataset.copied : status.dataset.copyFailed;
+    }
+    button.dataset.copied = ok ? "true" : "false";
+  };
+  if (navigator.clipboard && navigator.clipboard.writeText) {
+    navigator.clipboard.writeText(text).then(() => report(true), () => report(false));
+  } else {
+    report(false);
+  }
+});
