@@ -1,7 +1,11 @@
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from meetings.polls.models import FREE_TEXT_MAX_LENGTH, Poll, Question
+
+# With two ballots, each voter reads the other's choice off the counts: three is the least.
+MIN_BALLOTS_SHOWN = 3
 
 
 class PollForm(forms.ModelForm):
@@ -12,13 +16,27 @@ class PollForm(forms.ModelForm):
         model = Poll
         fields = ["title", "kind", "live_results", "min_count_shown"]
         widgets = {"kind": forms.RadioSelect}
+        labels = {"min_count_shown": _("Votes needed before counts are shown")}
         help_texts = {
+            "min_count_shown": _(
+                "Anonymous polls and secret ballots show their counts (exactly, 0 included) "
+                "only once at least this many people have voted; with fewer, only the number "
+                "of votes shows, so that in a small group nobody's choice can be read off. "
+                "Free-text answers show only when at least this many were given. At least 3."
+            ),
             "kind": _(
                 "Anonymous: nobody, not even the portal's operators, can see who voted what. "
                 "Named: the results list each voter's answers; voters are told before they "
                 "vote. Secret ballot: anonymous, and only totals are shown, after the close."
             ),
         }
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        field = self.fields["min_count_shown"]
+        field.min_value = MIN_BALLOTS_SHOWN
+        field.widget.attrs["min"] = MIN_BALLOTS_SHOWN
+        field.validators.append(MinValueValidator(MIN_BALLOTS_SHOWN))
 
     def clean(self) -> dict:
         data = super().clean()

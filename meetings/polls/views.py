@@ -176,6 +176,9 @@ def export(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([_("question"), _("answer"), _("count")])
     for question in results.questions:
+        if results.withheld and not question.is_text:
+            writer.writerow([_safe(question.text), _("(too few votes to show counts)"), ""])
+            continue
         for option in question.options:
             writer.writerow([_safe(question.text), _safe(option.text), option.shown])
         if question.is_text:
