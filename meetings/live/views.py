@@ -172,6 +172,7 @@ def _live_strings() -> dict[str, str]:
         "to": _("to"),
         "private": _("private"),
         "nobody_waiting": _("Nobody is waiting."),
+        "confirm_remove": _("Remove {name} from the meeting? They cannot rejoin it."),
         "lock": _("Lock meeting"),
         "unlock": _("Unlock meeting"),
         "locked": _("Locked: nobody new may join."),
@@ -243,7 +244,7 @@ def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
         "socket_path": f"/ws/meetings/{meeting.meeting_id}/",
     }
     if participant.is_removed:
-        return _refused(request, JoinRefused.REMOVED)
+        return redirect("meetings:live_removed")
     if participant.state in (Participant.State.DECLINED, Participant.State.LEFT):
         return render(request, "meetings/live/outside.html", context)
     context.update(admission.room_context(meeting=meeting, participant=participant))
@@ -298,3 +299,10 @@ def live_leave(request: HttpRequest, meeting_id: str) -> HttpResponse:
 def live_ended(request: HttpRequest) -> HttpResponse:
     """Where browsers go when their meeting ends (no meeting ID: nothing to enumerate)."""
     return render(request, "meetings/live/ended.html")
+
+
+@require_GET
+def live_removed(request: HttpRequest) -> HttpResponse:
+    """Where a removed participant lands: nothing of the meeting (no topic, roster or chat),
+    and no meeting ID in the address."""
+    return render(request, "meetings/live/removed.html")
