@@ -71,3 +71,32 @@ class QuestionForm(forms.Form):
 
     def option_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["options"].splitlines() if line.strip()]
+
+
+class QuickPollForm(forms.Form):
+    """A poll of one single-choice question, prepared in the room's host console without
+    leaving the room; more elaborate polls are prepared on the polls page."""
+
+    title = forms.CharField(label=_("Poll title"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=Poll.Kind.choices,
+        initial=Poll.Kind.ANONYMOUS,
+        widget=forms.RadioSelect,
+    )
+    question = forms.CharField(label=_("Question"), max_length=500)
+    options = forms.CharField(
+        label=_("Options"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One option per line. Counts show once at least 3 people have voted (anonymous "
+            "and secret polls), so that nobody's choice can be read off."
+        ),
+    )
+
+    def clean_options(self) -> list[str]:
+        options = [line.strip() for line in self.cleaned_data["options"].splitlines()]
+        options = [option for option in options if option]
+        if len(options) < 2:
+            raise forms.ValidationError(_("Give at least two options, one per line."))
+        return options
