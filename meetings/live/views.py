@@ -119,6 +119,8 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
                     guest_key=guest_key,
                 )
             except JoinRefused as refusal:
+                if refusal.reason == JoinRefused.NOT_STARTED:
+                    return _not_started(request, meeting, form)
                 if refusal.reason != JoinRefused.WRONG_CREDENTIALS:
                     return _refused(request, refusal.reason, join_path=request.path)
                 # the same answer whether the meeting ID or the passcode was wrong
@@ -139,6 +141,44 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
         "meetings/live/join.html",
         {"form": form, "fixed_meeting_id": fixed, "guest": guest},
     )
+
+
+_STARTED_CHECK_KEY = "meetings_join_not_started"
+
+
+def _not_started(request: HttpRequest, meeting: Meeting, form: JoinForm) -> HttpResponse:
+    """The passcode was right but the host has not opened the room: the join form stays
+    filled in, shows the start time, and asks :func:`join_started` every few seconds; once
+    the meeting runs, the page sends the form again by itself (``join.js``)."""
+    request.session[_STARTED_CHECK_KEY] = meeting.meeting_id
+    title, text = _refusal_texts()[JoinRefused.NOT_STARTED]
+    return render(
+        request,
+        "meetings/live/join.html",
+        {
+            "form": form,
+            "fixed_meeting_id": normalise_meeting_id(meeting.meeting_id),
+            "guest": not request.user.is_authenticated,
+            "not_started": {"title": title, "text": text, "meeting": meeting},
+        },
+    )
+
+
+@never_cache
+@require_GET
+def join_started(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """204 while the meeting has not started, 200 with ``HX-Trigger: meeting-started`` once
+    it runs. Only for a browser that gave the right passcode (marked in its session):
+    everyone else gets 404, so the answer tells nothing about meetings one has no passcode
+    for."""
+    if request.session.get(_STARTED_CHECK_KEY) != meeting_id:
+        raise Http404
+    meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
+    if meeting.status == Meeting.Status.SCHEDULED:
+        return HttpResponse(status=204)
+    response = HttpResponse("")
+    response["HX-Trigger"] = "meeting-started"
+    return response
 
 
 def _participant_or_404(request: HttpRequest, meeting: Meeting) -> Participant:

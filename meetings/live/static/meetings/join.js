@@ -55,3 +55,13 @@
     }
   }
 })();
+
+// "Not started yet": the page asks every few seconds (htmx); once the host has started the
+// meeting the server answers with the event "meeting-started" and the filled form is sent.
+document.body.addEventListener("meeting-started", function () {
+  "use strict";
+  var form = document.getElementById("join-form");
+  var notice = document.getElementById("not-started");
+  if (notice) { notice.removeAttribute("hx-trigger"); }
+  if (form) { form.requestSubmit ? form.requestSubmit() : form.submit(); }
+});
