@@ -302,8 +302,10 @@ def calendar_file(request: HttpRequest, meeting_id: str) -> HttpResponse:
     meeting = selectors.meeting_for_manager(request.user, meeting_id)
     if request.GET.get("scope") == "series" and meeting.series_id is not None:
         body = calendar.series_calendar(meeting.series)
+        name = f"series-{meeting.meeting_id}.ics"
     else:
         body = calendar.meeting_calendar(meeting)
+        name = f"meeting-{meeting.meeting_id}.ics"
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.meeting_id}.ics"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
