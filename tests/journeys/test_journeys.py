@@ -15,7 +15,7 @@ from meetings.live import services as services_live
 from meetings.live.models import Participant
 from meetings.polls import services as poll_services
 from meetings.scheduling.models import Invitation, Meeting
-from tests.factories import PASSCODE, make_meeting
+from tests.factories import PASSCODE, make_meeting, make_user
 from tests.journeys.axe import check_page
 from tests.meetings.live.asgi_server import start_asgi_server
 
@@ -57,31 +57,36 @@ def running_meeting(host, **fields) -> Meeting:
 
 
 def test_the_host_schedules_starts_and_runs_a_meeting(new_page, server, host, member):
-    page = new_page("de-DE")
+    make_user("another", role=host.role, is_institution_member=True, last_name="Andersen")
+    page = new_page("en-GB")
     sign_in(page, server, host)
     page.goto(f"{server.url}/meetings/new/")
     check_page(page, "host-1-schedule-form")
     start = (now() + datetime.timedelta(days=20)).strftime("%d.%m.%Y") + " 10:15"
-    page.fill("#id_topic", "Kolloquium")
+    page.fill("#id_topic", "Colloquium")
     page.fill("#id_start", start)
     page.fill("#id_duration_minutes", "60")
     page.fill("#id_timezone", "europe/berlin")
-    page.fill("#id_co_hosts_filter", member.last_name[:3])
-    page.get_by_label(re.compile(member.first_name)).check()
+    page.fill("#id_co_hosts_filter", "coll")
+    shown = page.locator("#id_co_hosts .filtered-choices__option:not([hidden]) input")
+    expect(shown).to_have_count(1)
+    shown.check()
     with page.expect_navigation():
-        page.get_by_role("button", name="Speichern").click()
-    expect(page.locator("h1")).to_have_text("Kolloquium")
-    meeting = Meeting.objects.get(topic="Kolloquium")
+        page.get_by_role("button", name="Save").click()
+    expect(page.locator("h1")).to_have_text("Colloquium")
+    meeting = Meeting.objects.get(topic="Colloquium")
     assert meeting.timezone == "Europe/Berlin"
+    assert meeting.is_hosted_by(member)
     check_page(page, "host-2-meeting-page")
 
     # invitations: the valid address goes out, the refused one stays in the box
-    page.fill("#id_addresses", "gast@uni.example, jemand@gmail.example")
+    page.fill("#id_addresses", "guest@uni.example, someone@gmail.example")
     with page.expect_navigation():
-        page.get_by_role("button", name="Einladungen senden").click()
-    expect(page.locator(".messages")).to_contain_text("1 Einladung")
-    expect(page.locator("#id_addresses")).to_have_value("jemand@gmail.example")
-    assert list(Invitation.objects.values_list("email", flat=True)) == ["gast@uni.example"]
+        page.get_by_role("button", name="Send invitations").click()
+    expect(page.locator(".messages")).to_contain_text("1 invitation sent.")
+    expect(page.locator(".messages")).to_contain_text("someone@gmail.example (its domain")
+    expect(page.locator("#id_addresses")).to_have_value("someone@gmail.example")
+    assert list(Invitation.objects.values_list("email", flat=True)) == ["guest@uni.example"]
 
     with page.expect_navigation():
         page.locator("#start-meeting").click()
@@ -91,13 +96,12 @@ def test_the_host_schedules_starts_and_runs_a_meeting(new_page, server, host, me
 
     # a poll prepared and launched without leaving the room
     page.locator(".quick-poll summary").click()
-    page.fill("#id_quick-title", "Pause")
-    page.fill("#id_quick-question", "Jetzt Kaffee?")
-    page.fill("#id_quick-options", "Ja\nNein")
+    page.fill("#id_quick-title", "Break")
+    page.fill("#id_quick-question", "Coffee now?")
+    page.fill("#id_quick-options", "Yes\nNo")
     page.locator("#quick-poll-form button[type='submit']").click()
-    launch = page.get_by_role("button", name="„Pause“ starten")
-    launch.click()
-    expect(page.locator("#poll-panel")).to_contain_text("Jetzt Kaffee?")
+    page.get_by_role("button", name="Launch “Break”").click()
+    expect(page.locator("#poll-panel")).to_contain_text("Coffee now?")
     check_page(page, "host-4-room-poll", screenshot=True)
 
 
@@ -127,6 +131,7 @@ def test_a_member_comes_from_the_invitation_through_login_into_the_room(
     waiting = Participant.objects.get(meeting=meeting, user=member)
     services_live.admit_participants(actor=host_participant, participant_pks=[waiting.pk])
     expect(page.locator("#live-root[data-kind='room']")).to_be_visible()
+    expect(page.locator("#live-status")).to_contain_text("Connected")
     poll_services.launch_poll(poll=poll)
     expect(page.locator("#poll-panel")).to_contain_text("Adopt?")
     check_page(page, "member-4-room-with-poll")
