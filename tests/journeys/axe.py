@@ -27,8 +27,9 @@ def violations(page: Page) -> list[dict]:
     return result
 
 
-def check_page(page: Page, name: str, *, screenshot: bool = True) -> None:
-    """No axe violation at 1280 and 320 px; a viewport screenshot at 1280 px named ``name``."""
+def check_page(page: Page, name: str, *, screenshot: bool = True, show: str = "") -> None:
+    """No axe violation at 1280 and 320 px; a viewport screenshot at 1280 px named ``name``
+    (scrolled to the element ``show`` when given)."""
     found = {}
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
@@ -37,6 +38,8 @@ def check_page(page: Page, name: str, *, screenshot: bool = True) -> None:
         if problems:
             found[width] = problems
         if screenshot and width == WIDTHS[0][0]:
+            if show:
+                page.locator(show).first.scroll_into_view_if_needed()
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled")
     page.set_viewport_size({"width": WIDTHS[0][0], "height": WIDTHS[0][1]})

@@ -102,7 +102,7 @@ def test_the_host_schedules_starts_and_runs_a_meeting(new_page, server, host, me
     page.locator("#quick-poll-form button[type='submit']").click()
     page.get_by_role("button", name="Launch “Break”").click()
     expect(page.locator("#poll-panel")).to_contain_text("Coffee now?")
-    check_page(page, "host-4-room-poll", screenshot=True)
+    check_page(page, "host-4-room-poll", show="#poll-console")
 
 
 def test_a_member_comes_from_the_invitation_through_login_into_the_room(
@@ -134,7 +134,7 @@ def test_a_member_comes_from_the_invitation_through_login_into_the_room(
     expect(page.locator("#live-status")).to_contain_text("Connected")
     poll_services.launch_poll(poll=poll)
     expect(page.locator("#poll-panel")).to_contain_text("Adopt?")
-    check_page(page, "member-4-room-with-poll")
+    check_page(page, "member-4-room-with-poll", show="#poll-panel")
     page.get_by_label("Yes").check()
     page.locator("#poll-panel button[type='submit']").first.click()
     expect(page.locator("#poll-panel")).to_contain_text(re.compile("voted|Thank", re.I))
