@@ -91,13 +91,17 @@ def meeting_consent(request: HttpRequest, meeting_id: str) -> HttpResponse:
             except ConsentRefused as refusal:
                 messages.error(request, refusal.message)
             else:
+                link_kept_here = False
                 if form.cleaned_data["decision"] == "give":
                     messages.success(request, _("Thank you: you consented to the recording."))
-                    _hand_over_withdrawal_link(
+                    link_kept_here = _hand_over_withdrawal_link(
                         request, meeting, decision, form.cleaned_data.get("email", "")
                     )
                 else:
                     messages.success(request, _("You refused consent to the recording."))
+                if _in_the_meeting(participant, meeting) and not link_kept_here:
+                    # back where the question came from: the room or the waiting room
+                    return redirect("meetings:live_room", meeting_id=meeting.meeting_id)
                 return redirect("consent:meeting", meeting_id=meeting.meeting_id)
         else:
             messages.error(request, _("Please choose to give or to refuse consent."))
@@ -114,6 +118,7 @@ def meeting_consent(request: HttpRequest, meeting_id: str) -> HttpResponse:
             "has_series": has_series,
             "withdrawal_link": link if current and current.is_effective_consent else None,
             "is_guest": participant.user_id is None,
+            "in_meeting": _in_the_meeting(participant, meeting),
         },
         status=400 if form.errors else 200,
     )
@@ -123,18 +128,30 @@ def _link_session_key(meeting: Meeting) -> str:
     return f"consent-withdrawal-link:{meeting.meeting_id}"
 
 
+def _in_the_meeting(participant: object, meeting: Meeting) -> bool:
+    """A real seat in the running meeting (an invitee deciding beforehand has none)."""
+    return (
+        meeting.status == Meeting.Status.RUNNING
+        and getattr(participant, "pk", None) is not None
+        and participant.holds_a_seat
+    )
+
+
 def _hand_over_withdrawal_link(
     request: HttpRequest, meeting: Meeting, decision: ConsentDecision, email: str
-) -> None:
+) -> bool:
     """Show the private withdrawal link on the page (kept in this browser's session) and mail
-    it: to a member's account address, to a guest's address when they gave one."""
+    it: to a member's account address, to a guest's address when they gave one. True for a
+    guest, who has no account to find it again: the page keeps showing it (with the way
+    back to the room)."""
     key = getattr(decision, "withdrawal_key", "")
     if not key:
-        return
+        return False
     request.session[_link_session_key(meeting)] = withdrawal_url(key)
     address = request.user.email if request.user.is_authenticated else email
     if address:
         send_withdrawal_link(decision=decision, key=key, email=address)
+    return not request.user.is_authenticated
 
 
 @require_http_methods(["GET", "POST"])

@@ -170,7 +170,9 @@ class Participants(Schema):
 class OptionResult(Schema):
     text: str
     count: int | None = Field(description="Null where the count is hidden (too small).")
-    shown: str = Field(description='What the portal shows, e.g. "12" or "fewer than 5".')
+    shown: str = Field(
+        description='What the portal shows: the exact count, or "–" while too few voted.'
+    )
 
 
 class QuestionResult(Schema):

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -208,7 +209,11 @@ def invite_members(request: HttpRequest, launch_id: str) -> HttpResponse:
         for text in error.messages:
             messages.error(request, text)
     if sent:
-        messages.success(request, _("%(count)d invitation(s) sent.") % {"count": sent})
+        messages.success(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent)
+            % {"count": sent},
+        )
     return redirect("integrations_lti:course", launch_id=launch_id)
 
 

@@ -119,6 +119,8 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
                     guest_key=guest_key,
                 )
             except JoinRefused as refusal:
+                if refusal.reason == JoinRefused.NOT_STARTED:
+                    return _not_started(request, meeting, form)
                 if refusal.reason != JoinRefused.WRONG_CREDENTIALS:
                     return _refused(request, refusal.reason, join_path=request.path)
                 # the same answer whether the meeting ID or the passcode was wrong
@@ -141,6 +143,44 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
         "meetings/live/join.html",
         {"form": form, "fixed_meeting_id": fixed, "guest": guest},
     )
+
+
+_STARTED_CHECK_KEY = "meetings_join_not_started"
+
+
+def _not_started(request: HttpRequest, meeting: Meeting, form: JoinForm) -> HttpResponse:
+    """The passcode was right but the host has not opened the room: the join form stays
+    filled in, shows the start time, and asks :func:`join_started` every few seconds; once
+    the meeting runs, the page sends the form again by itself (``join.js``)."""
+    request.session[_STARTED_CHECK_KEY] = meeting.meeting_id
+    title, text = _refusal_texts()[JoinRefused.NOT_STARTED]
+    return render(
+        request,
+        "meetings/live/join.html",
+        {
+            "form": form,
+            "fixed_meeting_id": normalise_meeting_id(meeting.meeting_id),
+            "guest": not request.user.is_authenticated,
+            "not_started": {"title": title, "text": text, "meeting": meeting},
+        },
+    )
+
+
+@never_cache
+@require_GET
+def join_started(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """204 while the meeting has not started, 200 with ``HX-Trigger: meeting-started`` once
+    it runs. Only for a browser that gave the right passcode (marked in its session):
+    everyone else gets 404, so the answer tells nothing about meetings one has no passcode
+    for."""
+    if request.session.get(_STARTED_CHECK_KEY) != meeting_id:
+        raise Http404
+    meeting = get_object_or_404(Meeting, meeting_id=meeting_id)
+    if meeting.status == Meeting.Status.SCHEDULED:
+        return HttpResponse(status=204)
+    response = HttpResponse("")
+    response["HX-Trigger"] = "meeting-started"
+    return response
 
 
 def _participant_or_404(request: HttpRequest, meeting: Meeting) -> Participant:
@@ -181,6 +221,7 @@ def _live_strings() -> dict[str, str]:
         "page_range": _("{from}–{to} of {total}"),
         "roster_pages": _("Pages of the participant list"),
         "waiting_pages": _("Pages of the waiting list"),
+        "confirm_remove": _("Remove {name} from the meeting? They cannot rejoin it."),
         "lock": _("Lock meeting"),
         "unlock": _("Unlock meeting"),
         "locked": _("Locked: nobody new may join."),
@@ -254,7 +295,7 @@ def live_room(request: HttpRequest, meeting_id: str) -> HttpResponse:
         "socket_path": f"/ws/meetings/{meeting.meeting_id}/",
     }
     if participant.is_removed:
-        return _refused(request, JoinRefused.REMOVED)
+        return redirect("meetings:live_removed")
     if participant.state in (Participant.State.DECLINED, Participant.State.LEFT):
         return render(request, "meetings/live/outside.html", context)
     context.update(admission.room_context(meeting=meeting, participant=participant))
@@ -311,3 +352,10 @@ def live_leave(request: HttpRequest, meeting_id: str) -> HttpResponse:
 def live_ended(request: HttpRequest) -> HttpResponse:
     """Where browsers go when their meeting ends (no meeting ID: nothing to enumerate)."""
     return render(request, "meetings/live/ended.html")
+
+
+@require_GET
+def live_removed(request: HttpRequest) -> HttpResponse:
+    """Where a removed participant lands: nothing of the meeting (no topic, roster or chat),
+    and no meeting ID in the address."""
+    return render(request, "meetings/live/removed.html")

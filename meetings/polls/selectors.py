@@ -7,7 +7,6 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
 from meetings.live.models import Participant
 from meetings.live.selectors import guest_session_key, participant_for
@@ -76,13 +75,13 @@ def closed_polls(*, meeting: Meeting) -> QuerySet[Poll]:
 class OptionResult:
     text: str
     count: int
-    hidden: bool  # fewer than the poll's minimum count: shown only as "fewer than N"
+    hidden: bool  # the poll's results are withheld (too few ballots): no count is shown
     threshold: int = 0
 
     @property
     def shown(self) -> str:
         if self.hidden:
-            return _("fewer than %(n)d") % {"n": self.threshold}
+            return "–"
         return str(self.count)
 
 
@@ -101,15 +100,25 @@ class PollResults:
     poll: Poll
     voters: int
     questions: list[QuestionResult]
+    # fewer ballots than the poll's minimum: no count of any option is shown
+    withheld: bool = False
+    threshold: int = 1
 
 
 def poll_results(*, poll: Poll) -> PollResults:
     """Totals per option and free-text answers sorted by text (never in storage order).
 
-    In polls that are not named, a count between 1 and ``min_count_shown - 1`` is shown only
-    as "fewer than N", and a question's free-text answers only when at least
-    ``min_count_shown`` were given; secret ballots show totals and no texts at all."""
+    The rule of polls that are not named (docs/POLICY.md, "Poll results"): the counts are
+    shown, exactly and every one of them (0 too), once at least ``min_count_shown`` ballots
+    were cast in total; below that, no count at all, only the number of ballots. A single
+    small count beside exact others would say who voted what in a group of five (the host
+    sees who is in the room); a whole result withheld says nothing. A question's free-text
+    answers show only when at least ``min_count_shown`` were given; secret ballots show
+    totals and no texts at all. Unanimous results are shown: withholding them would itself
+    tell that they were unanimous."""
     threshold = poll.min_count_shown if poll.hides_small_counts else 1
+    voters = PollReceipt.objects.filter(poll=poll).count()
+    withheld = voters < threshold
     texts: dict[int, list[str]] = {}
     for question_id, text in FreeTextAnswer.objects.filter(question__poll=poll).values_list(
         "question_id", "text"
@@ -125,18 +134,18 @@ def poll_results(*, poll: Poll) -> PollResults:
             result.answers = [] if result.answers_hidden else answers
         else:
             for option in question.options.all():
-                count = option.tally.count
                 result.options.append(
                     OptionResult(
                         text=option.text,
-                        count=count,
-                        hidden=0 < count < threshold,
+                        count=option.tally.count,
+                        hidden=withheld,
                         threshold=threshold,
                     )
                 )
         questions.append(result)
-    voters = PollReceipt.objects.filter(poll=poll).count()
-    return PollResults(poll=poll, voters=voters, questions=questions)
+    return PollResults(
+        poll=poll, voters=voters, questions=questions, withheld=withheld, threshold=threshold
+    )
 
 
 def named_ballots(*, poll: Poll) -> QuerySet[NamedBallot]:

@@ -16,7 +16,7 @@ from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from meetings.live.broadcast import broadcast_to_meeting
+from meetings.live.broadcast import AUDIENCE_HOSTS, broadcast_to_meeting
 from meetings.live.models import Participant
 from meetings.polls.models import (
     FREE_TEXT_MAX_LENGTH,
@@ -75,13 +75,29 @@ def create_poll(
     check_polls_announced(meeting)
     if kind == Poll.Kind.SECRET and live_results:
         raise PollError(_("A secret ballot shows no totals before it closes."))
-    return Poll.objects.create(
+    poll = Poll.objects.create(
         meeting=meeting,
         title=title,
         kind=kind,
         live_results=live_results,
         min_count_shown=min_count_shown,
     )
+    meeting_pk, poll_pk = meeting.pk, poll.pk
+    # the hosts' consoles in the room list it at once (prepared in another tab, or by a co-host)
+    transaction.on_commit(
+        lambda: _announce(meeting_pk, "poll.prepared", poll_pk, audience=AUDIENCE_HOSTS)
+    )
+    return poll
+
+
+@transaction.atomic
+def prepare_quick_poll(
+    *, meeting: Meeting, title: str, kind: str, question: str, options: Sequence[str]
+) -> Poll:
+    """A poll of one single-choice question, ready to launch (the room's host console)."""
+    poll = create_poll(meeting=meeting, title=title, kind=kind)
+    add_question(poll=poll, text=question, type=Question.Type.SINGLE, options=options)
+    return poll
 
 
 def add_question(
@@ -190,7 +206,7 @@ def close_poll(*, poll: Poll) -> None:
     logger.info("poll %s closed with %d votes", poll_pk, voters)
 
 
-def _announce(meeting_pk: int, event: str, poll_pk: int) -> None:
+def _announce(meeting_pk: int, event: str, poll_pk: int, **extra: str) -> None:
     """Tell the meeting's room (after the commit). ``broadcast_to_meeting`` blocks on the
     channel layer through ``async_to_sync``, which refuses to run in a thread that has an
     event loop of its own; such a caller gets the broadcast from a short-lived thread.
@@ -199,7 +215,7 @@ def _announce(meeting_pk: int, event: str, poll_pk: int) -> None:
 
     def send() -> None:
         try:
-            broadcast_to_meeting(meeting_pk, event, poll_id=poll_pk)
+            broadcast_to_meeting(meeting_pk, event, poll_id=poll_pk, **extra)
         except Exception:
             logger.warning("could not announce %s of poll %s", event, poll_pk, exc_info=True)
 

@@ -3,6 +3,7 @@
 from django import template
 
 from meetings.polls import selectors
+from meetings.polls.forms import QuickPollForm
 
 register = template.Library()
 
@@ -17,5 +18,6 @@ def poll_room(context: template.Context) -> dict:
         csrf_token=context.get("csrf_token"),
         is_host=participant.is_host,
         host_polls=selectors.host_polls(meeting=meeting) if participant.is_host else (),
+        quick_form=QuickPollForm(prefix="quick") if participant.is_host else None,
     )
     return values

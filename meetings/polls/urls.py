@@ -9,6 +9,7 @@ urlpatterns = [
     path("room/", views.room, name="room"),
     path("panel/", views.panel, name="panel"),
     path("console/", views.console, name="console"),
+    path("quick/", views.quick, name="quick"),
     path("<int:poll_pk>/", views.edit, name="edit"),
     path(
         "<int:poll_pk>/questions/<int:question_pk>/delete/",

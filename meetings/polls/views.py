@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from meetings.live.models import Participant
 from meetings.polls import selectors, services
-from meetings.polls.forms import PollForm, QuestionForm
+from meetings.polls.forms import PollForm, QuestionForm, QuickPollForm
 from meetings.polls.models import Poll, Question
 from meetings.scheduling.models import Meeting
 from meetings.scheduling.selectors import meeting_hosted_by
@@ -146,17 +146,45 @@ def _after_host_action(
     return redirect("meetings:polls:manage", meeting_id=meeting.meeting_id)
 
 
+@require_POST
+def quick(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """Prepare a one-question poll from the room's host console (htmx): the console again,
+    with the new poll ready to launch, or the form with its errors."""
+    meeting = meeting_hosted_by(request.user, meeting_id)
+    form = QuickPollForm(request.POST, prefix="quick")
+    if form.is_valid():
+        try:
+            services.prepare_quick_poll(meeting=meeting, **form.cleaned_data)
+        except services.PollError as error:
+            form.add_error(None, str(error))
+        else:
+            form = QuickPollForm(prefix="quick")
+    if not request.htmx:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("meetings:live_room", meeting_id=meeting.meeting_id)
+    return _console(request, meeting, quick_form=form)
+
+
 @require_GET
 def console(request: HttpRequest, meeting_id: str) -> HttpResponse:
     """The host's poll controls in the room, reloaded when a poll event arrives."""
     return _console(request, meeting_hosted_by(request.user, meeting_id))
 
 
-def _console(request: HttpRequest, meeting: Meeting, *, error: str = "") -> HttpResponse:
+def _console(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    error: str = "",
+    quick_form: QuickPollForm | None = None,
+) -> HttpResponse:
     context = {
         "meeting": meeting,
         "host_polls": selectors.host_polls(meeting=meeting),
         "console_error": error,
+        "quick_form": quick_form or QuickPollForm(prefix="quick"),
     }
     return render(request, "meetings/polls/_console.html", context)
 
@@ -176,6 +204,9 @@ def export(request: HttpRequest, meeting_id: str, poll_pk: int) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([_("question"), _("answer"), _("count")])
     for question in results.questions:
+        if results.withheld and not question.is_text:
+            writer.writerow([_safe(question.text), _("(too few votes to show counts)"), ""])
+            continue
         for option in question.options:
             writer.writerow([_safe(question.text), _safe(option.text), option.shown])
         if question.is_text:

@@ -22,3 +22,14 @@ def recording_announcement(meeting: Meeting | None, text: bool = False) -> SafeS
         return mark_safe("")  # noqa: S308
     # rendered by a template with autoescaping on (html) or off for mails (text)
     return mark_safe(recording_gate.announcement(meeting=meeting, absolute=text))  # noqa: S308
+
+
+@register.inclusion_tag("meetings/recordings/console.html", takes_context=True)
+def recording_console_in_room(context: template.Context, meeting: Meeting) -> dict:
+    """The host's recording console inside the room: who has consented, start and stop; its
+    forms bring the host back to the room."""
+    from meetings.recordings.views import _console_context
+
+    values = _console_context(meeting)
+    values.update(in_room=True, csrf_token=context.get("csrf_token"))
+    return values

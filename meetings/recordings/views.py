@@ -88,6 +88,13 @@ def recording_console(request: HttpRequest, meeting_id: str) -> HttpResponse:
     return render(request, "meetings/recordings/console_page.html", _console_context(meeting))
 
 
+def _back(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """Back to the room when the console there was used, else to the console page."""
+    if request.POST.get("back") == "room":
+        return redirect("meetings:live_room", meeting_id=meeting.meeting_id)
+    return redirect("meetings:recording_console", meeting_id=meeting.meeting_id)
+
+
 @login_required
 @require_POST
 def start_recording_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
@@ -124,7 +131,7 @@ def start_recording_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
             messages.error(request, _("Recording is not available: consent cannot be checked."))
     else:
         messages.success(request, _("Recording started. Everyone in the meeting sees it."))
-    return redirect("meetings:recording_console", meeting_id=meeting.meeting_id)
+    return _back(request, meeting)
 
 
 @login_required
@@ -135,7 +142,7 @@ def stop_recording_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
         messages.success(request, _("Recording stopped."))
     else:
         messages.error(request, _("No recording is running."))
-    return redirect("meetings:recording_console", meeting_id=meeting.meeting_id)
+    return _back(request, meeting)
 
 
 @login_required
@@ -150,7 +157,7 @@ def ask_again_view(request: HttpRequest, meeting_id: str) -> HttpResponse:
         messages.success(request, _("The participants without consent were asked again."))
     else:
         messages.info(request, _("Everyone admitted has consented."))
-    return redirect("meetings:recording_console", meeting_id=meeting.meeting_id)
+    return _back(request, meeting)
 
 
 @require_GET

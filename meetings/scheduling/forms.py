@@ -5,6 +5,7 @@ them); the services enforce the locks a second time.
 """
 
 import datetime
+import functools
 import re
 import unicodedata
 from zoneinfo import ZoneInfo, available_timezones
@@ -12,6 +13,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from meetings.scheduling import recurrence, services
@@ -23,42 +26,147 @@ from portal.identity.selectors import licence_type_for
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAX_DURATION_MINUTES = 24 * 60
+# Dates and times as people type them: ISO everywhere, and the local format of the language
+# (German ``01.12.2026 10:15``); the day always comes before the month outside ISO.
+DATETIME_INPUT_FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y, %H:%M",
+    "%d.%m.%y %H:%M",
+    "%d/%m/%Y %H:%M",
+)
+DATE_INPUT_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y")
+# how the form shows a date and time back, per language
+DISPLAY_FORMATS = {"de": ("%d.%m.%Y %H:%M", "%d.%m.%Y"), "en": (LOCAL_FORMAT, "%Y-%m-%d")}
+
+
+def _display_formats() -> tuple[str, str]:
+    return DISPLAY_FORMATS.get((get_language() or "en")[:2], DISPLAY_FORMATS["en"])
+
+
+def example_start() -> datetime.datetime:
+    """A start a month ahead at a round hour: the placeholder is never in the past."""
+    day = timezone.localdate() + datetime.timedelta(days=30)
+    return datetime.datetime.combine(day, datetime.time(10, 15))
+
+
+def parse_local_datetime(value: str) -> datetime.datetime | None:
+    """The wall-clock date and time in any of :data:`DATETIME_INPUT_FORMATS`, or None."""
+    text = " ".join(value.split())
+    for pattern in DATETIME_INPUT_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
 
 
 class LocalDateTimeField(forms.CharField):
     """A wall-clock date and time, read in the form's chosen time zone rather than the
     server's: the form's ``clean`` places it in the zone.
 
-    A plain text input (``YYYY-MM-DD HH:MM``): browsers' ``datetime-local`` controls differ
-    in how they are typed into and read out by screen readers.
+    A plain text input that takes ISO (``2026-12-01 10:15``) and the language's own format
+    (``01.12.2026 10:15``): browsers' ``datetime-local`` controls differ in how they are typed
+    into and read out by screen readers, and none takes both.
     """
 
-    widget = forms.TextInput(attrs={"placeholder": "2026-05-04 14:30", "autocomplete": "off"})
+    widget = forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"})
+
+    def invalid_message(self) -> str:
+        shown, _date = _display_formats()
+        return _("Enter a date and time such as %(example)s.") % {
+            "example": example_start().strftime(shown)
+        }
+
+    def set_placeholder(self) -> None:
+        """Called per form: the example follows today's date and the request's language."""
+        self.widget.attrs["placeholder"] = example_start().strftime(_display_formats()[0])
 
     def to_python(self, value: str) -> datetime.datetime | None:
         value = super().to_python(value)
         if not value:
             return None
         if len(value) > 40:  # longer is never a date: refuse before parsing
-            raise ValidationError(
-                _("Enter a date and time such as 2026-05-04 14:30."), code="invalid"
-            )
-        try:
-            parsed = datetime.datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(
-                _("Enter a date and time such as 2026-05-04 14:30."), code="invalid"
-            ) from None
-        return parsed.replace(tzinfo=None, second=0, microsecond=0)
+            raise ValidationError(self.invalid_message(), code="invalid")
+        parsed = parse_local_datetime(value)
+        if parsed is None:
+            raise ValidationError(self.invalid_message(), code="invalid")
+        return parsed.replace(second=0, microsecond=0)
 
     def prepare_value(self, value: object) -> object:
         if isinstance(value, datetime.datetime):
-            return value.strftime(LOCAL_FORMAT)
+            return value.strftime(_display_formats()[0])
         return value
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+class LocalDateField(forms.DateField):
+    """A date in ISO or the language's own format (``31.07.2026``)."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
+        super().__init__(**kwargs)
+
+    def set_placeholder(self) -> None:
+        self.widget.attrs["autocomplete"] = "off"
+        self.widget.attrs["placeholder"] = (example_start() + datetime.timedelta(days=90)).strftime(
+            _display_formats()[1]
+        )
+
+    def prepare_value(self, value: object) -> object:
+        if isinstance(value, datetime.date):
+            return value.strftime(_display_formats()[1])
+        return value
+
+
+@functools.cache
+def _zones_by_key() -> dict[str, str]:
+    return {name.lower().replace(" ", "_"): name for name in available_timezones()}
+
+
+def canonical_time_zone(value: str) -> str | None:
+    """The IANA name for what a person typed (any case, spaces for underscores), or None."""
+    key = "_".join(value.strip().split()).lower()
+    return _zones_by_key().get(key)
+
+
+class TimeZoneInput(forms.TextInput):
+    """A text input with a list of suggestions: typing ``Berl`` offers Europe/Berlin, where
+    a select would be a list of some 600 entries."""
+
+    template_name = "meetings/scheduling/widgets/time_zone.html"
+
+    def get_context(self, name: str, value: object, attrs: dict | None) -> dict:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["list"] = f"{context['widget']['attrs']['id']}_options"
+        context["zones"] = sorted(available_timezones())
+        return context
+
+
+class TimeZoneField(forms.CharField):
+    widget = TimeZoneInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+
+    def to_python(self, value: str) -> str:
+        value = super().to_python(value)
+        if not value:
+            return value
+        zone = canonical_time_zone(value[:100])
+        if zone is None:
+            raise ValidationError(
+                _("Unknown time zone: %(value)s. Type a city such as Europe/Berlin.")
+                % {"value": value[:100]},
+                code="invalid_choice",
+            )
+        return zone
+
+
+class FilteredCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes with a filter box above them (``scheduling.js``): a list of the institution's
+    members is found by typing a name, and without script it is a plain list of checkboxes."""
+
+    template_name = "meetings/scheduling/widgets/filtered_checkboxes.html"
 
 
 class MeetingForm(forms.Form):
@@ -73,7 +181,10 @@ class MeetingForm(forms.Form):
     )
     start = LocalDateTimeField(
         label=_("Start (date and time)"),
-        help_text=_("Format YYYY-MM-DD HH:MM (24-hour clock), in the time zone below."),
+        help_text=_(
+            "Day, month, year and time on the 24-hour clock, e.g. 01.12.2026 10:15 or "
+            "2026-12-01 10:15, in the time zone below."
+        ),
     )
     duration_minutes = forms.IntegerField(
         label=_("Duration in minutes"),
@@ -81,8 +192,10 @@ class MeetingForm(forms.Form):
         max_value=MAX_DURATION_MINUTES,
         error_messages={"min_value": _("The duration must be at least one minute.")},
     )
-    timezone = forms.ChoiceField(
-        label=_("Time zone"), error_messages={"invalid_choice": _("Unknown time zone: %(value)s.")}
+    timezone = TimeZoneField(
+        label=_("Time zone"),
+        max_length=100,
+        help_text=_("Type a few letters of a city, e.g. Berlin, and pick from the list."),
     )
     expected_participants = forms.IntegerField(
         label=_("Expected participants"), required=False, min_value=1
@@ -128,6 +241,8 @@ class MeetingForm(forms.Form):
         label=_("Co-hosts"),
         queryset=User.objects.none(),
         required=False,
+        widget=FilteredCheckboxes,
+        help_text=_("May run the meeting with you: admit, remove, record."),
         error_messages={
             "invalid_choice": _("Co-hosts must be members of the institution."),
             "invalid_pk_value": _("Co-hosts must be members of the institution."),
@@ -137,6 +252,7 @@ class MeetingForm(forms.Form):
         label=_("Alternative hosts"),
         queryset=User.objects.none(),
         required=False,
+        widget=FilteredCheckboxes,
         help_text=_("May start and run the meeting in your absence."),
         error_messages={
             "invalid_choice": _("Alternative hosts must be members of the institution."),
@@ -155,15 +271,49 @@ class MeetingForm(forms.Form):
         max_value=99,
         initial=1,
     )
-    until = forms.DateField(
+    until = LocalDateField(
         label=_("Last date of the series"),
         required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"placeholder": "2026-07-31"}),
-        help_text=_("Format YYYY-MM-DD."),
-        error_messages={"invalid": _("Enter a date such as 2026-07-31.")},
+        help_text=_("Day, month and year, e.g. 31.07.2027 or 2027-07-31."),
+        error_messages={"invalid": _("Enter a date such as 31.07.2027 or 2027-07-31.")},
     )
     count = forms.IntegerField(label=_("Or: number of occurrences"), required=False)
+
+    # The form's sections, in order: (key, heading, help, field names). A field added to the
+    # form goes into one of these lists; a field in none lands in the last section.
+    sections: tuple[tuple[str, str, str, list[str]], ...] = (
+        ("what", _("What"), "", ["topic", "description"]),
+        (
+            "when",
+            _("When"),
+            "",
+            ["start", "duration_minutes", "timezone"],
+        ),
+        (
+            "repeat",
+            _("Repeat"),
+            _("A series gets one meeting ID per occurrence and one calendar file for all."),
+            ["repeat", "interval", "until", "count"],
+        ),
+        (
+            "who",
+            _("Who"),
+            "",
+            ["expected_participants", "co_hosts", "alternative_hosts", "allowed_domains"],
+        ),
+        (
+            "access",
+            _("Access"),
+            "",
+            ["passcode", "waiting_room", "authenticated_only", "join_before_host"],
+        ),
+        (
+            "records",
+            _("Recording and records"),
+            "",
+            ["recording_announced", "chat_stored", "attendance_required"],
+        ),
+    )
 
     def __init__(
         self,
@@ -179,12 +329,14 @@ class MeetingForm(forms.Form):
         self.meeting = meeting
         self.policy = MeetingPolicy.current()
         self.licence = licence_type_for(host)
-        self.fields["timezone"].choices = time_zone_choices()
         members = (
             User.objects.filter(is_institution_member=True, is_active=True)
             .exclude(pk=host.pk)
             .order_by("last_name", "first_name", "username")
         )
+        for field in self.fields.values():
+            if isinstance(field, LocalDateTimeField | LocalDateField):
+                field.set_placeholder()
         self.fields["co_hosts"].queryset = members
         self.fields["alternative_hosts"].queryset = members
         if meeting is None:
@@ -333,6 +485,19 @@ class MeetingForm(forms.Form):
                 )
                 self.add_error(field, error)
 
+    def grouped_sections(self) -> list[dict]:
+        """The sections with their bound fields (those of this form only); fields that no
+        section names go into the last one."""
+        placed: set[str] = set()
+        groups = []
+        for key, heading, help_text, names in self.sections:
+            fields = [self[name] for name in names if name in self.fields]
+            placed.update(names)
+            groups.append({"key": key, "heading": heading, "help": help_text, "fields": fields})
+        rest = [self[name] for name in self.fields if name not in placed]
+        groups[-1]["fields"].extend(rest)
+        return [group for group in groups if group["fields"]]
+
     def details(self) -> services.MeetingDetails:
         data = self.cleaned_data
         return services.MeetingDetails(
@@ -373,6 +538,10 @@ class MeetingForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
+    """Addresses to invite. With ``partial`` (the meeting page), the refused addresses do not
+    stop the valid ones: they are kept in ``refused`` with their reason, and the valid ones are
+    in ``cleaned_data``; without (the API), one refused address refuses the request."""
+
     addresses = forms.CharField(
         label=_("E-mail addresses"),
         max_length=5000,
@@ -381,9 +550,11 @@ class InvitationForm(forms.Form):
     )
     whole_series = forms.BooleanField(label=_("Invite to the whole series"), required=False)
 
-    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, meeting: Meeting, partial: bool = False, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.meeting = meeting
+        self.partial = partial
+        self.refused: list[tuple[str, str]] = []
         if meeting.series_id is None:
             del self.fields["whole_series"]
         else:
@@ -398,11 +569,25 @@ class InvitationForm(forms.Form):
                 validate_email(address)
             except ValidationError:
                 invalid.append(address)
-        if invalid:
-            raise ValidationError(
-                _("Not an e-mail address: %(addresses)s.") % {"addresses": ", ".join(invalid)}
-            )
         if not addresses:
             raise ValidationError(_("Enter at least one address."))
-        services.check_invitees(meeting=self.meeting, addresses=addresses)
-        return addresses
+        if len(addresses) > services.MAX_INVITEES_AT_ONCE:
+            raise ValidationError(
+                _("Invite at most %(max)d addresses at once.")
+                % {"max": services.MAX_INVITEES_AT_ONCE}
+            )
+        if not self.partial:
+            if invalid:
+                raise ValidationError(
+                    _("Not an e-mail address: %(addresses)s.") % {"addresses": ", ".join(invalid)}
+                )
+            services.check_invitees(meeting=self.meeting, addresses=addresses)
+            return addresses
+        valid = [address for address in addresses if address not in invalid]
+        outside = set(services.refused_invitees(meeting=self.meeting, addresses=valid))
+        for address in addresses:
+            if address in invalid:
+                self.refused.append((address, str(_("not an e-mail address"))))
+            elif address in outside:
+                self.refused.append((address, str(_("its domain is not allowed for this meeting"))))
+        return [address for address in valid if address not in outside]

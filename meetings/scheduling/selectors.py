@@ -1,11 +1,11 @@
 """Read queries of scheduling: which meetings a user may manage, and "My meetings"."""
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.timezone import now
 
-from meetings.scheduling.models import Meeting, MeetingUserObjectPermission
+from meetings.scheduling.models import Invitation, Meeting, MeetingUserObjectPermission
 from portal.identity.models import User
 
 PAGE_SIZE = 20
@@ -77,20 +77,53 @@ def my_meetings(user: User, *, upcoming_page: str | int = 1, past_page: str | in
         )
     )
     ended = Q(status=Meeting.Status.ENDED) | Q(ends_at__lt=moment)
-    upcoming = base.exclude(ended).order_by("start", "pk")
+    upcoming = _next_of_each_series(base.exclude(ended)).order_by("start", "pk")
     past = base.filter(ended).order_by("-start", "-pk")
-    # both counts in one pass over the person's meetings (two COUNT queries read them twice)
-    counts = meetings_managed_by(user).aggregate(past=Count("pk", filter=ended), all=Count("pk"))
     return {
-        "upcoming": _page(upcoming, upcoming_page, counts["all"] - counts["past"]),
-        "past": _page(past, past_page, counts["past"]),
+        "upcoming": _page(upcoming, upcoming_page),
+        "past": _page(past, past_page),
+        "invited": invited_meetings(user, moment=moment),
     }
 
 
-def _page(queryset: QuerySet, number: str | int, count: int) -> Page:
-    paginator = Paginator(queryset, PAGE_SIZE)
-    paginator.count = count  # a cached_property: counted above, not again
-    return paginator.get_page(number)
+def _next_of_each_series(upcoming: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """One card per series (its next occurrence in ``upcoming``, with how many of it are in
+    ``upcoming``) and every single meeting: a weekly seminar does not fill the page with
+    identical rows."""
+    later = upcoming.model.objects.filter(
+        pk__in=upcoming.order_by().values("pk"), series=OuterRef("series")
+    )
+    first = later.order_by("start", "pk").values("pk")[:1]
+    count = later.order_by().values("series").annotate(total=Count("pk")).values("total")[:1]
+    return upcoming.filter(Q(series__isnull=True) | Q(pk=Subquery(first))).annotate(
+        series_upcoming=Subquery(count)
+    )
+
+
+INVITED_SHOWN = 50
+
+
+def invited_meetings(user: User, *, moment: object = None) -> list[Meeting]:
+    """Upcoming meetings the user's address was invited to (and does not manage), soonest
+    first, a series once with its next occurrence; at most :data:`INVITED_SHOWN`."""
+    if not getattr(user, "email", ""):
+        return []
+    moment = moment or now()
+    ended = Q(status=Meeting.Status.ENDED) | Q(ends_at__lt=moment)
+    invitations = Invitation.objects.filter(email__iexact=user.email)
+    direct = invitations.values("meeting_id")
+    series = invitations.filter(whole_series=True).values("meeting__series_id")
+    invited = (
+        Meeting.objects.filter(Q(pk__in=direct) | Q(series_id__in=series))
+        .exclude(pk__in=meetings_managed_by(user).values("pk"))
+        .exclude(ended)
+        .select_related("host", "series")
+    )
+    return list(_next_of_each_series(invited).order_by("start", "pk")[:INVITED_SHOWN])
+
+
+def _page(queryset: QuerySet, number: str | int) -> Page:
+    return Paginator(queryset, PAGE_SIZE).get_page(number)
 
 
 def meeting_hosted_by(user: object, meeting_id: str) -> Meeting:

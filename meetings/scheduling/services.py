@@ -483,6 +483,12 @@ def address_is_allowed(address: str, domains: Iterable[str]) -> bool:
     return any(domain == allowed or domain.endswith("." + allowed) for allowed in domains)
 
 
+def refused_invitees(*, meeting: Meeting, addresses: list[str]) -> list[str]:
+    """The addresses outside the meeting's allowed domains (the others may be invited)."""
+    domains = allowed_invitation_domains(meeting=meeting)
+    return [address for address in addresses if not address_is_allowed(address, domains)]
+
+
 def check_invitees(*, meeting: Meeting, addresses: list[str]) -> None:
     domains = allowed_invitation_domains(meeting=meeting)
     refused = [address for address in addresses if not address_is_allowed(address, domains)]

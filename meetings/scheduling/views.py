@@ -3,12 +3,14 @@ service and render."""
 
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -24,6 +26,9 @@ from meetings.scheduling.forms import InvitationForm, MeetingForm
 from meetings.scheduling.models import Meeting, MeetingPolicy
 from meetings.scheduling.models.policy import SECURITY_SETTINGS
 from portal.identity.selectors import licence_type_for
+
+# the addresses a host typed that were not invited, shown again in the meeting page's box
+_REFUSED_KEY = "meetings_invitation_refused"
 
 
 def _form_error(form: MeetingForm, error: ValidationError) -> None:
@@ -69,7 +74,6 @@ def my_meetings(request: HttpRequest) -> HttpResponse:
         upcoming_page=request.GET.get("upcoming", 1),
         past_page=request.GET.get("past", 1),
     )
-    context["upcoming_rows"] = _table_rows(context["upcoming"], request.user.pk)
     context["past_rows"] = _table_rows(context["past"], request.user.pk)
     role = request.user.role
     context["may_host"] = bool(role and role.may_host)
@@ -118,6 +122,28 @@ def _render_form(request: HttpRequest, form: MeetingForm, **context) -> HttpResp
     return render(request, "meetings/scheduling/meeting_form.html", context, status=status)
 
 
+def _invite_form(request: HttpRequest, meeting: Meeting) -> InvitationForm:
+    kept = request.session.pop(_REFUSED_KEY, None)
+    initial = {}
+    if kept and kept.get("meeting") == meeting.meeting_id:
+        initial["addresses"] = kept.get("addresses", "")
+    return InvitationForm(meeting=meeting, initial=initial)
+
+
+def _invitation_text(meeting: Meeting) -> str:
+    """The invitation mail's text, for the host to paste into a chat or a mail of their own."""
+    return render_to_string(
+        "meetings/scheduling/invitation_email.txt",
+        {
+            "meeting": meeting,
+            "join_url": meeting.join_url(),
+            "privacy_url": f"{settings.PORTAL_BASE_URL}{reverse('portal_privacy_notice')}",
+            "whole_series": False,
+            "update": False,
+        },
+    ).strip()
+
+
 @never_cache
 @login_required
 @require_GET
@@ -133,11 +159,13 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
         "is_host": meeting.host_id == request.user.pk,
         "licence": licence_type_for(meeting.host),
         "settings_rows": settings_rows,
-        "invite_form": InvitationForm(meeting=meeting),
+        "invite_form": _invite_form(request, meeting),
         "invitations": meeting.invitations.all()[:200],
         "allowed_domains": services.allowed_invitation_domains(meeting=meeting),
         "backend_notices": meeting_status.notices(meeting),
         "attendance_visible": attendance_visible_to_hosts(meeting),
+        "may_start": meeting.status != Meeting.Status.ENDED and meeting.is_hosted_by(request.user),
+        "invitation_text": _invitation_text(meeting),
     }
     return render(request, "meetings/scheduling/meeting_detail.html", context)
 
@@ -262,19 +290,50 @@ def delete_meeting(request: HttpRequest, meeting_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def invite(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """Send the valid addresses' invitations; the refused ones go back into the box with
+    their reasons (kept in the session for the meeting page), so nothing typed is lost."""
     meeting = selectors.meeting_for_manager(request.user, meeting_id)
-    form = InvitationForm(request.POST, meeting=meeting)
-    if form.is_valid():
+    form = InvitationForm(request.POST, meeting=meeting, partial=True)
+    if not form.is_valid():
+        for error in form.errors.get("addresses", []):
+            messages.error(request, error)
+        request.session[_REFUSED_KEY] = {
+            "meeting": meeting.meeting_id,
+            "addresses": request.POST.get("addresses", "")[:5000],
+        }
+        return redirect("meetings:detail", meeting_id=meeting.meeting_id)
+    count = 0
+    if form.cleaned_data["addresses"]:
         count = services.invite(
             meeting=meeting,
             addresses=form.cleaned_data["addresses"],
             whole_series=form.cleaned_data.get("whole_series", False),
         )
-        messages.success(request, _("%(count)d invitation(s) sent.") % {"count": count})
-        return redirect("meetings:detail", meeting_id=meeting.meeting_id)
-    for error in form.errors.get("addresses", []):
-        messages.error(request, error)
-    return redirect("meetings:detail", meeting_id=meeting.meeting_id)
+        messages.success(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", count)
+            % {"count": count},
+        )
+    if form.refused:
+        messages.error(
+            request,
+            ngettext(
+                "This address was not invited: %(refused)s. It is still in the box below.",
+                "These addresses were not invited: %(refused)s. They are still in the box below.",
+                len(form.refused),
+            )
+            % {
+                "refused": "; ".join(
+                    _("%(address)s (%(reason)s)") % {"address": address, "reason": reason}
+                    for address, reason in form.refused
+                )
+            },
+        )
+        request.session[_REFUSED_KEY] = {
+            "meeting": meeting.meeting_id,
+            "addresses": "\n".join(address for address, _reason in form.refused),
+        }
+    return redirect(reverse("meetings:detail", args=[meeting.meeting_id]) + "#invite-heading")
 
 
 @never_cache
@@ -284,8 +343,10 @@ def calendar_file(request: HttpRequest, meeting_id: str) -> HttpResponse:
     meeting = selectors.meeting_for_manager(request.user, meeting_id)
     if request.GET.get("scope") == "series" and meeting.series_id is not None:
         body = calendar.series_calendar(meeting.series)
+        name = f"series-{meeting.meeting_id}.ics"
     else:
         body = calendar.meeting_calendar(meeting)
+        name = f"meeting-{meeting.meeting_id}.ics"
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.meeting_id}.ics"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -213,6 +213,31 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             return render(request, "portal/sso/local_refused.html", status=403)
         return super().pre_login(request, user, **kwargs)
 
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        """No "Successfully signed in" while the terms of use wait to be accepted: the terms
+        page says so once they are (``sso.views.terms``)."""
+        from portal.identity.sso.receivers import TERMS_PENDING_SESSION_KEY
+
+        pending = hasattr(request, "session") and request.session.get(TERMS_PENDING_SESSION_KEY)
+        if pending and message_template == "account/messages/logged_in.txt":
+            return
+        super().add_message(
+            request,
+            level,
+            message_template=message_template,
+            message_context=message_context,
+            extra_tags=extra_tags,
+            message=message,
+        )
+
     def get_logout_redirect_url(self, request: HttpRequest) -> str:
         """After an SSO login, end the IdP's session too (SAML single logout) if it can."""
         from allauth.socialaccount.adapter import get_adapter as get_social_adapter

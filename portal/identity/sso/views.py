@@ -15,12 +15,14 @@ from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.base.constants import AuthProcess
 from allauth.socialaccount.providers.saml.utils import decode_relay_state
 from allauth.socialaccount.sessions import LoginSession
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.identity import selectors, services
@@ -158,7 +160,8 @@ def terms(request: HttpRequest) -> HttpResponse:
             return render(request, "portal/sso/terms_declined.html")
         if request.POST.get("accept") == "yes" and request.POST.get("version") == current.version:
             services.accept_terms(user=request.user, terms_version=current)
-            request.session.pop(TERMS_PENDING_SESSION_KEY, None)
+            if request.session.pop(TERMS_PENDING_SESSION_KEY, None):
+                messages.success(request, _("You are signed in."))
             return redirect(_safe_next(request))
         error = "missing"
     accepted = not request.session.get(TERMS_PENDING_SESSION_KEY) and (

@@ -120,9 +120,39 @@ def test_it_refuses_a_meeting_that_has_not_started(client, make_meeting, member)
     meeting = make_meeting(status=Meeting.Status.SCHEDULED, started_at=None)
     client.force_login(member)
     response = post_join(client, meeting.meeting_id)
-    assert response.status_code == 403
+    assert response.status_code == 200
     assert b"has not started yet" in response.content
     assert not Participant.objects.exists()
+
+
+def test_not_started_shows_the_start_and_tells_the_page_once_it_starts(
+    client, make_meeting, member
+):
+    meeting = make_meeting(status=Meeting.Status.SCHEDULED, started_at=None)
+    client.force_login(member)
+    status_url = f"/meetings/join/{meeting.meeting_id}/started/"
+    assert client.get(status_url).status_code == 404  # no passcode given yet: nothing told
+    body = post_join(client, meeting.meeting_id).content.decode()
+    assert "It is planned to start at" in body
+    assert meeting.timezone in body
+    assert f'hx-get="{status_url}"' in body
+    assert 'id="join-form"' in body
+    waiting = client.get(status_url)
+    assert waiting.status_code == 204
+    assert "HX-Trigger" not in waiting
+    meeting.status = Meeting.Status.RUNNING
+    meeting.save()
+    started = client.get(status_url)
+    assert started.status_code == 200
+    assert started["HX-Trigger"] == "meeting-started"
+
+
+def test_the_start_check_tells_nothing_about_another_meeting(client, make_meeting, member):
+    first = make_meeting(status=Meeting.Status.SCHEDULED, started_at=None)
+    other = make_meeting(status=Meeting.Status.SCHEDULED, started_at=None)
+    client.force_login(member)
+    post_join(client, first.meeting_id)
+    assert client.get(f"/meetings/join/{other.meeting_id}/started/").status_code == 404
 
 
 def test_a_member_who_joins_before_the_host_starts_the_meeting(client, make_meeting, member):

@@ -100,9 +100,15 @@ def test_host_and_guests_run_a_meeting_live(new_page, server, make_meeting, host
     expect(anna.locator("#chat-log")).not_to_contain_text("Nur für dich")
     expect(anna.locator(".chat-notice")).to_contain_text("not stored")
 
-    # remove Anna: she is put out and cannot come back
+    # remove Anna: the host confirms; she is put out, sees nothing of the room, cannot come back
+    asked = []
+    console.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     console.locator("#roster li", has_text="Anna").get_by_role("button", name="Remove").click()
-    expect(anna.locator("#live-outcome")).to_contain_text("removed you")
+    expect(anna).to_have_url(f"{server.url}/meetings/live/removed/")
+    expect(anna.locator("h1")).to_have_text("You were removed from the meeting")
+    expect(anna.locator("#roster")).to_have_count(0)
+    expect(anna.locator("#chat-form")).to_have_count(0)
+    assert asked == ["Remove Anna from the meeting? They cannot rejoin it."]
     expect(console.locator("#roster li")).to_have_count(2)
     anna.goto(f"{server.url}/meetings/join/{meeting.meeting_id}/#passcode={PASSCODE}")
     anna.fill("#id_display_name", "Anna")

@@ -72,8 +72,18 @@ def test_the_room_rejects_post(client, meeting):
 def test_a_removed_participant_is_refused_the_room(client, meeting):
     as_guest(client, meeting, state=Participant.State.REMOVED)
     response = client.get(f"/meetings/live/{meeting.meeting_id}/")
-    assert response.status_code == 403
-    assert b"cannot rejoin" in response.content
+    assert response.status_code == 302
+    assert response.url == "/meetings/live/removed/"
+
+
+def test_the_removal_page_shows_nothing_of_the_meeting(client, meeting):
+    as_guest(client, meeting, state=Participant.State.REMOVED)
+    response = client.get("/meetings/live/removed/", HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "cannot rejoin" in body
+    for trace in (meeting.topic, meeting.meeting_id, 'id="roster"', 'id="chat-log"', "chat-form"):
+        assert trace not in body
 
 
 def test_a_declined_participant_may_ask_again(client, make_meeting):

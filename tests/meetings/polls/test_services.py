@@ -207,8 +207,8 @@ def test_closing_keeps_totals_and_answers_but_renews_their_keys():
     assert answer_ids.isdisjoint(FreeTextAnswer.objects.values_list("pk", flat=True))
 
 
-def test_results_hide_small_counts_and_few_free_text_answers_in_anonymous_polls():
-    poll = make_poll(make_meeting(), min_count_shown=2)
+def test_results_below_the_minimum_show_no_count_and_few_free_text_answers_stay_hidden():
+    poll = make_poll(make_meeting(), min_count_shown=4)
     for index in range(3):
         services.cast_vote(
             poll=poll,
@@ -220,8 +220,9 @@ def test_results_hide_small_counts_and_few_free_text_answers_in_anonymous_polls(
     services.close_poll(poll=poll)
     poll.refresh_from_db()
     results = selectors.poll_results(poll=poll)
+    assert results.withheld
     shown = {option.text: option.shown for option in results.questions[0].options}
-    assert shown == {"Yes": "2", "No": "fewer than 2", "Abstain": "0"}
+    assert shown == {"Yes": "–", "No": "–", "Abstain": "–"}  # no exact 0 beside the others
     assert results.questions[2].answers_hidden
     assert results.questions[2].answers == []
     assert results.voters == 3

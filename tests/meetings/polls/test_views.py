@@ -56,7 +56,7 @@ def test_it_refuses_a_secret_ballot_with_live_totals_with_a_message(client):
     client.force_login(meeting.host)
     response = client.post(
         url("manage", meeting=meeting),
-        {"title": "Dean", "kind": "secret", "live_results": "on", "min_count_shown": 1},
+        {"title": "Dean", "kind": "secret", "live_results": "on", "min_count_shown": 3},
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400

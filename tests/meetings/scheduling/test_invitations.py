@@ -38,7 +38,7 @@ def test_it_invites_institution_addresses_with_link_passcode_and_calendar(
     host_client, meeting, mailoutbox
 ):
     response = invite(host_client, meeting, "a@uni.example, b@uni.example")
-    assert "2 invitation(s) sent." in response.content.decode()
+    assert "2 invitations sent." in response.content.decode()
     assert len(mailoutbox) == 2
     assert [mail.to for mail in mailoutbox] == [["a@uni.example"], ["b@uni.example"]]
     mail = mailoutbox[0]
@@ -66,13 +66,39 @@ def test_it_invites_official_external_and_meeting_domains(host_client, meeting, 
     assert len(mailoutbox) == 3
 
 
-def test_it_refuses_addresses_outside_the_allowed_domains(host_client, meeting, mailoutbox):
-    response = invite(host_client, meeting, "a@uni.example, someone@gmail.example")
+def test_one_refused_address_does_not_stop_the_valid_ones(host_client, meeting, mailoutbox):
+    response = invite(host_client, meeting, "a@uni.example, someone@gmail.example, oops")
     body = response.content.decode()
-    assert "Not invited: someone@gmail.example." in body
-    assert "Invitations go only to addresses of the institution" in body
+    assert "1 invitation sent." in body
+    assert "These addresses were not invited:" in body
+    assert "someone@gmail.example (its domain is not allowed for this meeting)" in body
+    assert "oops (not an e-mail address)" in body
+    assert [mail.to for mail in mailoutbox] == [["a@uni.example"]]
+    assert list(Invitation.objects.values_list("email", flat=True)) == ["a@uni.example"]
+    # the refused addresses wait in the box, and only once
+    box = body[body.index('name="addresses"') :]
+    box = box[: box.index("</textarea>")]
+    assert "someone@gmail.example\noops" in box
+    assert "a@uni.example" not in box
+    again = host_client.get(f"/meetings/{meeting.meeting_id}/").content.decode()
+    assert "someone@gmail.example" not in again
+
+
+def test_only_refused_addresses_send_nothing(host_client, meeting, mailoutbox):
+    response = invite(host_client, meeting, "someone@gmail.example")
+    body = response.content.decode()
+    assert "This address was not invited: someone@gmail.example" in body
+    assert "sent." not in body
     assert mailoutbox == []
     assert not Invitation.objects.exists()
+
+
+def test_the_api_form_still_refuses_the_whole_request(meeting):
+    from meetings.scheduling.forms import InvitationForm
+
+    form = InvitationForm({"addresses": "a@uni.example, b@gmail.example"}, meeting=meeting)
+    assert not form.is_valid()
+    assert "Not invited: b@gmail.example." in form.errors["addresses"][0]
 
 
 def test_it_refuses_a_look_alike_domain(host_client, meeting, mailoutbox):
@@ -83,7 +109,7 @@ def test_it_refuses_a_look_alike_domain(host_client, meeting, mailoutbox):
 
 def test_it_refuses_what_is_not_an_address(host_client, meeting, mailoutbox):
     response = invite(host_client, meeting, "not-an-address")
-    assert "Not an e-mail address: not-an-address." in response.content.decode()
+    assert "not-an-address (not an e-mail address)" in response.content.decode()
     assert mailoutbox == []
 
 

@@ -129,3 +129,69 @@ def test_the_rows_show_the_start_in_the_meetings_time_zone(host_client, host):
     assert f'datetime="{local.isoformat()}"' in body
     assert "30 minutes" in body
     assert f'href="/meetings/{meeting.meeting_id}/"' in body
+
+
+def test_an_invitee_sees_invited_meetings_with_their_start(client, host, member):
+    from meetings.scheduling.models import Invitation
+
+    meeting = services.schedule_meeting(host=host, details=details(topic="Thesis talk"))
+    Invitation.objects.create(meeting=meeting, email=member.email.upper())
+    client.force_login(member)
+    body = client.get("/meetings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    invited = body[body.index('id="invited-heading"') :]
+    assert "Thesis talk" in invited
+    from zoneinfo import ZoneInfo
+
+    local = meeting.start.astimezone(ZoneInfo(meeting.timezone))
+    assert f'<time datetime="{local.isoformat()}">' in invited
+    assert f'href="/meetings/join/{meeting.meeting_id}/"' in invited
+    assert "No upcoming meetings" not in body
+    assert "You host no upcoming meetings." in body
+
+
+def test_a_series_is_one_card_with_the_number_of_meetings(host_client, host):
+    from meetings.scheduling import recurrence
+    from tests.meetings.conftest import BERLIN, local_start
+
+    start = recurrence.localise(local_start(days=3), BERLIN)
+    services.schedule_meeting(
+        host=host,
+        details=details(topic="Weekly seminar", start=start),
+        rule=recurrence.Rule("WEEKLY", count=5),
+    )
+    body = host_client.get("/meetings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    upcoming = body[body.index('id="upcoming-heading"') : body.index('id="past-heading"')]
+    assert upcoming.count("Weekly seminar") == 1
+    assert "Series: this and 4 more meetings" in upcoming
+
+
+def test_an_invitation_to_a_whole_series_shows_its_next_meeting_once(client, host, member):
+    from meetings.scheduling import recurrence
+    from meetings.scheduling.models import Invitation
+    from tests.meetings.conftest import BERLIN, local_start
+
+    start = recurrence.localise(local_start(days=3), BERLIN)
+    first = services.schedule_meeting(
+        host=host,
+        details=details(topic="Reading group", start=start),
+        rule=recurrence.Rule("WEEKLY", count=3),
+    )
+    Invitation.objects.create(meeting=first, email=member.email, whole_series=True)
+    client.force_login(member)
+    body = client.get("/meetings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert body.count('<h3 class="meeting-card__title">Reading group</h3>') == 1
+    assert "Series: this and 2 more meetings" in body
+
+
+def test_the_two_calendar_files_have_distinct_names(host_client, host):
+    from meetings.scheduling import recurrence
+    from tests.meetings.conftest import BERLIN, local_start
+
+    start = recurrence.localise(local_start(days=3), BERLIN)
+    first = services.schedule_meeting(
+        host=host, details=details(start=start), rule=recurrence.Rule("WEEKLY", count=2)
+    )
+    one = host_client.get(f"/meetings/{first.meeting_id}/calendar.ics")
+    series = host_client.get(f"/meetings/{first.meeting_id}/calendar.ics?scope=series")
+    assert one["Content-Disposition"] == f'attachment; filename="meeting-{first.meeting_id}.ics"'
+    assert series["Content-Disposition"] == f'attachment; filename="series-{first.meeting_id}.ics"'

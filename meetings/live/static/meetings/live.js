@@ -69,6 +69,16 @@
     var li = document.createElement("li");
     li.dataset.id = message.id;
     if (message.private) { li.className = "private"; }
+    if (message.at) {
+      var at = new Date(message.at);
+      var time = document.createElement("time");
+      time.className = "chat-time";
+      time.dateTime = message.at;
+      time.textContent = at.toLocaleTimeString(document.documentElement.lang || undefined,
+        { hour: "2-digit", minute: "2-digit" });
+      li.appendChild(time);
+      li.appendChild(document.createTextNode(" "));
+    }
     var sender = document.createElement("span");
     sender.className = "sender";
     sender.textContent = message.sender;
@@ -112,7 +122,11 @@
       if (kind === "waiting") { window.setTimeout(function () { window.location.reload(); }, Math.random() * (p.spread_ms || 0)); }
     },
     declined: function () { finish(strings.declined); },
-    removed: function () { finish(strings.removed); },
+    // nothing of the meeting stays on screen: the page is left for one that shows none of it
+    removed: function () {
+      finish(strings.removed);
+      window.location.replace(root.dataset.removedUrl);
+    },
     ended: function () { finished = true; window.location.assign(root.dataset.endedUrl); },
     locked: function (p) { renderLock(p.locked); },
     chat: function (p) { appendChat(p.message); },
@@ -168,6 +182,10 @@
 
   root.addEventListener("click", function (e) {
     var target = e.target.closest("button[data-action]");
+    if (target && target.dataset.action === "remove" &&
+        !window.confirm(strings.confirm_remove.replace("{name}", target.dataset.name || ""))) {
+      return;
+    }
     if (target) {
       send({ action: target.dataset.action, participant: Number(target.dataset.participant) });
     }
@@ -188,6 +206,13 @@
   }
   var chatForm = byId("chat-form");
   if (chatForm) {
+    // Enter sends, Shift+Enter starts a new line (as in other chats)
+    byId("chat-text").addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        chatForm.requestSubmit();
+      }
+    });
     chatForm.addEventListener("submit", function (e) {
       e.preventDefault();
       var text = byId("chat-text");

@@ -113,6 +113,9 @@
     b.setAttribute("aria-label", label + " " + personName);
     b.dataset.action = action;
     b.dataset.participant = id;
+    b.dataset.name = personName;
+    // the host panel explains each action once (help-admit, help-decline, help-remove)
+    if (byId("help-" + action)) { b.setAttribute("aria-describedby", "help-" + action); }
     if (extraClass) { b.className = extraClass; }
     return b;
   }

@@ -22,6 +22,9 @@
     var name = (e.detail && e.detail.event) || "";
     if (name === "poll.launched" || name === "poll.closed") {
       reload();
+    } else if (name === "poll.prepared" && consoleBox && window.htmx) {
+      // a poll prepared in another tab or by a co-host: the console lists it at once
+      window.htmx.ajax("GET", consoleBox.dataset.consoleUrl, { target: consoleBox, swap: "innerHTML" });
     } else if (name === "state") {
       states += 1;
       if (states > 1) { reload(); }
