@@ -22,6 +22,10 @@ class PortalFormRenderer(DjangoTemplates):
                 "APP_DIRS": True,
                 "DIRS": [
                     Path(settings.BASE_DIR) / "templates" / "widgets_override",
+                    # the features' own widgets (the schedule form's time zone and co-host
+                    # lists) live in the features' template folders, as the project's engine
+                    # finds them
+                    *settings.TEMPLATES[0]["DIRS"],
                     Path(django.forms.__file__).parent / "templates",
                 ],
                 "NAME": "portalforms",

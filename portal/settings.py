@@ -51,8 +51,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    # form widgets render through the project's template engine (FORM_RENDERER below)
-    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -107,10 +105,6 @@ MEETINGS_FEATURE_DIRS = sorted(path for path in (BASE_DIR / "meetings").iterdir(
 INTEGRATIONS_FEATURE_DIRS = sorted(
     path for path in (BASE_DIR / "integrations").iterdir() if (path / "__init__.py").is_file()
 )
-
-# Widgets of the features' forms (the schedule form's time zone and co-host lists) live in the
-# features' template folders, which only the project's engine knows.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {
