@@ -1,6 +1,10 @@
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from meetings.recordings.models import RecordingSession
@@ -22,7 +26,12 @@ class RecordingUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["session"]
         field.queryset = RecordingSession.objects.filter(meeting=meeting).order_by("-started_at")
-        field.label_from_instance = lambda session: session.started_at.strftime("%Y-%m-%d %H:%M")
+        # the session's start in the meeting's time zone and the portal's one format, as
+        # everywhere else (it showed UTC)
+        zone = ZoneInfo(meeting.timezone)
+        field.label_from_instance = lambda session: date_format(
+            localtime(session.started_at, zone), "SHORT_DATETIME_FORMAT"
+        )
 
 
 class RecordingViewerForm(forms.Form):
