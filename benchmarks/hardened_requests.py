@@ -98,7 +98,7 @@ def profile(meeting, poll, single, sessions: list[str], options: list[int]) -> N
                     passcode = PASSCODE if name == "join right" else "Wrong-Pass-42"
                     client.post(
                         join_path,
-                        {"passcode": passcode, "display_name": "Bench"},
+                        {"passcode": passcode, "display_name": "Bench", "age_confirmed": "on"},
                         HTTP_X_FORWARDED_FOR=address,
                         REMOTE_ADDR=address,
                     )
@@ -155,9 +155,13 @@ def main() -> dict[str, float]:
         for index in range(rounds):
             address = f"10.{index // 250}.{index % 250}.7"  # each round another client
             timed("healthz", "GET", "/healthz")
-            wrong = urlencode({"passcode": "Wrong-Pass-42", "display_name": "Bench"})
+            wrong = urlencode(
+                {"passcode": "Wrong-Pass-42", "display_name": "Bench", "age_confirmed": "on"}
+            )
             timed("join wrong", "POST", join_path, wrong, **{"X-Forwarded-For": address}, **csrf)
-            right = urlencode({"passcode": PASSCODE, "display_name": "Bench"})
+            right = urlencode(
+                {"passcode": PASSCODE, "display_name": "Bench", "age_confirmed": "on"}
+            )
             timed("join right", "POST", join_path, right, **{"X-Forwarded-For": address}, **csrf)
             vote = urlencode({f"q{single.pk}": options[index % 3]})
             timed(

@@ -54,6 +54,7 @@ def main(joins: int) -> None:
                 guest = context.new_page()
                 guest.goto(f"{url}/meetings/join/{meeting.meeting_id}/#passcode={PASSCODE}")
                 guest.fill("#id_display_name", f"Guest {number}")
+                guest.check("#id_age_confirmed")
                 guest.click("button:text('Join')")
                 guest.wait_for_selector("#live-root[data-kind='waiting']")
                 guest.locator("#live-status", has_text="Connected").wait_for()

@@ -52,6 +52,7 @@ def join(browser, url: str, meeting: Meeting, name: str):
     page = context.new_page()
     page.goto(f"{url}/meetings/join/{meeting.meeting_id}/#passcode={PASSCODE}")
     page.fill("#id_display_name", name)
+    page.check("#id_age_confirmed")
     page.click("button:text('Join')")
     page.wait_for_selector("#live-root[data-kind='waiting']")
     page.locator("#live-status", has_text="Connected").wait_for()

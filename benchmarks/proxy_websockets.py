@@ -73,7 +73,12 @@ def join(port: int, origin: str, meeting_id: str, number: int) -> str:
     """One guest's join POST straight to an upstream (as nginx would forward it)."""
     csrf = secrets.token_hex(16)  # a 32-character secret is a valid unmasked token
     body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": csrf, "passcode": PASSCODE, "display_name": f"P{number}"}
+        {
+            "csrfmiddlewaretoken": csrf,
+            "passcode": PASSCODE,
+            "display_name": f"P{number}",
+            "age_confirmed": "on",
+        }
     )
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     connection.request(

@@ -120,7 +120,12 @@ def join(port: int, meeting: Meeting, number: int) -> tuple[str, float]:
     """One participant's join POST; returns its session cookie and the round trip in s."""
     csrf = secrets.token_hex(16)  # a 32-character secret is a valid unmasked token
     body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": csrf, "passcode": PASSCODE, "display_name": f"P{number}"}
+        {
+            "csrfmiddlewaretoken": csrf,
+            "passcode": PASSCODE,
+            "display_name": f"P{number}",
+            "age_confirmed": "on",
+        }
     )
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     started = time.perf_counter()

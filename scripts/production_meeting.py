@@ -161,6 +161,7 @@ def drive_meeting(
             guest.goto(join)
             expect(guest.locator("#id_passcode")).to_have_value(PASSCODE)
             guest.fill("#id_display_name", "Anna")
+            guest.check("#id_age_confirmed")
             guest.click("button:text('Join')")
             expect(guest.locator("#live-root[data-kind='waiting']")).to_be_visible()
             expect(guest.locator("#live-status")).to_contain_text("Connected")

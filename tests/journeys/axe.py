@@ -5,7 +5,7 @@ import json
 
 from playwright.sync_api import Page
 
-from tests.a11y import SCREENSHOTS, axe_violations, horizontal_overflow
+from tests.a11y import SCREENSHOTS, assert_reflows, axe_violations, horizontal_overflow
 
 WIDTHS = ((1280, 800), (320, 640))
 
@@ -19,7 +19,10 @@ def check_page(page: Page, name: str, *, screenshot: bool = True, show: str = ""
         page.evaluate("window.scrollTo(0, 0)")
         problems = axe_violations(page)
         if width < WIDTHS[0][0] and horizontal_overflow(page) > 0:
-            problems.append({"id": "reflow", "help": "the page scrolls sideways at 320 px"})
+            try:
+                assert_reflows(page, name)
+            except AssertionError as wide:
+                problems.append({"id": "reflow", "help": str(wide)})
         if problems:
             found[width] = problems
         if screenshot and width == WIDTHS[0][0]:

@@ -151,6 +151,7 @@ def test_a_guest_joins_from_the_link_chats_and_leaves(new_page, server, host):
     expect(page.locator("#id_passcode")).to_have_value(PASSCODE)
     check_page(page, "guest-1-join")
     page.fill("#id_display_name", "Gina")
+    page.check("#id_age_confirmed")
     with page.expect_navigation():
         page.get_by_role("button", name="Join").click()
     expect(page.locator("#live-root[data-kind='room']")).to_be_visible()
