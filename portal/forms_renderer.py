@@ -3,7 +3,7 @@
 Django's default renderer looks in the apps' template folders after its own, where the admin's
 widgets come before anything of ours; this one looks in ``templates/widgets_override/`` first,
 so that ``admin/widgets/split_datetime.html`` labels the date and the time field (WCAG 1.3.1,
-4.1.2; docs/DESIGN.md, administration).
+4.1.2; docs/DESIGN-SYSTEM.md, administration).
 """
 
 from pathlib import Path

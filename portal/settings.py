@@ -140,7 +140,7 @@ TEMPLATES = [
 # Django's technical 404 page (URL patterns) instead of the portal's, for developers only
 DEBUG_TECHNICAL_404 = env.bool("DEBUG_TECHNICAL_404", default=False)
 
-# one date and time format per language (portal/formats/, docs/DESIGN.md)
+# one date and time format per language (portal/formats/, docs/DESIGN-SYSTEM.md)
 FORMAT_MODULE_PATH = ["portal.formats"]
 
 # widget templates: Django's, with the portal's accessible overrides first

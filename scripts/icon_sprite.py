@@ -1,7 +1,7 @@
 """Build the portal's SVG icon sprite from feather-icons (MIT, vendored by scripts/vendor).
 
 Only the icons the pages use go into ``static/portal/icons.svg``, each as a ``<symbol>`` whose
-id is the icon's name (docs/DESIGN.md lists them); the brand mark is the portal's own.
+id is the icon's name (docs/DESIGN-SYSTEM.md lists them); the brand mark is the portal's own.
 Usage: ``python scripts/icon_sprite.py FEATHER_ICONS_DIR OUTPUT``.
 """
 

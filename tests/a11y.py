@@ -3,7 +3,7 @@
 axe-core comes from the npm registry at the version pinned in ``package.json`` and is vendored
 in ``tests/vendor/axe-core/`` (``scripts/vendor``); it is evaluated into the page through the
 DevTools protocol, so the page's strict CSP stays on while it runs. The rules are those of
-WCAG 2.1 A and AA (the portal's target, docs/DESIGN.md).
+WCAG 2.1 A and AA (the portal's target, docs/DESIGN-SYSTEM.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-// The admin's accessibility fixes that need a script (docs/DESIGN.md, administration); loaded
+// The admin's accessibility fixes that need a script (docs/DESIGN-SYSTEM.md, administration); loaded
 // from the theme (templates/admin/base_site.html), no inline script (strict CSP).
 (function () {
   "use strict";

@@ -1,4 +1,4 @@
-// The design system's behaviour (docs/DESIGN.md), loaded by base.html with `defer`; no inline
+// The design system's behaviour (docs/DESIGN-SYSTEM.md), loaded by base.html with `defer`; no inline
 // script or style is needed (strict CSP). Every page works without it: tables stay tables,
 // copy buttons are hidden until this file shows them.
 (function () {

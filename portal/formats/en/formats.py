@@ -1,5 +1,5 @@
 """English date and time formats of the portal: one format for every date and time shown
-(docs/DESIGN.md), on the 24-hour clock. Django's defaults ("Dec. 17, 2026, 10:15 a.m.") mixed
+(docs/DESIGN-SYSTEM.md), on the 24-hour clock. Django's defaults ("Dec. 17, 2026, 10:15 a.m.") mixed
 three formats on one page and ended sentences with a double full stop after "a.m."."""
 
 from django.conf.locale.en.formats import *  # noqa: F403 (input formats stay Django's)
