@@ -64,11 +64,11 @@ def fill_to(total: int, host_id: int) -> None:
                 meeting_id, topic, description, start, duration_minutes, timezone,
                 passcode_encrypted, waiting_room, authenticated_only, join_before_host,
                 allowed_domains, recording_announced, chat_stored, attendance_required, status,
-                locked, created_at, ends_at, host_id, calendar_sequence)
+                locked, created_at, ends_at, host_id, calendar_sequence, chat, polls_announced)
             SELECT (80000000000 + g)::text, 'Other', '', now() + g * interval '1 minute', 30,
                 'Europe/Berlin', 'not-used', true, false, false, '[]'::jsonb, false, false,
                 false, 'scheduled', false, now(), now() + g * interval '1 minute'
-                + interval '30 minutes', %s, 0
+                + interval '30 minutes', %s, 0, 'everyone', false
             FROM generate_series(1, %s) AS g
             """,
             [host_id, missing],
