@@ -234,6 +234,18 @@ def demo_institution(db, settings):
 
 
 @pytest.fixture
+def dev_idp_on_live_server(demo_institution, live_server, settings, tmp_path) -> None:
+    """The development IdP of ``scripts/run`` (real SAML), answering at the live server's
+    address, for browser tests that log in through it."""
+    from django.core.management import call_command
+
+    settings.DEV_IDP_ENABLED = True
+    settings.DEV_IDP_KEY_DIR = str(tmp_path / "dev-idp")
+    settings.PORTAL_BASE_URL = live_server.url
+    call_command("register_dev_idp", verbosity=0)
+
+
+@pytest.fixture
 def in_process_channel_layer(settings) -> None:
     """Channels' in-process layer for consumer tests driven by ``WebsocketCommunicator``.
 

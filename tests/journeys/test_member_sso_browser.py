@@ -6,7 +6,6 @@ sends itself, so the member lands in the waiting room without typing anything.""
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.utils.timezone import now
 from playwright.sync_api import expect
 
@@ -19,15 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSCODE = "Kq7-2mZp"
 
 
-@pytest.fixture
-def dev_idp(demo_institution, live_server, settings, tmp_path):
-    settings.DEV_IDP_ENABLED = True
-    settings.DEV_IDP_KEY_DIR = str(tmp_path / "dev-idp")
-    settings.PORTAL_BASE_URL = live_server.url
-    call_command("register_dev_idp", verbosity=0)
-
-
-def test_the_passcode_in_the_link_survives_sso_and_the_terms(live_server, new_page, dev_idp):
+def test_the_passcode_in_the_link_survives_sso_and_the_terms(
+    live_server, new_page, dev_idp_on_live_server
+):
     host = make_user("host.sso", is_institution_member=True)
     meeting = make_meeting(
         host=host,

@@ -6,7 +6,6 @@ consent texts, the retention rules and the legal holds. axe-core finds nothing o
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from consent.services import create_demo_consent_text
@@ -17,13 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def dev_idp(demo_institution, live_server, settings, tmp_path):
-    """The development IdP of ``scripts/run``, answering at the live server's address."""
-    settings.DEV_IDP_ENABLED = True
-    settings.DEV_IDP_KEY_DIR = str(tmp_path / "dev-idp")
-    settings.PORTAL_BASE_URL = live_server.url
-    call_command("register_dev_idp", verbosity=0)
-    create_demo_consent_text()  # what demo_data adds beyond the institution
+def dev_idp(dev_idp_on_live_server):
+    """The development IdP, and the consent text demo_data adds beyond the institution."""
+    create_demo_consent_text()
 
 
 def check(page, where: str, *, screenshot: str = "", portal_page: bool = False) -> None:
