@@ -257,14 +257,19 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                 self._pending_presence[payload["participant"]] = bool(payload["connected"])
                 self._schedule_flush()
             return
-        await self.send_json({"event": event, "payload": payload})
         if participant_ids is not None and event == "admitted":
-            # from now on this browser hears the room, no longer the waiting room (in turn:
-            # "admit all" switches a thousand sockets at once)
+            # From now on this browser hears the room, no longer the waiting room (in turn:
+            # "admit all" switches a thousand sockets at once). The socket joins the room's
+            # group *before* the browser hears "admitted": whatever the room says after the
+            # browser knows it is in reaches it (joined after, a lock or a message sent in
+            # between was lost).
             async with _handshake_turn():
-                await self._leave(live.waiting_group(self.meeting_pk))
                 await self._join(live.meeting_group(self.meeting_pk))
-        elif event == "ended" or (participant_ids is not None and event in ("removed", "declined")):
+                await self.send_json({"event": event, "payload": payload})
+                await self._leave(live.waiting_group(self.meeting_pk))
+            return
+        await self.send_json({"event": event, "payload": payload})
+        if event == "ended" or (participant_ids is not None and event in ("removed", "declined")):
             await self.close()
 
     # --- batched participant lists ---------------------------------------------------------

@@ -10,12 +10,17 @@
   var consoleBox = document.getElementById("poll-console");
   var states = 0;
 
+  // Each box is its own request's source: without one, htmx issues every request from
+  // <body> and keeps only the last one queued behind a request in flight, so a console reload
+  // queued after the panel's dropped the panel's (the launched poll never appeared).
+  function fetchInto(box, url) {
+    window.htmx.ajax("GET", url, { source: box, target: box, swap: "innerHTML" });
+  }
+
   function reload() {
     if (!window.htmx) { return; }  // htmx loads deferred; until then the page is fresh anyway
-    window.htmx.ajax("GET", panel.dataset.panelUrl, { target: panel, swap: "innerHTML" });
-    if (consoleBox) {
-      window.htmx.ajax("GET", consoleBox.dataset.consoleUrl, { target: consoleBox, swap: "innerHTML" });
-    }
+    fetchInto(panel, panel.dataset.panelUrl);
+    if (consoleBox) { fetchInto(consoleBox, consoleBox.dataset.consoleUrl); }
   }
 
   document.addEventListener("meeting:event", function (e) {
@@ -24,7 +29,7 @@
       reload();
     } else if (name === "poll.prepared" && consoleBox && window.htmx) {
       // a poll prepared in another tab or by a co-host: the console lists it at once
-      window.htmx.ajax("GET", consoleBox.dataset.consoleUrl, { target: consoleBox, swap: "innerHTML" });
+      fetchInto(consoleBox, consoleBox.dataset.consoleUrl);
     } else if (name === "state") {
       states += 1;
       if (states > 1) { reload(); }
