@@ -173,7 +173,8 @@
     });
     socket.addEventListener("close", function () {
       if (finished) { return; }
-      status(strings.reconnecting);
+      // what is waiting in the outbox is still said after every failed attempt
+      status(outbox.length ? strings.queued : strings.reconnecting);
       // jittered, so that a thousand pages of a restarted server do not come back at once
       window.setTimeout(connect, delay / 2 + Math.random() * delay);
       delay = Math.min(delay * 2, 8000);
