@@ -16,11 +16,13 @@ one plain ``DELETE`` of all the rows, and the plans of the batch queries.
 
 import argparse
 import datetime
+import multiprocessing
+import multiprocessing.synchronize
 import os
 import re
 import statistics
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +35,7 @@ os.environ["DATABASE_URL"] = BENCH_URL
 os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ["RETENTION_JOURNAL_DIR"] = tempfile.mkdtemp(prefix="bench-journal-")
 
 
 def ensure_database() -> None:
@@ -53,7 +56,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, models, transaction  # noqa: E402
 
 from retention import services  # noqa: E402
-from retention.models import DeletionLogEntry, PurgeRun, RetentionRule  # noqa: E402
+from retention.models import (  # noqa: E402
+    DeletionLogEntry,
+    JournalCheckpoint,
+    PurgeRun,
+    RetentionRule,
+)
 from retention.registry import RetentionCategory, registry  # noqa: E402
 
 
@@ -115,33 +123,41 @@ def fill(rows: int) -> None:
         cursor.execute("VACUUM ANALYZE bench_chat")
 
 
+def _probe(stop: "multiprocessing.synchronize.Event", results: "multiprocessing.Queue") -> None:
+    waits = []
+    with psycopg.connect(
+        BENCH_URL.replace("postgres://", "postgresql://"), autocommit=True
+    ) as conn:
+        while not stop.is_set():
+            started = time.perf_counter()
+            conn.execute(
+                "INSERT INTO bench_chat (meeting_id, created_at, body) VALUES (1, now(), 'hi')"
+            )
+            waits.append(time.perf_counter() - started)
+            stop.wait(0.02)
+    results.put(waits)
+
+
 class InsertProbe:
-    """Inserts a chat message every 20 ms on its own connection; records each insert's time."""
+    """Inserts a chat message every 20 ms on its own connection, from a process of its own (as
+    a web server would: a thread here would also wait for this process's GIL, not only for
+    the database); records each insert's time."""
 
     def __init__(self) -> None:
         self.waits: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        with psycopg.connect(
-            BENCH_URL.replace("postgres://", "postgresql://"), autocommit=True
-        ) as conn:
-            while not self._stop.is_set():
-                started = time.perf_counter()
-                conn.execute(
-                    "INSERT INTO bench_chat (meeting_id, created_at, body) VALUES (1, now(), 'hi')"
-                )
-                self.waits.append(time.perf_counter() - started)
-                self._stop.wait(0.02)
+        context = multiprocessing.get_context("fork")
+        self._stop = context.Event()
+        self._results = context.Queue()
+        self._process = context.Process(target=_probe, args=(self._stop, self._results))
 
     def __enter__(self) -> "InsertProbe":
-        self._thread.start()
+        self._process.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join()
+        self.waits = self._results.get()
+        self._process.join()
 
 
 def explain(sql: str, params: list) -> str:
@@ -182,6 +198,13 @@ def waits(probe: InsertProbe) -> str:
     )
 
 
+def Profiler(**kwargs: object):  # noqa: ANN201, N802
+    """pyinstrument's profiler (a development dependency), imported only for ``--profile``."""
+    from pyinstrument import Profiler as PyinstrumentProfiler
+
+    return PyinstrumentProfiler(**kwargs)
+
+
 def main() -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -191,6 +214,11 @@ def main() -> dict[str, float]:
         help="comma-separated batch sizes to compare (engine and plain batched SQL each)",
     )
     parser.add_argument("--max-wait-ms", type=float, default=50.0)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile each engine purge with pyinstrument and print where its time went",
+    )
     args = parser.parse_args()
     sizes = sorted({int(size) for size in args.batch_sizes.split(",")})
 
@@ -200,6 +228,7 @@ def main() -> dict[str, float]:
     )
     DeletionLogEntry.objects.filter(category="bench_chat").delete()
     PurgeRun.objects.filter(category="bench_chat").delete()
+    JournalCheckpoint.objects.filter(category="bench_chat").delete()  # a new journal folder
     rule = RetentionRule.objects.get(category="bench_chat")
     category = registry.get("bench_chat")
     cutoff = rule.cutoff(NOW)
@@ -229,16 +258,22 @@ def main() -> dict[str, float]:
         if BenchChat.objects.filter(created_at__lte=cutoff).count() != expired:
             fill(args.rows)
         print(f"\nengine purge, batches of {size:,} ...", flush=True)
+        profiler = Profiler(interval=0.001) if args.profile else None
         with InsertProbe() as engine_probe:
+            if profiler is not None:
+                profiler.start()
             started = time.perf_counter()
             report = services.purge_category(identifier="bench_chat", at=NOW, batch_size=size)
             engine_seconds = time.perf_counter() - started
+            if profiler is not None:
+                profiler.stop()
+        if profiler is not None:
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
         assert report.done == expired, (report.done, expired)
-        logged = DeletionLogEntry.objects.filter(category="bench_chat")
+        # the log entries stay: the next purge's replay finds their batches done by them
+        logged = DeletionLogEntry.objects.filter(run_id=report.run_id)
         assert sum(logged.values_list("count", flat=True)) == expired
         assert logged.count() == -(-expired // size)  # one log entry per batch
-        logged.delete()
-        PurgeRun.objects.filter(category="bench_chat").delete()
         fill(args.rows)
         with InsertProbe() as plain_probe:
             started = time.perf_counter()
@@ -278,6 +313,8 @@ def main() -> dict[str, float]:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_chat")
     DeletionLogEntry.objects.filter(category="bench_chat").delete()
+    PurgeRun.objects.filter(category="bench_chat").delete()
+    JournalCheckpoint.objects.filter(category="bench_chat").delete()
     return {
         "purge batch": chosen,
         "purge engine s": engine_seconds,

@@ -29,6 +29,7 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,13 @@ from django.utils.timezone import now as current_time
 
 from retention import journal
 from retention.keyring import Keyring, RotationReport, rotate_field
-from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
+from retention.models import (
+    DeletionLogEntry,
+    JournalCheckpoint,
+    LegalHold,
+    PurgeRun,
+    RetentionRule,
+)
 from retention.registry import EqualsAny, RetentionCategory, registry
 
 logger = logging.getLogger(__name__)
@@ -125,8 +132,7 @@ def item_reference(key: str, chain: str | None = None) -> str:
 def item_digests(keys: list[str]) -> bytes:
     """The references of ``keys`` under the current key as raw HMAC-SHA256 digests,
     concatenated (32 bytes each)."""
-    keyring = reference_keyring()
-    return b"".join(keyring.digest(key.encode()) for key in keys)
+    return reference_keyring().digests(key.encode() for key in keys)
 
 
 def item_references(keys: list[str]) -> list[str]:
@@ -393,7 +399,8 @@ def purge_category(
         with RunHeartbeat(run.pk):
             # A restored backup may have brought back what was deleted: the journal says what
             # must stay deleted (docs/BACKUP.md), whether or not anybody ran reapply_deletions.
-            reapply_deletions(identifiers=[identifier], batch_size=batch_size)
+            # Only the lines after this database's checkpoint can name rows it still holds.
+            reapply_since_checkpoint(identifier=identifier, batch_size=batch_size)
             for rule in rules:
                 report.rules.append(
                     purge_rule(category=category, rule=rule, at=at, run=run, batch_size=batch_size)
@@ -506,6 +513,8 @@ def _log_batch(
     (``retention/journal.py``): a batch that cannot be journaled is rolled back."""
     action = action or (rule.action if rule is not None else RetentionRule.Action.DELETE)
     at = current_time()
+    batch = uuid.uuid4() if journal_rows is not None else None
+    keyring = reference_keyring()
     DeletionLogEntry.objects.create(
         category=category.identifier,
         rule=rule,
@@ -513,16 +522,18 @@ def _log_batch(
         action=action,
         run=run,
         count=len(ids),
-        digests=item_digests([f"{label}:{pk}" for pk in ids]),
-        key_chain=reference_keyring().current_chain,
+        digests=keyring.digests(f"{label}:{pk}".encode() for pk in ids),
+        key_chain=keyring.current_chain,
         created_at=at,
+        journal_batch=batch,
     )
-    if journal_rows is not None:
+    if journal_rows is not None and batch is not None:
         journal.append(
             category=category.identifier,
             action=action,
             refs=journal.references(label, journal_rows),
             at=at,
+            batch=batch.hex,
         )
     if run is not None and current_time() - run.heartbeat_at >= heartbeat_every():
         # a sign of life now and then, not per batch: one round trip less per batch
@@ -816,29 +827,113 @@ def reapply_deletions(
     for (identifier, action), references in sorted(journaled.items()):
         if identifier not in registry:
             continue
-        category = registry.get(identifier)
-        report = ReapplyReport(category=identifier, action=action, journaled=len(references))
-        found = restored_items(category=category, references=references, action=action)
-        report.found = len(found)
-        if found and not dry_run:
-            label = category.queryset().model._meta.label_lower
-            size = min(batch_size, category.max_batch_size or batch_size)
-            for start in range(0, len(found), size):
-                report.done += _delete_now(
-                    category=category,
-                    ids=found[start : start + size],
-                    label=label,
-                    summary=REAPPLIED,
-                    action=action,
-                    journal_again=False,
-                )
-        if report.found:
-            logger.warning(
-                "deletion journal: %s of %s had %s restored item(s), %s done again",
-                action,
-                identifier,
-                report.found,
-                report.done,
+        reports.append(
+            _reapply(
+                category=registry.get(identifier),
+                action=action,
+                references=references,
+                dry_run=dry_run,
+                batch_size=batch_size,
             )
-        reports.append(report)
+        )
+    return reports
+
+
+def _reapply(
+    *,
+    category: RetentionCategory,
+    action: str,
+    references: set[bytes],
+    dry_run: bool,
+    batch_size: int,
+) -> ReapplyReport:
+    """Find the rows of ``category`` that ``references`` name and delete (anonymise) them."""
+    report = ReapplyReport(category=category.identifier, action=action, journaled=len(references))
+    found = restored_items(category=category, references=references, action=action)
+    report.found = len(found)
+    if found and not dry_run:
+        label = category.queryset().model._meta.label_lower
+        size = min(batch_size, category.max_batch_size or batch_size)
+        for start in range(0, len(found), size):
+            report.done += _delete_now(
+                category=category,
+                ids=found[start : start + size],
+                label=label,
+                summary=REAPPLIED,
+                action=action,
+                journal_again=False,
+            )
+    if report.found:
+        logger.warning(
+            "deletion journal: %s of %s had %s restored item(s), %s done again",
+            action,
+            category.identifier,
+            report.found,
+            report.done,
+        )
+    return report
+
+
+#: Journal batches looked up in the deletion log per query.
+BATCH_LOOKUP_CHUNK = 5000
+
+
+def _batches_in_database(batches: set[str]) -> set[str]:
+    """The journal batches whose deletion-log entry this database holds (and so their
+    deletions: the entry commits with them)."""
+    wanted = []
+    for batch in batches:
+        try:
+            wanted.append(uuid.UUID(hex=batch))
+        except ValueError:
+            continue  # not a batch this engine wrote: its rows are looked for
+    present: set[str] = set()
+    for start in range(0, len(wanted), BATCH_LOOKUP_CHUNK):
+        chunk = wanted[start : start + BATCH_LOOKUP_CHUNK]
+        found = DeletionLogEntry.objects.filter(journal_batch__in=chunk)
+        present.update(value.hex for value in found.values_list("journal_batch", flat=True))
+    return present
+
+
+def reapply_since_checkpoint(
+    *,
+    identifier: str,
+    at: datetime.datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> list[ReapplyReport]:
+    """The nightly purge's replay of the deletion journal for one category: only the lines
+    appended after this database's checkpoint (``JournalCheckpoint``), and of those only the
+    batches whose deletion-log entry this database lacks (a restored backup lacks the entries
+    of every batch after it; a crash between a line and its commit leaves one without).
+    Their rows are looked for and deleted (anonymised) again as by ``reapply_deletions``.
+
+    The checkpoint then moves to the end of what was read, unless some restored row could not
+    be dealt with now (another transaction holds it): those lines are read again next time.
+    Lines written before batches carried an identifier are looked for once, then passed.
+    """
+    at = at or current_time()
+    checkpoint = JournalCheckpoint.objects.filter(category=identifier).first()
+    start = journal.Position()
+    if checkpoint is not None:
+        start = journal.Position(checkpoint.file, checkpoint.offset)
+    entries, end = journal.read_after(start, category=identifier, since=journal.keep_since(at))
+    present = _batches_in_database({entry.batch for entry in entries if entry.batch})
+    missing: dict[str, set[bytes]] = {}
+    for entry in entries:
+        if not entry.batch or entry.batch not in present:
+            missing.setdefault(entry.action, set()).update(entry.references())
+    reports = [
+        _reapply(
+            category=registry.get(identifier),
+            action=action,
+            references=references,
+            dry_run=False,
+            batch_size=batch_size,
+        )
+        for action, references in sorted(missing.items())
+    ]
+    if end != start and all(report.done == report.found for report in reports):
+        JournalCheckpoint.objects.update_or_create(
+            category=identifier, defaults={"file": end.file, "offset": end.offset}
+        )
     return reports
