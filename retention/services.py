@@ -36,6 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, models, router, transaction
 from django.db.models import F, Func, Sum, TextField
+from django.db.models.deletion import Collector
 from django.utils.timezone import now as current_time
 
 from retention import journal
@@ -517,6 +518,56 @@ def _lock_next_rows(
     return list(queryset.values_list(*columns)[:batch_size])
 
 
+def deletes_in_one_statement(category: RetentionCategory, rule: RetentionRule) -> bool:
+    """Whether ``rule``'s batches can be locked, deleted and read back (primary keys and journal
+    fingerprints) in one ``DELETE … RETURNING``: on PostgreSQL, for a rule that deletes, in a
+    category without files that deletes with the engine's own ``delete_batch``, whose rows
+    Django would delete with one query anyway (nothing cascades, no delete signals) and whose
+    fingerprint is a timestamp (made as text by ``FingerprintText``) or none."""
+    if rule.action != RetentionRule.Action.DELETE or category.has_files:
+        return False
+    if connection.vendor != "postgresql":
+        return False
+    if type(category).delete_batch is not RetentionCategory.delete_batch:
+        return False
+    queryset = category.queryset()
+    field = category.fingerprint_field()
+    if field is not None and not isinstance(
+        queryset.model._meta.get_field(field), models.DateTimeField
+    ):
+        return False
+    return Collector(using=queryset.db, origin=None).can_fast_delete(queryset)
+
+
+def _delete_next_rows(
+    candidates: models.QuerySet, batch_size: int, field: str | None
+) -> list[tuple[Any, Any]]:
+    """Lock, delete and return the next ``batch_size`` rows of ``candidates`` in one statement
+    (``deletes_in_one_statement``): (pk, fingerprint) pairs in primary-key order.
+
+    ``DELETE … WHERE pk = ANY(ARRAY(SELECT … LIMIT n FOR UPDATE SKIP LOCKED))``: the array
+    is computed once, so the delete keeps the index plan that ``IN (SELECT … LIMIT n)`` loses
+    (``EqualsAny``); one round trip where a lock, a delete and a read took three."""
+    model = candidates.model
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    select = _for_update(candidates).values_list("pk")[:batch_size]
+    select_sql, params = select.query.sql_with_params()
+    returning = f"{table}.{pk}"
+    if field is not None:
+        column = f"{table}.{quote(model._meta.get_field(field).column)}"
+        returning += ", " + FingerprintText.template % {"expressions": column}
+    # identifiers quoted by the backend, values as parameters
+    sql = f"DELETE FROM {table} WHERE {pk} = ANY(ARRAY({select_sql})) RETURNING {returning}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    rows.sort(key=lambda row: row[0])  # RETURNING follows no order
+    if field is None:
+        return [(row[0], None) for row in rows]
+    return [(row[0], row[1]) for row in rows]
+
+
 def _lock(queryset: models.QuerySet, ids: list[Any]) -> list[Any]:
     """Lock the rows of ``ids`` that still match ``queryset``; skip rows another worker holds."""
     locked = _for_update(queryset.filter(EqualsAny(F("pk"), ids)).order_by("pk"))
@@ -588,13 +639,16 @@ def purge_rule(
 
     Each batch is one transaction: lock the next ``batch_size`` expired, unheld items after the
     last id seen (``ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED``: an index range scan, no
-    ``OFFSET``; rows another worker holds are left to it), act on them, log them.
+    ``OFFSET``; rows another worker holds are left to it), act on them, log them. Where
+    ``deletes_in_one_statement`` allows, the lock and the delete are one statement.
     """
     free, held = _expired_and_free(category, rule, at)
     label = free.model._meta.label_lower
     report = RuleReport(rule=rule, held=held.count() if held is not None else 0)
     if category.max_batch_size:
         batch_size = min(batch_size, category.max_batch_size)
+    field = category.fingerprint_field()
+    one_statement = deletes_in_one_statement(category, rule)
     last_pk = None
     while True:
         candidates = free.order_by("pk")
@@ -611,11 +665,15 @@ def purge_rule(
             )
         else:
             with transaction.atomic():
-                # the journal's fingerprints come with the lock: no query more per batch
-                rows = _lock_next_rows(candidates, batch_size, category.fingerprint_field())
+                if one_statement:
+                    rows = _delete_next_rows(candidates, batch_size, field)
+                else:
+                    # the journal's fingerprints come with the lock: no query more per batch
+                    rows = _lock_next_rows(candidates, batch_size, field)
                 locked = [pk for pk, _fingerprint in rows]
-                if locked:
+                if locked and not one_statement:
                     _act(category, rule, locked)
+                if locked:
                     _log_batch(
                         category=category,
                         rule=rule,
