@@ -52,7 +52,16 @@ from retention.registry import EqualsAny, RetentionCategory, registry
 
 logger = logging.getLogger(__name__)
 
+#: Items per batch of deletions asked for now and of reapplying the journal; the nightly purge
+#: takes ``RETENTION_PURGE_BATCH_SIZE`` (``purge_batch_size``).
 DEFAULT_BATCH_SIZE = 1000
+
+
+def purge_batch_size() -> int:
+    """Items per batch of the nightly purge: ``RETENTION_PURGE_BATCH_SIZE``, chosen by
+    measurement (benchmarks/purge_chat.py: the largest batch whose concurrent inserts wait at
+    most 50 ms). A category's ``max_batch_size`` bounds it further."""
+    return max(1, int(settings.RETENTION_PURGE_BATCH_SIZE))
 
 
 def stale_run_after() -> datetime.timedelta:
@@ -363,15 +372,17 @@ def purge_category(
     *,
     identifier: str,
     at: datetime.datetime | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     dry_run: bool = False,
 ) -> PurgeReport:
     """Apply every enabled rule of the category ``identifier``.
 
     A dry run changes nothing, not even the run table. A failed run is recorded as failed with
-    its exception and re-raised, so that Celery shows it too; the next run retries.
+    its exception and re-raised, so that Celery shows it too; the next run retries. Batches of
+    ``batch_size`` items (default ``purge_batch_size()``).
     """
     at = at or current_time()
+    batch_size = batch_size or purge_batch_size()
     if identifier not in registry:
         failure = "category is not registered by any installed app"
         if not dry_run:
@@ -548,6 +559,20 @@ def _delete_next_rows(
     ``DELETE … WHERE pk = ANY(ARRAY(SELECT … LIMIT n FOR UPDATE SKIP LOCKED))``: the array
     is computed once, so the delete keeps the index plan that ``IN (SELECT … LIMIT n)`` loses
     (``EqualsAny``); one round trip where a lock, a delete and a read took three."""
+    sql, params = delete_next_rows_sql(candidates, batch_size, field)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    rows.sort(key=lambda row: row[0])  # RETURNING follows no order
+    if field is None:
+        return [(row[0], None) for row in rows]
+    return [(row[0], row[1]) for row in rows]
+
+
+def delete_next_rows_sql(
+    candidates: models.QuerySet, batch_size: int, field: str | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement ``_delete_next_rows`` runs, with its parameters (inside a transaction)."""
     model = candidates.model
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
@@ -559,13 +584,7 @@ def _delete_next_rows(
         returning += ", " + FingerprintText.template % {"expressions": column}
     # identifiers quoted by the backend, values as parameters
     sql = f"DELETE FROM {table} WHERE {pk} = ANY(ARRAY({select_sql})) RETURNING {returning}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    rows.sort(key=lambda row: row[0])  # RETURNING follows no order
-    if field is None:
-        return [(row[0], None) for row in rows]
-    return [(row[0], row[1]) for row in rows]
+    return sql, tuple(params)
 
 
 def _lock(queryset: models.QuerySet, ids: list[Any]) -> list[Any]:
