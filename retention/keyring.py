@@ -64,6 +64,20 @@ class HmacSha256:
         outer.update(inner.digest())
         return outer.digest()
 
+    def digests(self, messages: Iterable[bytes], size: int = 32) -> bytes:
+        """The first ``size`` bytes of each message's digest, concatenated: one loop without
+        a call per message (a purge batch has thousands)."""
+        inner_copy, outer_copy = self._inner.copy, self._outer.copy
+        parts = []
+        append = parts.append
+        for message in messages:
+            inner = inner_copy()
+            inner.update(message)
+            outer = outer_copy()
+            outer.update(inner.digest())
+            append(outer.digest()[:size])
+        return b"".join(parts)
+
 
 @dataclass(frozen=True)
 class Keyring:
@@ -108,8 +122,7 @@ class Keyring:
     def digests(self, messages: Iterable[bytes]) -> bytes:
         """The raw references of ``messages`` under the current key, concatenated: the key is
         looked up once, not per message (a purge batch has thousands)."""
-        digest = HmacSha256(self.keys[self.current]).digest
-        return b"".join([digest(message) for message in messages])
+        return HmacSha256(self.keys[self.current]).digests(messages)
 
     def wrap(self, value: bytes, chain: str) -> tuple[bytes, str]:
         """``value`` (a reference along ``chain``) wrapped under the current key."""

@@ -143,6 +143,10 @@ def test_the_precomputed_hmac_is_hmac_sha256(key_size):
     key = key[:key_size]
     for message in (b"", b"portal.user:42", b"x" * 1000):
         assert HmacSha256(key).digest(message) == hmac.digest(key, message, "sha256")
+    messages = [b"a", b"", b"portal.user:42"]
+    expected = [hmac.digest(key, message, "sha256") for message in messages]
+    assert HmacSha256(key).digests(messages) == b"".join(expected)
+    assert HmacSha256(key).digests(messages, 16) == b"".join(d[:16] for d in expected)
 
 
 @pytest.mark.postgres
