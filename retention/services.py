@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, models, router, transaction
 from django.db.models import F, Func, Sum, TextField
 from django.db.models.deletion import Collector
@@ -559,7 +560,10 @@ def _delete_next_rows(
     ``DELETE … WHERE pk = ANY(ARRAY(SELECT … LIMIT n FOR UPDATE SKIP LOCKED))``: the array
     is computed once, so the delete keeps the index plan that ``IN (SELECT … LIMIT n)`` loses
     (``EqualsAny``); one round trip where a lock, a delete and a read took three."""
-    sql, params = delete_next_rows_sql(candidates, batch_size, field)
+    try:
+        sql, params = delete_next_rows_sql(candidates, batch_size, field)
+    except EmptyResultSet:  # a filter that matches nothing (e.g. ``pk__in=[]``) has no SQL
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
