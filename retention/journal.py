@@ -14,11 +14,12 @@ the row ("meetings.recording:17|2026-03-01T10:00:00+00:00"). The key of the HMAC
 fingerprint (the row's creation time where it has one) keeps a new row that reuses a primary
 key after a restore (sequences are restored too) from matching an old deletion.
 
-Files are opened for appending only (``O_APPEND``), each line is written under an exclusive
-lock and ``fsync``'d before the batch's transaction commits: a crash after the commit never
-loses a journal line. A crash between the line and the commit leaves a line for an item that
-was not deleted: it was expired or its deletion was asked for, and the next reapply deletes
-it (the journal errs on the side of erasure). One file per calendar month; months older than
+Files are opened for appending (``O_APPEND``; the last byte is read, to end a line a crash cut
+short), each line is written under an exclusive lock and ``fsync``'d before the batch's
+transaction commits: a crash after the commit never loses a journal line. A crash between
+the line and the commit leaves a line for an item that was not deleted: it was expired or its
+deletion was asked for, and the next reapply deletes it (the journal errs on the side of
+erasure). One file per calendar month; months older than
 ``RETENTION_JOURNAL_KEEP_DAYS`` (longer than the oldest backup kept) are no longer read and may
 be removed by the operator.
 
