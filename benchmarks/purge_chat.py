@@ -36,6 +36,11 @@ os.environ["DATABASE_URL"] = BENCH_URL
 os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# production settings: without DEBUG's cursor wrapper, which keeps every statement's text (a
+# batch's log entry as a literal of 64 hex digits per item)
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghijklmnop")
+os.environ.setdefault("RETENTION_REFERENCE_SECRET", "benchmark-only-reference-secret-0123456789")
 os.environ["RETENTION_JOURNAL_DIR"] = tempfile.mkdtemp(prefix="bench-journal-")
 
 

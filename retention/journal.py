@@ -92,7 +92,12 @@ class ReferenceMaker:
 def references(label: str, rows: Iterable[tuple[Any, Any]]) -> bytes:
     """The concatenated journal references of ``rows`` (pairs of primary key and fingerprint),
     as ``ReferenceMaker`` makes them, in one loop (a purge batch has thousands)."""
-    messages = (f"{label}:{pk}|{fingerprint(value)}".encode() for pk, value in rows)
+    messages = (
+        # a fingerprint the database already made as text (services.FingerprintText) is used
+        # as it is: ``fingerprint`` would return it unchanged
+        f"{label}:{pk}|{value if value.__class__ is str else fingerprint(value)}".encode()
+        for pk, value in rows
+    )
     return HmacSha256(_journal_key()).digests(messages, REFERENCE_SIZE)
 
 
