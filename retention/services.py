@@ -60,8 +60,8 @@ DEFAULT_BATCH_SIZE = 1000
 
 def purge_batch_size() -> int:
     """Items per batch of the nightly purge: ``RETENTION_PURGE_BATCH_SIZE``, chosen by
-    measurement (benchmarks/purge_chat.py: the largest batch whose concurrent inserts wait at
-    most 50 ms). A category's ``max_batch_size`` bounds it further."""
+    measurement (benchmarks/purge_chat.py: concurrent inserts waited at most 50 ms, larger
+    batches were no faster). A category's ``max_batch_size`` bounds it further."""
     return max(1, int(settings.RETENTION_PURGE_BATCH_SIZE))
 
 
