@@ -11,7 +11,12 @@ their ratio, and the longest time a concurrent chat insert waited; then the larg
 inserts waited at most ``--max-wait-ms`` (``RETENTION_PURGE_BATCH_SIZE`` is chosen so),
 one plain ``DELETE`` of all the rows, and the plans of the batch queries.
 
-    uv run python benchmarks/purge_chat.py [--rows 1000000] [--batch-sizes 1000,10000,20000]
+Each size runs ``--repeat`` times (engine and plain alternating; medians reported). The insert
+probe is a process of its own, as a web server's insert would be. ``--profile`` prints where
+each engine purge spent its time (pyinstrument).
+
+    uv run python benchmarks/purge_chat.py [--rows 1000000] [--batch-sizes 1000,5000,20000]
+        [--repeat 3] [--profile]
 """
 
 import argparse
