@@ -58,7 +58,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, models  # noqa: E402
 
 from retention import journal, services  # noqa: E402
-from retention.models import DeletionLogEntry, PurgeRun, RetentionRule  # noqa: E402
+from retention.models import (  # noqa: E402
+    DeletionLogEntry,
+    JournalCheckpoint,
+    PurgeRun,
+    RetentionRule,
+)
 from retention.registry import RetentionCategory, registry  # noqa: E402
 
 
@@ -161,6 +166,7 @@ def main() -> None:
     )
     DeletionLogEntry.objects.filter(category="bench_reapply").delete()
     PurgeRun.objects.filter(category="bench_reapply").delete()
+    JournalCheckpoint.objects.filter(category="bench_reapply").delete()  # a new journal folder
 
     print(f"filling {args.rows:,} expired rows ...", flush=True)
     started = time.perf_counter()

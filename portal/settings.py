@@ -281,6 +281,11 @@ RETENTION_JOURNAL_DIR = env.str(
     "RETENTION_JOURNAL_DIR", default=str(BASE_DIR / "var" / "retention-journal")
 )
 RETENTION_JOURNAL_KEEP_DAYS = env.int("RETENTION_JOURNAL_KEEP_DAYS", default=400)
+# Items per batch of the nightly purge (retention/services.py::purge_batch_size), chosen with
+# benchmarks/purge_chat.py (README, "Benchmarks"): concurrent inserts into the purged table
+# waited at most 50 ms at this size, and larger batches were no faster while holding their rows
+# longer; a category's max_batch_size bounds it.
+RETENTION_PURGE_BATCH_SIZE = env.int("RETENTION_PURGE_BATCH_SIZE", default=5000)
 # The development IdP (pysaml2) at /dev-idp/, with the demo people; never in production.
 DEV_IDP_ENABLED = env.bool("DEV_IDP_ENABLED", default=DEBUG)
 DEV_IDP_KEY_DIR = env.str("DEV_IDP_KEY_DIR", default=str(BASE_DIR / "var" / "dev-idp"))

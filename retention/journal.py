@@ -14,13 +14,20 @@ the row ("meetings.recording:17|2026-03-01T10:00:00+00:00"). The key of the HMAC
 fingerprint (the row's creation time where it has one) keeps a new row that reuses a primary
 key after a restore (sequences are restored too) from matching an old deletion.
 
-Files are opened for appending only (``O_APPEND``), each line is written under an exclusive
-lock and ``fsync``'d before the batch's transaction commits: a crash after the commit never
-loses a journal line. A crash between the line and the commit leaves a line for an item that
-was not deleted: it was expired or its deletion was asked for, and the next reapply deletes
-it (the journal errs on the side of erasure). One file per calendar month; months older than
+Files are opened for appending (``O_APPEND``; the last byte is read, to end a line a crash cut
+short), each line is written under an exclusive lock and ``fsync``'d before the batch's
+transaction commits: a crash after the commit never loses a journal line. A crash between
+the line and the commit leaves a line for an item that was not deleted: it was expired or its
+deletion was asked for, and the next reapply deletes it (the journal errs on the side of
+erasure). One file per calendar month; months older than
 ``RETENTION_JOURNAL_KEEP_DAYS`` (longer than the oldest backup kept) are no longer read and may
 be removed by the operator.
+
+Each line also names its batch (a random identifier, ``batch``), which the batch's deletion-log
+entry stores too (``DeletionLogEntry.journal_batch``, same transaction): a database that holds
+the log entry holds the deletion, so a replay need not look for that batch's rows. The nightly
+replay reads only what was appended after its checkpoint (``Position``, stored in the database:
+a restored backup brings back its own older checkpoint, docs/BACKUP.md).
 """
 
 from __future__ import annotations
@@ -29,9 +36,9 @@ import base64
 import datetime
 import fcntl
 import hashlib
-import hmac
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,11 +46,15 @@ from typing import Any
 
 from django.conf import settings
 
+from retention.keyring import HmacSha256
+
 #: Bytes of HMAC-SHA256 kept per item: 128 bits, so that a million rows checked against a
 #: million journal entries never match by chance, in half the memory of the full digest.
 REFERENCE_SIZE = 16
 FILE_PREFIX = "deletions-"
 FILE_SUFFIX = ".jsonl"
+#: Seconds a month's file must have been left alone before a replay's position moves past it.
+SETTLE_SECONDS = 60
 
 
 def journal_dir() -> Path:
@@ -71,21 +82,31 @@ class ReferenceMaker:
     """Computes journal references with one HMAC key (a million rows: one key derivation)."""
 
     def __init__(self) -> None:
-        self._key = _journal_key()
+        self._digest = HmacSha256(_journal_key()).digest
 
     def __call__(self, label: str, pk: Any, fingerprint_value: Any) -> bytes:
         message = f"{label}:{pk}|{fingerprint(fingerprint_value)}".encode()
-        return hmac.digest(self._key, message, "sha256")[:REFERENCE_SIZE]
+        return self._digest(message)[:REFERENCE_SIZE]
 
 
 def references(label: str, rows: Iterable[tuple[Any, Any]]) -> bytes:
-    """The concatenated journal references of ``rows`` (pairs of primary key and fingerprint)."""
-    make = ReferenceMaker()
-    return b"".join(make(label, pk, value) for pk, value in rows)
+    """The concatenated journal references of ``rows`` (pairs of primary key and fingerprint),
+    as ``ReferenceMaker`` makes them, in one loop (a purge batch has thousands)."""
+    messages = (
+        # a fingerprint the database already made as text (services.FingerprintText) is used
+        # as it is: ``fingerprint`` would return it unchanged
+        f"{label}:{pk}|{value if value.__class__ is str else fingerprint(value)}".encode()
+        for pk, value in rows
+    )
+    return HmacSha256(_journal_key()).digests(messages, REFERENCE_SIZE)
 
 
-def append(*, category: str, action: str, refs: bytes, at: datetime.datetime) -> None:
+def append(
+    *, category: str, action: str, refs: bytes, at: datetime.datetime, batch: str = ""
+) -> None:
     """Append one batch to this month's journal file and ``fsync`` it before returning.
+
+    ``batch`` is the identifier the batch's deletion-log entry stores (``journal_batch``).
 
     Raises when the journal cannot be written: a deletion that cannot be journaled is not
     done (the caller's transaction rolls back), else a restore could resurrect it.
@@ -95,22 +116,22 @@ def append(*, category: str, action: str, refs: bytes, at: datetime.datetime) ->
     directory = journal_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = directory / f"{FILE_PREFIX}{at:%Y-%m}{FILE_SUFFIX}"
-    line = (
-        json.dumps(
-            {
-                "at": at.astimezone(datetime.UTC).isoformat(),
-                "category": category,
-                "action": action,
-                "references": base64.b64encode(refs).decode("ascii"),
-            },
-            separators=(",", ":"),
-        )
-        + "\n"
-    ).encode()
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    data = {
+        "at": at.astimezone(datetime.UTC).isoformat(),
+        "category": category,
+        "action": action,
+        **({"batch": batch} if batch else {}),
+        "references": base64.b64encode(refs).decode("ascii"),
+    }
+    line = (json.dumps(data, separators=(",", ":")) + "\n").encode()
+    descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         try:
+            end = os.lseek(descriptor, 0, os.SEEK_END)
+            if end and os.pread(descriptor, 1, end - 1) != b"\n":
+                # a line cut short by a crash: end it, else it would swallow this one
+                line = b"\n" + line
             written = 0
             while written < len(line):
                 written += os.write(descriptor, line[written:])
@@ -127,6 +148,7 @@ class JournalEntry:
     category: str
     action: str
     refs: bytes
+    batch: str = ""
 
     def references(self) -> Iterator[bytes]:
         for i in range(0, len(self.refs), REFERENCE_SIZE):
@@ -149,25 +171,83 @@ def files(*, since: datetime.datetime | None = None) -> list[Path]:
     return [path for path in found if path.name >= first_month]
 
 
+def _parse(raw: bytes) -> JournalEntry | None:
+    try:
+        data = json.loads(raw)
+        return JournalEntry(
+            at=datetime.datetime.fromisoformat(data["at"]),
+            category=data["category"],
+            action=data["action"],
+            refs=base64.b64decode(data["references"], validate=True),
+            batch=str(data.get("batch", "")),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def read(*, since: datetime.datetime | None = None) -> Iterator[JournalEntry]:
     """Every entry of the journal files, oldest first. A line cut short by a crash while it
     was written (the last one) is skipped: its batch was not committed."""
     for path in files(since=since):
         with path.open("rb") as handle:
             for raw in handle:
-                try:
-                    data = json.loads(raw)
-                    entry = JournalEntry(
-                        at=datetime.datetime.fromisoformat(data["at"]),
-                        category=data["category"],
-                        action=data["action"],
-                        refs=base64.b64decode(data["references"], validate=True),
-                    )
-                except (ValueError, KeyError, TypeError):
-                    continue
-                if since is not None and entry.at < since:
+                entry = _parse(raw)
+                if entry is None or (since is not None and entry.at < since):
                     continue
                 yield entry
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place in the journal: the file's name and the bytes of it already read (always the
+    end of a whole line). The start of the journal is ``Position("", 0)``."""
+
+    file: str = ""
+    offset: int = 0
+
+
+def read_after(
+    position: Position, *, category: str, since: datetime.datetime | None = None
+) -> tuple[list[JournalEntry], Position]:
+    """The entries of ``category`` appended after ``position``, and the position after the
+    last whole line read (where the next call starts).
+
+    Only whole lines are read: a line being appended while this reads (no newline yet) is
+    left for the next call. A file shorter than ``position`` (a journal replaced by an older
+    copy, which docs/BACKUP.md forbids) is read from its start: the journal errs on the side
+    of erasure. Lines of other categories are skipped without decoding their references."""
+    entries: list[JournalEntry] = []
+    end = position
+    marker = json.dumps({"category": category}, separators=(",", ":"))[1:-1].encode()
+    # The position moves on to a later month's file only once the earlier file has been quiet
+    # for SETTLE_SECONDS: a batch that took its time just before midnight may still append
+    # to the earlier file after another one wrote the first line of the new month.
+    settled = True
+    for path in files(since=since):
+        if path.name < position.file:
+            continue
+        with path.open("rb") as handle:
+            status = os.fstat(handle.fileno())
+            start = position.offset if path.name == position.file else 0
+            if start > status.st_size:
+                start = 0
+            handle.seek(start)
+            offset = start
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    return entries, end  # being appended: the next call reads it whole
+                offset += len(raw)
+                if settled:
+                    end = Position(path.name, offset)
+                if marker not in raw:
+                    continue
+                entry = _parse(raw)
+                if entry is None or entry.category != category:
+                    continue
+                if since is None or entry.at >= since:
+                    entries.append(entry)
+            settled = settled and time.time() - status.st_mtime >= SETTLE_SECONDS
+    return entries, end
 
 
 def references_by_category(

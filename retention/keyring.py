@@ -17,6 +17,7 @@ key's version must be higher than every old key's (docs/OPERATIONS.md, key rotat
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +40,43 @@ def parse_key(text: str) -> tuple[int, str]:
     if match:
         return int(match.group(1)), match.group(2)
     return 1, text.strip()
+
+
+class HmacSha256:
+    """HMAC-SHA256 under one key for many messages, the same bytes as ``hmac.digest(key, m,
+    "sha256")`` (RFC 2104) at less than half the cost: the padded key's inner and outer hash
+    states are computed once and copied per message, where ``hmac.digest`` sets up OpenSSL's
+    HMAC afresh each time (measured: benchmarks/purge_chat.py, a purge hashes every row)."""
+
+    BLOCK_SIZE = 64
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > self.BLOCK_SIZE:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(self.BLOCK_SIZE, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+    def digests(self, messages: Iterable[bytes], size: int = 32) -> bytes:
+        """The first ``size`` bytes of each message's digest, concatenated: one loop without
+        a call per message (a purge batch has thousands)."""
+        inner_copy, outer_copy = self._inner.copy, self._outer.copy
+        parts = []
+        append = parts.append
+        for message in messages:
+            inner = inner_copy()
+            inner.update(message)
+            outer = outer_copy()
+            outer.update(inner.digest())
+            append(outer.digest()[:size])
+        return b"".join(parts)
 
 
 @dataclass(frozen=True)
@@ -80,6 +118,11 @@ class Keyring:
         for version in versions[1:]:
             value = hmac.digest(self.keys[version], value, "sha256")
         return value
+
+    def digests(self, messages: Iterable[bytes]) -> bytes:
+        """The raw references of ``messages`` under the current key, concatenated: the key is
+        looked up once, not per message (a purge batch has thousands)."""
+        return HmacSha256(self.keys[self.current]).digests(messages)
 
     def wrap(self, value: bytes, chain: str) -> tuple[bytes, str]:
         """``value`` (a reference along ``chain``) wrapped under the current key."""

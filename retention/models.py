@@ -339,6 +339,17 @@ class DeletionLogEntry(models.Model):
         ),
     )
     created_at = models.DateTimeField(_("time"), default=now, db_index=True)
+    journal_batch = models.UUIDField(
+        _("journal batch"),
+        null=True,
+        blank=True,
+        editable=False,
+        unique=True,
+        help_text=_(
+            "The batch's identifier in the deletion journal: a database holding this entry "
+            "holds the deletion (retention/journal.py)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("deletion log entry")
@@ -394,3 +405,24 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class JournalCheckpoint(models.Model):
+    """How far the nightly purge of a category has replayed the deletion journal.
+
+    In the database on purpose (docs/BACKUP.md): a restored backup brings back the checkpoint
+    of its own moment, so the next replay covers exactly the journal lines the backup lacks.
+    Everything before the checkpoint was found done in this database when it was written.
+    """
+
+    category = models.CharField(_("category"), max_length=64, primary_key=True)
+    file = models.CharField(_("journal file"), max_length=64)
+    offset = models.BigIntegerField(_("bytes read"))
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("deletion journal checkpoint")
+        verbose_name_plural = _("deletion journal checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.file}@{self.offset}"

@@ -29,22 +29,40 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, models, router, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Func, Sum, TextField
+from django.db.models.deletion import Collector
 from django.utils.timezone import now as current_time
 
 from retention import journal
 from retention.keyring import Keyring, RotationReport, rotate_field
-from retention.models import DeletionLogEntry, LegalHold, PurgeRun, RetentionRule
+from retention.models import (
+    DeletionLogEntry,
+    JournalCheckpoint,
+    LegalHold,
+    PurgeRun,
+    RetentionRule,
+)
 from retention.registry import EqualsAny, RetentionCategory, registry
 
 logger = logging.getLogger(__name__)
 
+#: Items per batch of deletions asked for now and of reapplying the journal; the nightly purge
+#: takes ``RETENTION_PURGE_BATCH_SIZE`` (``purge_batch_size``).
 DEFAULT_BATCH_SIZE = 1000
+
+
+def purge_batch_size() -> int:
+    """Items per batch of the nightly purge: ``RETENTION_PURGE_BATCH_SIZE``, chosen by
+    measurement (benchmarks/purge_chat.py: concurrent inserts waited at most 50 ms, larger
+    batches were no faster). A category's ``max_batch_size`` bounds it further."""
+    return max(1, int(settings.RETENTION_PURGE_BATCH_SIZE))
 
 
 def stale_run_after() -> datetime.timedelta:
@@ -125,8 +143,7 @@ def item_reference(key: str, chain: str | None = None) -> str:
 def item_digests(keys: list[str]) -> bytes:
     """The references of ``keys`` under the current key as raw HMAC-SHA256 digests,
     concatenated (32 bytes each)."""
-    keyring = reference_keyring()
-    return b"".join(keyring.digest(key.encode()) for key in keys)
+    return reference_keyring().digests(key.encode() for key in keys)
 
 
 def item_references(keys: list[str]) -> list[str]:
@@ -356,15 +373,17 @@ def purge_category(
     *,
     identifier: str,
     at: datetime.datetime | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     dry_run: bool = False,
 ) -> PurgeReport:
     """Apply every enabled rule of the category ``identifier``.
 
     A dry run changes nothing, not even the run table. A failed run is recorded as failed with
-    its exception and re-raised, so that Celery shows it too; the next run retries.
+    its exception and re-raised, so that Celery shows it too; the next run retries. Batches of
+    ``batch_size`` items (default ``purge_batch_size()``).
     """
     at = at or current_time()
+    batch_size = batch_size or purge_batch_size()
     if identifier not in registry:
         failure = "category is not registered by any installed app"
         if not dry_run:
@@ -393,7 +412,8 @@ def purge_category(
         with RunHeartbeat(run.pk):
             # A restored backup may have brought back what was deleted: the journal says what
             # must stay deleted (docs/BACKUP.md), whether or not anybody ran reapply_deletions.
-            reapply_deletions(identifiers=[identifier], batch_size=batch_size)
+            # Only the lines after this database's checkpoint can name rows it still holds.
+            reapply_since_checkpoint(identifier=identifier, batch_size=batch_size)
             for rule in rules:
                 report.rules.append(
                     purge_rule(category=category, rule=rule, at=at, run=run, batch_size=batch_size)
@@ -467,13 +487,108 @@ def _lock_next(candidates: models.QuerySet, batch_size: int) -> list[Any]:
     return list(_for_update(candidates).values_list("pk", flat=True)[:batch_size])
 
 
+class FingerprintText(Func):
+    """``journal.fingerprint`` of a timestamp, made by PostgreSQL: the same text as Python's
+    ``isoformat`` in UTC ("2026-03-01T10:00:00+00:00", with ".ffffff" when there are
+    microseconds; "" for NULL). Reading the text costs a tenth of reading the timestamp and
+    formatting it in Python, per row of a purge (benchmarks/purge_chat.py);
+    ``tests/retention/test_purge_service.py`` holds the two to the same text."""
+
+    template = (
+        "COALESCE(to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        "CASE WHEN date_trunc('second', %(expressions)s AT TIME ZONE 'UTC') = "
+        "%(expressions)s AT TIME ZONE 'UTC' THEN '' "
+        "ELSE to_char(%(expressions)s AT TIME ZONE 'UTC', '.US') END || '+00:00', '')"
+    )
+    output_field = TextField()
+
+
+def with_fingerprints(
+    queryset: models.QuerySet, field: str | None
+) -> tuple[models.QuerySet, tuple[str, ...]]:
+    """``queryset`` and the ``values_list`` columns that give each row's primary key and its
+    journal fingerprint: as text made by the database where it can (``FingerprintText``),
+    else the field's value (``journal.fingerprint`` makes the same text of either)."""
+    if field is None:
+        return queryset, ("pk",)
+    model_field = queryset.model._meta.get_field(field)
+    if connection.vendor == "postgresql" and isinstance(model_field, models.DateTimeField):
+        return (
+            queryset.annotate(retention_fingerprint=FingerprintText(field)),
+            ("pk", "retention_fingerprint"),
+        )
+    return queryset, ("pk", field)
+
+
 def _lock_next_rows(
     candidates: models.QuerySet, batch_size: int, field: str | None
 ) -> list[tuple[Any, Any]]:
     """Like ``_lock_next``, with each row's journal fingerprint: (pk, fingerprint) pairs."""
     if field is None:
         return [(pk, None) for pk in _lock_next(candidates, batch_size)]
-    return list(_for_update(candidates).values_list("pk", field)[:batch_size])
+    queryset, columns = with_fingerprints(_for_update(candidates), field)
+    return list(queryset.values_list(*columns)[:batch_size])
+
+
+def deletes_in_one_statement(category: RetentionCategory, rule: RetentionRule) -> bool:
+    """Whether ``rule``'s batches can be locked, deleted and read back (primary keys and journal
+    fingerprints) in one ``DELETE … RETURNING``: on PostgreSQL, for a rule that deletes, in a
+    category without files that deletes with the engine's own ``delete_batch``, whose rows
+    Django would delete with one query anyway (nothing cascades, no delete signals) and whose
+    fingerprint is a timestamp (made as text by ``FingerprintText``) or none."""
+    if rule.action != RetentionRule.Action.DELETE or category.has_files:
+        return False
+    if connection.vendor != "postgresql":
+        return False
+    if type(category).delete_batch is not RetentionCategory.delete_batch:
+        return False
+    queryset = category.queryset()
+    field = category.fingerprint_field()
+    if field is not None and not isinstance(
+        queryset.model._meta.get_field(field), models.DateTimeField
+    ):
+        return False
+    return Collector(using=queryset.db, origin=None).can_fast_delete(queryset)
+
+
+def _delete_next_rows(
+    candidates: models.QuerySet, batch_size: int, field: str | None
+) -> list[tuple[Any, Any]]:
+    """Lock, delete and return the next ``batch_size`` rows of ``candidates`` in one statement
+    (``deletes_in_one_statement``): (pk, fingerprint) pairs in primary-key order.
+
+    ``DELETE … WHERE pk = ANY(ARRAY(SELECT … LIMIT n FOR UPDATE SKIP LOCKED))``: the array
+    is computed once, so the delete keeps the index plan that ``IN (SELECT … LIMIT n)`` loses
+    (``EqualsAny``); one round trip where a lock, a delete and a read took three."""
+    try:
+        sql, params = delete_next_rows_sql(candidates, batch_size, field)
+    except EmptyResultSet:  # a filter that matches nothing (e.g. ``pk__in=[]``) has no SQL
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    rows.sort(key=lambda row: row[0])  # RETURNING follows no order
+    if field is None:
+        return [(row[0], None) for row in rows]
+    return [(row[0], row[1]) for row in rows]
+
+
+def delete_next_rows_sql(
+    candidates: models.QuerySet, batch_size: int, field: str | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement ``_delete_next_rows`` runs, with its parameters (inside a transaction)."""
+    model = candidates.model
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    select = _for_update(candidates).values_list("pk")[:batch_size]
+    select_sql, params = select.query.sql_with_params()
+    returning = f"{table}.{pk}"
+    if field is not None:
+        column = f"{table}.{quote(model._meta.get_field(field).column)}"
+        returning += ", " + FingerprintText.template % {"expressions": column}
+    # identifiers quoted by the backend, values as parameters
+    sql = f"DELETE FROM {table} WHERE {pk} = ANY(ARRAY({select_sql})) RETURNING {returning}"  # noqa: S608
+    return sql, tuple(params)
 
 
 def _lock(queryset: models.QuerySet, ids: list[Any]) -> list[Any]:
@@ -487,7 +602,8 @@ def _journal_rows(category: RetentionCategory, ids: list[Any]) -> list[tuple[Any
     field = category.fingerprint_field()
     if field is None:
         return [(pk, None) for pk in ids]
-    rows = category.queryset().filter(EqualsAny(F("pk"), ids)).values_list("pk", field)
+    queryset, columns = with_fingerprints(category.queryset(), field)
+    rows = queryset.filter(EqualsAny(F("pk"), ids)).values_list(*columns)
     return list(rows.order_by())
 
 
@@ -506,6 +622,8 @@ def _log_batch(
     (``retention/journal.py``): a batch that cannot be journaled is rolled back."""
     action = action or (rule.action if rule is not None else RetentionRule.Action.DELETE)
     at = current_time()
+    batch = uuid.uuid4() if journal_rows is not None else None
+    keyring = reference_keyring()
     DeletionLogEntry.objects.create(
         category=category.identifier,
         rule=rule,
@@ -513,16 +631,18 @@ def _log_batch(
         action=action,
         run=run,
         count=len(ids),
-        digests=item_digests([f"{label}:{pk}" for pk in ids]),
-        key_chain=reference_keyring().current_chain,
+        digests=keyring.digests(f"{label}:{pk}".encode() for pk in ids),
+        key_chain=keyring.current_chain,
         created_at=at,
+        journal_batch=batch,
     )
-    if journal_rows is not None:
+    if journal_rows is not None and batch is not None:
         journal.append(
             category=category.identifier,
             action=action,
             refs=journal.references(label, journal_rows),
             at=at,
+            batch=batch.hex,
         )
     if run is not None and current_time() - run.heartbeat_at >= heartbeat_every():
         # a sign of life now and then, not per batch: one round trip less per batch
@@ -542,13 +662,16 @@ def purge_rule(
 
     Each batch is one transaction: lock the next ``batch_size`` expired, unheld items after the
     last id seen (``ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED``: an index range scan, no
-    ``OFFSET``; rows another worker holds are left to it), act on them, log them.
+    ``OFFSET``; rows another worker holds are left to it), act on them, log them. Where
+    ``deletes_in_one_statement`` allows, the lock and the delete are one statement.
     """
     free, held = _expired_and_free(category, rule, at)
     label = free.model._meta.label_lower
     report = RuleReport(rule=rule, held=held.count() if held is not None else 0)
     if category.max_batch_size:
         batch_size = min(batch_size, category.max_batch_size)
+    field = category.fingerprint_field()
+    one_statement = deletes_in_one_statement(category, rule)
     last_pk = None
     while True:
         candidates = free.order_by("pk")
@@ -565,11 +688,15 @@ def purge_rule(
             )
         else:
             with transaction.atomic():
-                # the journal's fingerprints come with the lock: no query more per batch
-                rows = _lock_next_rows(candidates, batch_size, category.fingerprint_field())
+                if one_statement:
+                    rows = _delete_next_rows(candidates, batch_size, field)
+                else:
+                    # the journal's fingerprints come with the lock: no query more per batch
+                    rows = _lock_next_rows(candidates, batch_size, field)
                 locked = [pk for pk, _fingerprint in rows]
-                if locked:
+                if locked and not one_statement:
                     _act(category, rule, locked)
+                if locked:
                     _log_batch(
                         category=category,
                         rule=rule,
@@ -777,7 +904,7 @@ def restored_items(
         queryset = category.not_yet_anonymised(queryset)
     label = queryset.model._meta.label_lower
     field = category.fingerprint_field()
-    columns = ("pk", field) if field else ("pk",)
+    queryset, columns = with_fingerprints(queryset, field)
     make = journal.ReferenceMaker()
     found: list[Any] = []
     last_pk = None
@@ -816,29 +943,113 @@ def reapply_deletions(
     for (identifier, action), references in sorted(journaled.items()):
         if identifier not in registry:
             continue
-        category = registry.get(identifier)
-        report = ReapplyReport(category=identifier, action=action, journaled=len(references))
-        found = restored_items(category=category, references=references, action=action)
-        report.found = len(found)
-        if found and not dry_run:
-            label = category.queryset().model._meta.label_lower
-            size = min(batch_size, category.max_batch_size or batch_size)
-            for start in range(0, len(found), size):
-                report.done += _delete_now(
-                    category=category,
-                    ids=found[start : start + size],
-                    label=label,
-                    summary=REAPPLIED,
-                    action=action,
-                    journal_again=False,
-                )
-        if report.found:
-            logger.warning(
-                "deletion journal: %s of %s had %s restored item(s), %s done again",
-                action,
-                identifier,
-                report.found,
-                report.done,
+        reports.append(
+            _reapply(
+                category=registry.get(identifier),
+                action=action,
+                references=references,
+                dry_run=dry_run,
+                batch_size=batch_size,
             )
-        reports.append(report)
+        )
+    return reports
+
+
+def _reapply(
+    *,
+    category: RetentionCategory,
+    action: str,
+    references: set[bytes],
+    dry_run: bool,
+    batch_size: int,
+) -> ReapplyReport:
+    """Find the rows of ``category`` that ``references`` name and delete (anonymise) them."""
+    report = ReapplyReport(category=category.identifier, action=action, journaled=len(references))
+    found = restored_items(category=category, references=references, action=action)
+    report.found = len(found)
+    if found and not dry_run:
+        label = category.queryset().model._meta.label_lower
+        size = min(batch_size, category.max_batch_size or batch_size)
+        for start in range(0, len(found), size):
+            report.done += _delete_now(
+                category=category,
+                ids=found[start : start + size],
+                label=label,
+                summary=REAPPLIED,
+                action=action,
+                journal_again=False,
+            )
+    if report.found:
+        logger.warning(
+            "deletion journal: %s of %s had %s restored item(s), %s done again",
+            action,
+            category.identifier,
+            report.found,
+            report.done,
+        )
+    return report
+
+
+#: Journal batches looked up in the deletion log per query.
+BATCH_LOOKUP_CHUNK = 5000
+
+
+def _batches_in_database(batches: set[str]) -> set[str]:
+    """The journal batches whose deletion-log entry this database holds (and so their
+    deletions: the entry commits with them)."""
+    wanted = []
+    for batch in batches:
+        try:
+            wanted.append(uuid.UUID(hex=batch))
+        except ValueError:
+            continue  # not a batch this engine wrote: its rows are looked for
+    present: set[str] = set()
+    for start in range(0, len(wanted), BATCH_LOOKUP_CHUNK):
+        chunk = wanted[start : start + BATCH_LOOKUP_CHUNK]
+        found = DeletionLogEntry.objects.filter(journal_batch__in=chunk)
+        present.update(value.hex for value in found.values_list("journal_batch", flat=True))
+    return present
+
+
+def reapply_since_checkpoint(
+    *,
+    identifier: str,
+    at: datetime.datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> list[ReapplyReport]:
+    """The nightly purge's replay of the deletion journal for one category: only the lines
+    appended after this database's checkpoint (``JournalCheckpoint``), and of those only the
+    batches whose deletion-log entry this database lacks (a restored backup lacks the entries
+    of every batch after it; a crash between a line and its commit leaves one without).
+    Their rows are looked for and deleted (anonymised) again as by ``reapply_deletions``.
+
+    The checkpoint then moves to the end of what was read, unless some restored row could not
+    be dealt with now (another transaction holds it): those lines are read again next time.
+    Lines written before batches carried an identifier are looked for once, then passed.
+    """
+    at = at or current_time()
+    checkpoint = JournalCheckpoint.objects.filter(category=identifier).first()
+    start = journal.Position()
+    if checkpoint is not None:
+        start = journal.Position(checkpoint.file, checkpoint.offset)
+    entries, end = journal.read_after(start, category=identifier, since=journal.keep_since(at))
+    present = _batches_in_database({entry.batch for entry in entries if entry.batch})
+    missing: dict[str, set[bytes]] = {}
+    for entry in entries:
+        if not entry.batch or entry.batch not in present:
+            missing.setdefault(entry.action, set()).update(entry.references())
+    reports = [
+        _reapply(
+            category=registry.get(identifier),
+            action=action,
+            references=references,
+            dry_run=False,
+            batch_size=batch_size,
+        )
+        for action, references in sorted(missing.items())
+    ]
+    if end != start and all(report.done == report.found for report in reports):
+        JournalCheckpoint.objects.update_or_create(
+            category=identifier, defaults={"file": end.file, "offset": end.offset}
+        )
     return reports

@@ -29,7 +29,7 @@ BUSY_RETRIES = 3
     reject_on_worker_lost=True,
     ignore_result=False,
 )
-def purge_category(self, category: str, batch_size: int = services.DEFAULT_BATCH_SIZE) -> dict:  # noqa: ANN001
+def purge_category(self, category: str, batch_size: int | None = None) -> dict:  # noqa: ANN001
     """Purge what the rules of ``category`` say is expired; a failure fails the task.
 
     The task fails with the run's sanitised failure text, not the original exception, whose

@@ -215,16 +215,39 @@ def test_a_batch_takes_a_fixed_number_of_queries(chat, django_assert_num_queries
         make_item(created_at=OLD)
     run = services.claim_run(category="chat")
     rule = services.RetentionRule.objects.get(category="chat")
-    # active holds (1); per batch of 2: lock the next ids, delete, write the log entry (3)
-    # inside a savepoint pair (2, the test's transaction); the final empty lock (1 + 2).
-    # No query per item; the heartbeat is renewed every 30 seconds, not per batch.
-    with django_assert_num_queries(1 + 3 * (3 + 2) + (1 + 2)) as context:
+    # active holds (1); per batch of 2: lock, delete and read back the next rows in one
+    # DELETE … RETURNING, write the log entry (2) inside a savepoint pair (2, the test's
+    # transaction); the final empty DELETE (1 + 2). No query per item; the heartbeat is
+    # renewed every 30 seconds, not per batch.
+    assert services.deletes_in_one_statement(services.registry.get("chat"), rule)
+    with django_assert_num_queries(1 + 3 * (2 + 2) + (1 + 2)) as context:
         services.purge_rule(
             category=services.registry.get("chat"), rule=rule, at=NOW, run=run, batch_size=2
         )
     deletes = [q["sql"] for q in context.captured_queries if q["sql"].startswith("DELETE")]
-    assert len(deletes) == 3
+    assert len(deletes) == 4
+    assert all("RETURNING" in sql and "SKIP LOCKED" in sql for sql in deletes)
     assert not AuditEvent.objects.exists()
+
+
+def test_a_category_with_its_own_delete_takes_a_lock_a_delete_and_a_log_per_batch(
+    register_category, rule, django_assert_num_queries
+):
+    rule("chat", period_amount=30)
+    deleted = []
+
+    def delete_batch(self, ids):
+        deleted.extend(ids)
+        return AuditEvent.objects.filter(pk__in=ids).delete()[0]
+
+    category = register_category("chat", delete_batch=delete_batch)
+    items = [make_item(created_at=OLD) for _ in range(4)]
+    rule_ = services.RetentionRule.objects.get(category="chat")
+    assert not services.deletes_in_one_statement(category, rule_)
+    # active holds (1); per batch: lock, the category's delete, log (3) in savepoints (2)
+    with django_assert_num_queries(1 + 2 * (3 + 2) + (1 + 2)):
+        report = services.purge_rule(category=category, rule=rule_, at=NOW, run=None, batch_size=2)
+    assert report.done == 4 and deleted == [item.pk for item in items]
 
 
 def test_a_long_run_renews_its_heartbeat_between_batches(chat, settings):

@@ -15,7 +15,15 @@ def add_category_options(parser: CommandParser, *, dry_run_help: str) -> None:
         metavar="IDENTIFIER",
         help="Only this category (repeatable). Default: every registered category.",
     )
-    parser.add_argument("--batch-size", type=int, default=services.DEFAULT_BATCH_SIZE)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help=(
+            "Items per batch. Default: RETENTION_PURGE_BATCH_SIZE for purges, "
+            f"{services.DEFAULT_BATCH_SIZE} for reapplying."
+        ),
+    )
 
 
 def chosen_categories(options: dict) -> list[str]:
@@ -28,6 +36,6 @@ def chosen_categories(options: dict) -> list[str]:
             f"Unknown category: {', '.join(unknown)}. "
             f"Registered: {', '.join(registry.identifiers())}."
         )
-    if options["batch_size"] < 1:
+    if options["batch_size"] is not None and options["batch_size"] < 1:
         raise CommandError("--batch-size must be at least 1.")
     return list(identifiers)

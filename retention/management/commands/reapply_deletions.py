@@ -33,7 +33,7 @@ class Command(BaseCommand):
         reports = services.reapply_deletions(
             identifiers=list(identifiers),
             dry_run=bool(options["dry_run"]),
-            batch_size=int(options["batch_size"]),
+            batch_size=int(options["batch_size"] or services.DEFAULT_BATCH_SIZE),
         )
         verb = "would go again" if options["dry_run"] else "deleted again"
         for report in reports:

@@ -344,9 +344,10 @@ def test_a_chat_batch_takes_a_fixed_number_of_queries(django_assert_num_queries)
         chat_at(NOW - datetime.timedelta(days=31), meeting)
     rule = RetentionRule.objects.get(category="chat")
 
-    # the active holds; the batch: savepoint, lock, delete, log, release; the empty last
-    # batch: savepoint, lock, release
-    with django_assert_num_queries(9):
+    # the active holds; the batch: savepoint, lock and delete in one DELETE … RETURNING, log,
+    # release; the empty last batch: savepoint, the DELETE, release
+    assert services.deletes_in_one_statement(registry.get("chat"), rule)
+    with django_assert_num_queries(8):
         report = services.purge_rule(
             category=registry.get("chat"), rule=rule, at=NOW, run=None, batch_size=1000
         )
