@@ -5,7 +5,8 @@ own."""
 import os
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers
 
 from meetings.live import broadcast
 
@@ -17,8 +18,10 @@ def _receive_all(layer, channel: str, count: int) -> list[dict]:
     return async_to_sync(receive)()
 
 
-def test_messages_of_sync_code_share_one_sender_loop_and_all_arrive():
-    layer = get_channel_layer()
+def test_messages_of_sync_code_share_one_sender_loop_and_all_arrive(monkeypatch):
+    # a layer of its own: the process-wide one may hold another test's receive state
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: layer)
     channel = async_to_sync(layer.new_channel)()
     meeting_pk = 987_654_321  # no such meeting: only this test's channel is in the group
     async_to_sync(layer.group_add)(broadcast.meeting_group(meeting_pk), channel)
