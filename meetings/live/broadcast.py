@@ -19,10 +19,13 @@ events and a private message is not sent to every browser of a large meeting.
 """
 
 import asyncio
+import concurrent.futures
+import os
 import threading
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
 AUDIENCE_ADMITTED = "admitted"
@@ -86,20 +89,79 @@ def broadcast_to_meeting(meeting_pk: int, event: str, **payload: Any) -> None:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        pass
+    else:
+        # Sync code running inside an event loop's thread (Playwright's sync API in tests does
+        # this) may not block that loop: the process's sender sends instead.
+        _send_from_sender(send)
+        return
+    threadlocal = SyncToAsync.threadlocal
+    main_loop = getattr(threadlocal, "main_event_loop", None)
+    in_server_loop = getattr(threadlocal, "main_event_loop_pid", None) == os.getpid()
+    if main_loop is not None and in_server_loop and main_loop.is_running():
+        # a sync view or database thread under ASGI: the server's own loop and its connection
         async_to_sync(send)()
         return
-    # Sync code running inside an event loop's thread (Playwright's sync API in tests does
-    # this) may not block that loop with async_to_sync: send from a helper thread instead.
-    failures: list[BaseException] = []
+    _send_from_sender(send)
 
-    def run() -> None:
-        try:
-            async_to_sync(send)()
-        except BaseException as error:  # re-raised in the caller's thread
-            failures.append(error)
 
-    helper = threading.Thread(target=run, name="broadcast_to_meeting")
-    helper.start()
-    helper.join()
-    if failures:
-        raise failures[0]
+#: How long a request waits for its channel-layer message to be handed to Redis.
+SEND_TIMEOUT_SECONDS = 10.0
+
+
+class _Sender:
+    """One event loop in a daemon thread of this process that sends every channel-layer
+    message of synchronous code (gunicorn's threads, Celery, management commands).
+
+    ``async_to_sync`` in a thread without an event loop starts a new thread with a new loop
+    for each call, and channels-redis keeps its connections per loop: every broadcast of a
+    WSGI request paid a thread, a loop and a new Redis connection, 40 % of a join
+    (docs/ARCHITECTURE.md, "Serving"). This loop lives as long as the process and keeps its
+    connection pool. It is created on first use in each process: a loop thread does not
+    survive ``fork`` (gunicorn forks its workers), so a child starts its own."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="channel-layer-sender", daemon=True
+        )
+        self.thread.start()
+
+    def alive(self) -> bool:
+        return self.pid == os.getpid() and self.thread.is_alive()
+
+
+_sender: _Sender | None = None
+_sender_lock = threading.Lock()
+
+
+def _reset_after_fork() -> None:
+    global _sender, _sender_lock
+    _sender = None
+    _sender_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _process_sender() -> _Sender:
+    global _sender
+    sender = _sender
+    if sender is not None and sender.alive():
+        return sender
+    with _sender_lock:
+        if _sender is None or not _sender.alive():
+            _sender = _Sender()
+        return _sender
+
+
+def _send_from_sender(send: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run ``send()`` on the process's sender loop and wait until Redis has it (errors are
+    raised here, in the caller's thread)."""
+    future = asyncio.run_coroutine_threadsafe(send(), _process_sender().loop)
+    try:
+        future.result(timeout=SEND_TIMEOUT_SECONDS)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise

@@ -1,8 +1,9 @@
 """Rate limits on wrong join attempts (docs/POLICY.md, security baseline).
 
 About 10 failures per meeting and client per hour, and 30 per client across all meetings,
-counted in the shared cache (Redis in production) through django-ratelimit, so every server
-process sees the same counts. A wrong meeting ID counts exactly like a wrong passcode, so that
+counted in fixed windows of an hour in the shared cache (Redis in production), so every server
+process sees the same counts; a request reads or counts both limits in one round trip
+(``meetings/live/counters.py``). A wrong meeting ID counts exactly like a wrong passcode, so that
 the two cannot be told apart by the limits either.
 
 No limit is per meeting alone: wrong attempts from elsewhere never lock out a person who has
@@ -13,14 +14,19 @@ network, even 100,000 networks need about 21 years on average to guess one, far 
 any meeting lives.
 """
 
+import hashlib
 import ipaddress
+import time
 
 from django.conf import settings
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
 
-FAILURES_PER_MEETING = "10/h"  # per meeting and client
-FAILURES_PER_CLIENT = "30/h"
+from meetings.live.counters import get_counts, incr_counts
+
+FAILURES_PER_MEETING = (10, 3600)  # per meeting and client: (failures, seconds)
+FAILURES_PER_CLIENT = (30, 3600)
+#: A counter outlives its window by this much, so that it is never gone while it counts.
+EXPIRY_MARGIN_SECONDS = 5
 _MEETING_GROUP = "meetings.join.meeting"
 _CLIENT_GROUP = "meetings.join.client"
 
@@ -51,28 +57,44 @@ def client_key(request: HttpRequest) -> str:
     return str(parsed)
 
 
-def _usage(request: HttpRequest, group: str, value: str, rate: str, increment: bool) -> dict:
-    return get_usage(
-        request, group=group, key=lambda _group, _request: value, rate=rate, increment=increment
-    ) or {"count": 0, "limit": 1}
+def _window_key(group: str, value: str, period: int, now: int) -> str:
+    """The counter of ``value`` in the current fixed window of ``period`` seconds; hashed, so
+    that no client address appears in the cache's keys."""
+    window = now - now % period
+    digest = hashlib.sha256(f"{group}|{value}|{period}|{window}".encode()).hexdigest()
+    return f"join-limit:{digest}"
+
+
+def _counters(request: HttpRequest, meeting_ref: str) -> list[tuple[str, int, int]]:
+    """``(cache key, limit, seconds)`` of each limit that applies to this request."""
+    now = int(time.time())
+    return [
+        (_window_key(group, value, seconds, now), limit, seconds)
+        for group, value, (limit, seconds) in _limits(request, meeting_ref)
+    ]
 
 
 def is_blocked(request: HttpRequest, *, meeting_ref: str) -> bool:
-    """Whether this meeting ID or this client has used up its wrong attempts for now."""
-    for group, value, rate in _limits(request, meeting_ref):
-        usage = _usage(request, group, value, rate, increment=False)
-        if usage["count"] >= usage["limit"]:
-            return True
-    return False
+    """Whether this meeting ID or this client has used up its wrong attempts for now (one
+    round trip to the cache for both limits)."""
+    counters = _counters(request, meeting_ref)
+    counts = get_counts([key for key, _limit, _seconds in counters])
+    limits = [limit for _key, limit, _seconds in counters]
+    return any(count >= limit for count, limit in zip(counts, limits, strict=True))
 
 
 def count_failure(request: HttpRequest, *, meeting_ref: str) -> None:
-    """Count one wrong meeting ID or passcode against the meeting and the client."""
-    for group, value, rate in _limits(request, meeting_ref):
-        _usage(request, group, value, rate, increment=True)
+    """Count one wrong meeting ID or passcode against the meeting and the client (one round
+    trip to the cache for both)."""
+    incr_counts(
+        [
+            (key, seconds + EXPIRY_MARGIN_SECONDS)
+            for key, _limit, seconds in _counters(request, meeting_ref)
+        ]
+    )
 
 
-def _limits(request: HttpRequest, meeting_ref: str) -> list[tuple[str, str, str]]:
+def _limits(request: HttpRequest, meeting_ref: str) -> list[tuple[str, str, tuple[int, int]]]:
     client = client_key(request)
     return [
         (_MEETING_GROUP, f"{meeting_ref}|{client}", FAILURES_PER_MEETING),

@@ -22,6 +22,7 @@ from typing import Any
 from django.core.cache import cache
 
 from meetings.live import broadcast as live
+from meetings.live.counters import add_then_incr
 from meetings.live.models import Participant
 
 #: How long a snapshot of one version stays in the cache: long enough for a reconnect storm.
@@ -41,16 +42,9 @@ def next_version(meeting_pk: int) -> int:
 
     A counter that is gone (expired, Redis restarted empty) starts again from the current time
     in milliseconds, which is above every earlier version unless the meeting changed more than
-    a thousand times a second.
+    a thousand times a second. One round trip to Redis (``meetings/live/counters.py``).
     """
-    key = _version_key(meeting_pk)
-    cache.add(key, int(time.time() * 1000), VERSION_TTL_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        version = int(time.time() * 1000)
-        cache.set(key, version, VERSION_TTL_SECONDS)
-        return version
+    return add_then_incr(_version_key(meeting_pk), int(time.time() * 1000), VERSION_TTL_SECONDS)
 
 
 def current_version(meeting_pk: int) -> int:

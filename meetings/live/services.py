@@ -210,6 +210,7 @@ def join_meeting(
     passcode: str,
     display_name: str,
     guest_key: str | None = None,
+    age_confirmed: bool = False,
 ) -> JoinResult:
     """Let someone into a meeting's waiting room (or straight into the room).
 
@@ -220,7 +221,8 @@ def join_meeting(
     runs or may be joined before the host; SSO login if the meeting demands it; allowed e-mail
     domain; not locked; the host's licence capacity; not removed before. The host and co-hosts
     skip the lock, capacity and waiting room. The caller counts wrong passcodes for the rate
-    limits.
+    limits. ``age_confirmed``: a guest confirmed the minimum age on the join form, kept with
+    the participant row (see :func:`record_age_confirmation`).
     """
     authenticated = user is not None and user.is_authenticated
     hosting = meeting.is_hosted_by(user)
@@ -239,7 +241,12 @@ def join_meeting(
 
     with transaction.atomic():
         # one join at a time per meeting, so that two processes never both take the last seat
-        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        # (with its host, whose licence is asked below: one query, only the meeting locked)
+        meeting = (
+            Meeting.objects.select_for_update(of=("self",))
+            .select_related("host")
+            .get(pk=meeting.pk)
+        )
         if meeting.status == Meeting.Status.ENDED:
             raise JoinRefused(JoinRefused.ENDED)
         if meeting.locked and not hosting:
@@ -269,6 +276,8 @@ def join_meeting(
         )
         participant.display_name = display_name
         participant.is_host = hosting
+        if age_confirmed and participant.user_id is None:
+            participant.age_confirmed_at = now()
         newly_admitted = False
         if not participant.is_admitted:
             participant.requested_at = now()

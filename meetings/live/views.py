@@ -117,6 +117,7 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
                     passcode=form.cleaned_data["passcode"],
                     display_name=form.cleaned_data["display_name"],
                     guest_key=guest_key,
+                    age_confirmed=guest,  # the form asks guests to confirm it
                 )
             except JoinRefused as refusal:
                 if refusal.reason == JoinRefused.NOT_STARTED:
@@ -129,8 +130,6 @@ def join(request: HttpRequest, meeting_id: str | None = None) -> HttpResponse:
             else:
                 if result.guest_key:
                     request.session[selectors_live.guest_session_key(meeting)] = result.guest_key
-                if guest:
-                    services_live.record_age_confirmation(participant=result.participant)
                 return redirect("meetings:live_room", meeting_id=meeting.meeting_id)
     else:
         initial = {} if guest else {"display_name": request.user.shown_name}

@@ -16,8 +16,12 @@ How a vote is stored (``meetings.polls.services.cast_vote``, one transaction):
   is updated in the same transaction with ``F("count") + 1`` for the chosen options and
   ``F("count") + 0`` for all others. Touching every counter of the poll means that the live
   counter rows' system columns (PostgreSQL ``xmin``) all name the same, latest transaction and
-  reveal nothing about which option that voter chose. Votes on one poll are serialised by a row
-  lock on the poll, which also lets ``close_poll`` wait for votes in flight.
+  reveal nothing about which option that voter chose. On PostgreSQL the whole vote is one
+  statement committed on its own: it takes a share lock on the poll row (votes do not wait
+  for each other there; ``close_poll`` takes an exclusive one and so waits for votes in flight,
+  and a vote that waited for a close finds the poll closed), writes the receipt, then locks
+  the poll's counters in the order of their options and updates them. Votes on one poll queue
+  only on those counters, from that update to the commit of the same statement.
 - Free-text answers (``FreeTextAnswer``) are rows with a random UUID primary key, the question
   and the text: no timestamp, no serial number, no reference to the receipt or participant.
   They are read back sorted by text, never in storage order.

@@ -4,10 +4,11 @@ The storage design that keeps ballots apart from voters is documented in
 ``meetings/models/polls.py``; this module is the only place that writes ballots.
 """
 
-import asyncio
 import logging
 import secrets
 import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -207,26 +208,13 @@ def close_poll(*, poll: Poll) -> None:
 
 
 def _announce(meeting_pk: int, event: str, poll_pk: int, **extra: str) -> None:
-    """Tell the meeting's room (after the commit). ``broadcast_to_meeting`` blocks on the
-    channel layer through ``async_to_sync``, which refuses to run in a thread that has an
-    event loop of its own; such a caller gets the broadcast from a short-lived thread.
-    The change is committed either way: if the channel layer fails, rooms catch up when their
-    websocket reconnects, and the host's request does not fail."""
-
-    def send() -> None:
-        try:
-            broadcast_to_meeting(meeting_pk, event, poll_id=poll_pk, **extra)
-        except Exception:
-            logger.warning("could not announce %s of poll %s", event, poll_pk, exc_info=True)
-
+    """Tell the meeting's room (after the commit). The change is committed either way: if
+    the channel layer fails, rooms catch up when their websocket reconnects, and the host's
+    request does not fail."""
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        send()
-        return
-    sender = threading.Thread(target=send)
-    sender.start()
-    sender.join()
+        broadcast_to_meeting(meeting_pk, event, poll_id=poll_pk, **extra)
+    except Exception:
+        logger.warning("could not announce %s of poll %s", event, poll_pk, exc_info=True)
 
 
 def _reshuffle_ballots(poll: Poll) -> int:
@@ -345,37 +333,18 @@ def cast_vote(
     if poll.status != Poll.Status.OPEN:  # early answer; re-checked under the lock below
         raise VoteRefused(_not_open_message(poll.status))
     ballot = _validated_ballot(poll, answers)
+    record = _record_vote_postgresql if connection.vendor == "postgresql" else _record_vote
     try:
-        with transaction.atomic():
-            status = _lock_poll_for_vote(poll.pk)
-            if status != Poll.Status.OPEN:
-                raise VoteRefused(_not_open_message(status))
-            PollReceipt.objects.create(poll_id=poll.pk, participant=participant)
-            if ballot.option_ids:
-                # every counter of the poll is touched, chosen ones +1, the others +0
-                OptionTally.objects.filter(poll_id=poll.pk).update(
-                    count=F("count")
-                    + Case(When(option_id__in=ballot.option_ids, then=Value(1)), default=Value(0))
-                )
-            if ballot.texts:
-                FreeTextAnswer.objects.bulk_create(
-                    FreeTextAnswer(question_id=qid, text=text) for qid, text in ballot.texts
-                )
-            if poll.is_named:
-                NamedBallot.objects.bulk_create(
-                    NamedBallot(
-                        poll_id=poll.pk,
-                        question_id=qid,
-                        participant=participant,
-                        voter_user_id=participant.user_id,
-                        voter_name=participant.display_name,
-                        option_id=oid,
-                        text=text,
-                    )
-                    for qid, oid, text in ballot.named
-                )
+        if connection.get_autocommit() and not connection.in_atomic_block:
+            recorded = record(poll, participant, ballot)
+        else:  # inside a caller's transaction: a refusal rolls back to this savepoint only
+            with transaction.atomic():
+                recorded = record(poll, participant, ballot)
     except IntegrityError as error:
         raise VoteRefused(_("You have already voted in this poll.")) from error
+    if not recorded:
+        status = Poll.objects.filter(pk=poll.pk).values_list("status", flat=True).first()
+        raise VoteRefused(_not_open_message(status))
 
 
 def _not_open_message(status: str | None) -> str:
@@ -384,22 +353,181 @@ def _not_open_message(status: str | None) -> str:
     return _("This poll is closed.")
 
 
-def _lock_poll_for_vote(poll_pk: int) -> str | None:
-    """Lock the poll row for the vote's transaction and return its status.
+def _record_vote_postgresql(poll: Poll, participant: Participant, ballot: _Ballot) -> bool:
+    """Write the vote in one statement, committed on its own (autocommit): one round trip to
+    PostgreSQL instead of five (begin, lock, receipt, counters, commit), so that the counters
+    of a busy poll stay locked only from this statement's update to its commit.
 
-    Votes on one poll are serialised here (they update the same counters anyway), and
-    ``close_poll`` waits for them, so no vote commits after the close."""
-    row = (
-        Poll.objects.select_for_update()
-        .filter(pk=poll_pk)
-        .order_by()
-        .values_list("status", flat=True)
+    The poll row is locked ``FOR SHARE``: votes do not wait for each other there, while
+    ``close_poll`` (``FOR UPDATE``) waits for the votes in flight, and a vote that waited for
+    a close sees the poll closed (the row is re-checked after the wait) and writes nothing.
+    The poll's counters are then locked in the order of their option ids before all of them
+    are updated, chosen ones +1 and the others +0 (see ``meetings/polls/models.py``): two votes
+    always lock them in the same order, so they queue instead of deadlocking. The receipt
+    comes before the counters: a second vote of the same participant waits on the unique
+    receipt, holding no counter, and fails. Returns False when the poll was not open."""
+    table = {
+        model: connection.ops.quote_name(model._meta.db_table)
+        for model in (Poll, PollReceipt, OptionTally, FreeTextAnswer, NamedBallot)
+    }
+    params: dict[str, object] = {
+        "poll": poll.pk,
+        "open": Poll.Status.OPEN.value,
+        "receipt": uuid.uuid4(),
+        "participant": participant.pk,
+    }
+    parts = [
+        f"""open_poll AS (
+            SELECT id FROM {table[Poll]} WHERE id = %(poll)s AND status = %(open)s FOR SHARE
+        )""",  # noqa: S608 (table names are the models' own, values are parameters)
+        f"""receipt AS (
+            INSERT INTO {table[PollReceipt]} (id, poll_id, participant_id)
+            SELECT %(receipt)s, id, %(participant)s FROM open_poll RETURNING poll_id
+        )""",  # noqa: S608
+    ]
+    if ballot.option_ids:
+        params["chosen"] = sorted(ballot.option_ids)
+        parts += [
+            f"""counters AS MATERIALIZED (
+                SELECT option_id FROM {table[OptionTally]}
+                WHERE poll_id IN (SELECT poll_id FROM receipt)
+                ORDER BY option_id FOR UPDATE
+            )""",  # noqa: S608
+            f"""counted AS (
+                UPDATE {table[OptionTally]} AS tally
+                SET count = tally.count + (tally.option_id = ANY(%(chosen)s::bigint[]))::integer
+                FROM counters WHERE tally.option_id = counters.option_id
+            )""",  # noqa: S608
+        ]
+    if ballot.texts:
+        params["text_ids"] = [uuid.uuid4() for _text in ballot.texts]
+        params["text_questions"] = [qid for qid, _text in ballot.texts]
+        params["texts"] = [text for _qid, text in ballot.texts]
+        parts.append(
+            f"""answers AS (
+                INSERT INTO {table[FreeTextAnswer]} (id, question_id, text)
+                SELECT answer.id, answer.question_id, answer.text FROM receipt, unnest(
+                    %(text_ids)s::uuid[], %(text_questions)s::bigint[], %(texts)s::text[]
+                ) AS answer(id, question_id, text)
+            )"""  # noqa: S608
+        )
+    if poll.is_named:
+        params["voter_user"] = participant.user_id
+        params["voter_name"] = participant.display_name
+        params["named_questions"] = [qid for qid, _oid, _text in ballot.named]
+        params["named_options"] = [oid for _qid, oid, _text in ballot.named]
+        params["named_texts"] = [text for _qid, _oid, text in ballot.named]
+        parts.append(
+            f"""named AS (
+                INSERT INTO {table[NamedBallot]}
+                    (poll_id, question_id, participant_id, voter_user_id, voter_name, option_id,
+                     text)
+                SELECT receipt.poll_id, ballot.question_id, %(participant)s,
+                    %(voter_user)s::bigint, %(voter_name)s, ballot.option_id, ballot.text
+                FROM receipt, unnest(
+                    %(named_questions)s::bigint[], %(named_options)s::bigint[],
+                    %(named_texts)s::text[]
+                ) AS ballot(question_id, option_id, text)
+            )"""  # noqa: S608
+        )
+    sql = "WITH " + ",\n".join(parts) + "\nSELECT count(*) FROM receipt"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (written,) = cursor.fetchone()
+    return written == 1
+
+
+def _record_vote(poll: Poll, participant: Participant, ballot: _Ballot) -> bool:
+    """The same writes through the ORM for databases without row locks of their own (SQLite
+    in development: one writer at a time anyway). Returns False when the poll was not open."""
+    with transaction.atomic():
+        status = (
+            Poll.objects.select_for_update()
+            .filter(pk=poll.pk)
+            .order_by()
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status != Poll.Status.OPEN:
+            return False
+        PollReceipt.objects.create(poll_id=poll.pk, participant=participant)
+        if ballot.option_ids:
+            # every counter of the poll is touched, chosen ones +1, the others +0
+            OptionTally.objects.filter(poll_id=poll.pk).update(
+                count=F("count")
+                + Case(When(option_id__in=ballot.option_ids, then=Value(1)), default=Value(0))
+            )
+        if ballot.texts:
+            FreeTextAnswer.objects.bulk_create(
+                FreeTextAnswer(question_id=qid, text=text) for qid, text in ballot.texts
+            )
+        if poll.is_named:
+            NamedBallot.objects.bulk_create(
+                NamedBallot(
+                    poll_id=poll.pk,
+                    question_id=qid,
+                    participant=participant,
+                    voter_user_id=participant.user_id,
+                    voter_name=participant.display_name,
+                    option_id=oid,
+                    text=text,
+                )
+                for qid, oid, text in ballot.named
+            )
+    return True
+
+
+@dataclass(frozen=True)
+class _QuestionShape:
+    """What checking a ballot needs of a question (no model instance, kept per process)."""
+
+    pk: int
+    text: str
+    is_text: bool
+    min_choices: int
+    max_choices: int
+    max_length: int
+    option_ids: frozenset[int]
+
+
+#: Questions and options of launched polls, by (poll id, creation time). They cannot change
+#: after the launch (``add_question`` and ``delete_question`` refuse, the admin is read-only),
+#: so a vote need not read them again: two queries fewer per vote.
+_SHAPES: OrderedDict[tuple[int, object], tuple[_QuestionShape, ...]] = OrderedDict()
+_SHAPES_MAX = 256
+_shapes_lock = threading.Lock()
+
+
+def _ballot_shape(poll: Poll) -> tuple[_QuestionShape, ...]:
+    key = (poll.pk, poll.created_at)
+    if poll.status != Poll.Status.DRAFT:
+        with _shapes_lock:
+            shape = _SHAPES.get(key)
+            if shape is not None:
+                _SHAPES.move_to_end(key)
+                return shape
+    shape = tuple(
+        _QuestionShape(
+            pk=question.pk,
+            text=question.text,
+            is_text=question.is_text,
+            min_choices=question.min_choices,
+            max_choices=question.max_choices,
+            max_length=question.max_length,
+            option_ids=frozenset(option.pk for option in question.options.all()),
+        )
+        for question in poll.questions.prefetch_related("options")
     )
-    return next(iter(row), None)
+    if poll.status != Poll.Status.DRAFT:
+        with _shapes_lock:
+            _SHAPES[key] = shape
+            while len(_SHAPES) > _SHAPES_MAX:
+                _SHAPES.popitem(last=False)
+    return shape
 
 
 def _validated_ballot(poll: Poll, answers: Mapping[int, Sequence[str]]) -> _Ballot:
-    questions = list(poll.questions.prefetch_related("options"))
+    questions = _ballot_shape(poll)
     known_questions = {question.pk for question in questions}
     if any(qid not in known_questions for qid in answers):
         raise VoteRefused(_("The vote names a question that is not part of this poll."))
@@ -421,7 +549,7 @@ def _validated_ballot(poll: Poll, answers: Mapping[int, Sequence[str]]) -> _Ball
                 texts.append((question.pk, text))
                 named.append((question.pk, None, text))
             continue
-        own_options = {option.pk for option in question.options.all()}
+        own_options = question.option_ids
         try:
             chosen = {int(value) for value in values}
         except (TypeError, ValueError):

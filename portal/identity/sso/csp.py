@@ -77,7 +77,8 @@ class IdPFormActionMiddleware:
 
     Listed after ``csp.middleware.CSPMiddleware`` so that it sees the response first; it
     extends (never replaces) what a view asked for through django-csp's ``_csp_update``. Only
-    whole HTML pages carry the buttons; htmx fragments and other responses are left alone.
+    whole HTML pages carry the buttons; htmx fragments, redirects (a browser shows no page of
+    theirs, so their policy governs no form) and other responses are left alone.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -85,8 +86,10 @@ class IdPFormActionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if getattr(request, "htmx", False) or not response.get("Content-Type", "").startswith(
-            "text/html"
+        if (
+            getattr(request, "htmx", False)
+            or 300 <= response.status_code < 400
+            or not response.get("Content-Type", "").startswith("text/html")
         ):
             return response
         sources = idp_form_action_sources()

@@ -12,7 +12,7 @@ from django.db import connection
 
 from meetings.live.models import Participant
 from meetings.polls import services
-from meetings.polls.models import PollReceipt
+from meetings.polls.models import NamedBallot, PollReceipt
 from meetings.polls.services import VoteRefused
 from tests.factories import admit_guest, make_meeting, make_poll
 from tests.meetings.polls.helpers import counts, option_ids, question_id
@@ -142,3 +142,37 @@ def test_no_vote_commits_after_the_close():
     assert PollReceipt.objects.filter(poll=poll).count() == counted
     with pytest.raises(VoteRefused):
         services.cast_vote(poll=poll, participant=voters[-1], answers=answers)
+
+
+def test_outside_a_transaction_a_vote_is_one_statement_and_keeps_every_part(
+    django_assert_num_queries,
+):
+    """What a server does (autocommit): receipt, all counters, free text and named ballots in
+    one statement that commits on its own."""
+    poll = make_poll(make_meeting(), kind="named")
+    first, second = (admit_guest(poll.meeting, f"s{i}", name=f"Guest {i}") for i in range(2))
+    answers = {
+        question_id(poll, 0): [str(option_ids(poll, 0)[2])],
+        question_id(poll, 1): [str(option_ids(poll, 1)[0]), str(option_ids(poll, 1)[3])],
+        question_id(poll, 2): ["Good"],
+    }
+    services.cast_vote(poll=poll, participant=first, answers=answers)  # reads the questions
+    with django_assert_num_queries(1):
+        services.cast_vote(poll=poll, participant=second, answers=answers)
+    assert counts(poll) == {
+        "0:Yes": 0,
+        "0:No": 0,
+        "0:Abstain": 2,
+        "1:Library": 2,
+        "1:Lab": 0,
+        "1:Canteen": 0,
+        "1:Sports": 2,
+    }
+    assert PollReceipt.objects.filter(poll=poll).count() == 2
+    assert poll.questions.get(position=2).free_text_answers.count() == 2
+    named = set(NamedBallot.objects.filter(poll=poll).values_list("voter_name", "text"))
+    assert named == {("Guest 0", ""), ("Guest 0", "Good"), ("Guest 1", ""), ("Guest 1", "Good")}
+    assert NamedBallot.objects.filter(poll=poll, participant=second).count() == 4
+    with pytest.raises(VoteRefused):
+        services.cast_vote(poll=poll, participant=second, answers=answers)
+    assert counts(poll)["0:Abstain"] == 2
