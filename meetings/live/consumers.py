@@ -10,6 +10,7 @@ this connection belongs to; the database holds the state.
 import asyncio
 import bisect
 import contextlib
+import datetime
 import logging
 import time
 from typing import Any
@@ -18,6 +19,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError
+from django.utils import timezone
 from redis.exceptions import RedisError
 
 from meetings.live import broadcast as live
@@ -56,6 +58,12 @@ PEOPLE_FLUSH_SECONDS = 0.25
 #: timeouts. Bounded, the same work is done in turn over a few pooled connections.
 HANDSHAKES_AT_ONCE = 16
 _handshakes: dict[int, asyncio.Semaphore] = {}
+#: How long a process trusts the time limit it read for a meeting. Reading it (the host's
+#: licence) was the costliest query of a socket's connect; every socket of a reconnect storm
+#: read the same answer. A licence changed during a meeting applies within this time; the
+#: room's actions and the Celery task still check it on every call.
+DEADLINE_KNOWN_SECONDS = 60
+_deadlines: dict[tuple, tuple[float, datetime.datetime | None]] = {}
 
 
 def _handshake_turn() -> asyncio.Semaphore:
@@ -378,10 +386,16 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         )
 
     def _check_time_limit(self) -> None:
+        """Enforce the licence's time limit, reading the limit at most once a
+        ``DEADLINE_KNOWN_SECONDS`` per meeting and process (not once per socket)."""
         meeting = getattr(self, "_meeting", None)  # as read a moment ago by _identify
         if meeting is None:
             meeting = Meeting.objects.select_related("host").filter(pk=self.meeting_pk).first()
-        if meeting is not None:
+        if meeting is None or meeting.status != Meeting.Status.RUNNING:
+            return
+        deadline = _known_deadline(meeting)
+        warn_from = datetime.timedelta(minutes=services_live.TIME_LIMIT_WARNING_MINUTES)
+        if deadline is not None and timezone.now() >= deadline - warn_from:
             services_live.enforce_time_limit(meeting=meeting)
 
     def _groups_for(self, participant: Participant) -> list[str]:
@@ -406,6 +420,21 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
 
     async def _error(self, code: str) -> None:
         await self.send_json({"event": "error", "payload": {"code": code}})
+
+
+def _known_deadline(meeting: Meeting) -> datetime.datetime | None:
+    """The meeting's time limit as this process last read it (at most
+    ``DEADLINE_KNOWN_SECONDS`` ago; a new start or host reads it again)."""
+    key = (meeting.pk, meeting.started_at, meeting.host_id)
+    moment = time.monotonic()
+    known = _deadlines.get(key)
+    if known is not None and moment - known[0] < DEADLINE_KNOWN_SECONDS:
+        return known[1]
+    if len(_deadlines) > 10_000:  # one entry per meeting seen: forget the old ones
+        _deadlines.clear()
+    deadline = services_live.time_limit_deadline(meeting=meeting)
+    _deadlines[key] = (moment, deadline)
+    return deadline
 
 
 def _listed(participant_ids: list[int], participant_pk: int | None) -> bool:
