@@ -110,13 +110,13 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             if found is None:
                 await self.close(code=CLOSE_NOT_ALLOWED)
                 return
-            participant, snapshot = found
+            participant, snapshot, people_json = found
             self.participant_pk, self.meeting_pk = participant.pk, participant.meeting_id
             self.is_host = participant.is_host and participant.is_admitted
             for group in self._groups_for(participant):
                 await self._join(group)
             await self.accept()
-            await self.send_json({"event": "state", "payload": snapshot})
+            await self._send_state(snapshot, people_json)
             # once this browser hears the room, so that a warning or the end reaches it (one
             # thread hop for both)
             came_back = await in_thread(self._after_accept)(participant.is_admitted)
@@ -312,7 +312,15 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"event": "people", "payload": payload})
 
     # --- helpers --------------------------------------------------------------------------
-    def _identify(self) -> tuple[Participant, dict] | None:
+    async def _send_state(self, snapshot: dict, people_json: str | None) -> None:
+        """The first message, with the room's list as encoded once per version
+        (:func:`people.room_snapshot_json`) spliced in."""
+        payload = await self.encode_json(snapshot)
+        if people_json is not None:
+            payload = f'{payload[:-1]}, "people": {people_json}}}'
+        await self.send(text_data=f'{{"event": "state", "payload": {payload}}}')
+
+    def _identify(self) -> tuple[Participant, dict, str | None] | None:
         meeting_ref = self.scope["url_route"]["kwargs"]["meeting_id"]
         meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_ref).first()
         if meeting is None or meeting.status == Meeting.Status.ENDED:
@@ -326,12 +334,13 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         if participant is None or not participant.holds_a_seat:
             return None
         snapshot: dict[str, Any] = {"state": participant.state, "locked": meeting.locked}
+        people_json = None
         if participant.is_admitted:
             hosting = participant.is_host
-            snapshot["people"] = people.for_audience(
-                people.snapshot(meeting.pk), host=hosting, snapshot=True
-            )
             if hosting:
+                snapshot["people"] = people.for_audience(
+                    people.snapshot(meeting.pk), host=True, snapshot=True
+                )
                 in_room = [
                     item["id"]
                     for item in snapshot["people"]["entries"]
@@ -339,6 +348,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                 ]
                 present = presence.connected(in_room)
                 snapshot["dropped"] = [pk for pk in in_room if pk not in present]
+            else:
+                people_json = people.room_snapshot_json(meeting.pk)
             after = self._chat_after()
             if after is not None:
                 snapshot["chat"] = [
@@ -347,7 +358,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                         -CHAT_REPLAY_MAX:
                     ]
                 ]
-        return participant, snapshot
+        return participant, snapshot, people_json
 
     def _chat_after(self) -> int | None:
         """The last chat message a reconnecting page had shown (``?chat_after=``), if any."""
