@@ -16,7 +16,9 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError
 from django.utils import timezone
@@ -93,6 +95,25 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
     is_host: bool = False
     groups_joined: list[str]
     counted: bool = False
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch without its ``close_old_connections`` before every message.
+
+        Channels runs that on the process' one thread-sensitive thread, for every event
+        of every socket: a chat message to 1,000 sockets queued 1,000 hops on one thread,
+        and a reconnect storm's handshakes waited behind them. It closes the connections of
+        that thread, which this consumer never uses: its database work runs in ``in_thread``,
+        which closes its own connections around each call.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        """As Channels' own, without its final hop to the thread-sensitive thread (above)."""
+        await self.disconnect(message.get("code", 1000))
+        raise StopConsumer()
 
     async def connect(self) -> None:
         async with _handshake_turn():
