@@ -22,9 +22,9 @@ Without them it uses a temporary SQLite file and the in-memory channel layer (on
 Options: ``--participants 300 --runs 5 --servers 1 --idle 6``.
 
 ``--lecture`` (PostgreSQL and Redis required; default 1,000 participants, two uvicorn
-processes, ``DATABASE_POOL`` on as in production) measures in one run, each against a bare
-``group_send`` of the channel layer to the same sockets (no database, no services: the floor of
-a fan-out) measured right before it:
+processes with production settings: DEBUG off, ``DATABASE_POOL`` on) measures in one run,
+each against a bare ``group_send`` of the channel layer to the same sockets (no database, no
+services: the floor of a fan-out) measured right before it:
 
 - the joins: every "people" batch the host's console receives while 1,000 join over HTTP
   (four at a time): how many messages reach the host's browser;
@@ -504,7 +504,11 @@ def run_lecture(*, participants: int, servers: int, idle: float) -> None:
     client = Client()
     client.force_login(host)
     host_cookie = f"sessionid={client.cookies['sessionid'].value}"
-    env = {"DEBUG": "true", "DATABASE_POOL": "true"}
+    # production settings (DEBUG off: no query log, production's cookies and checks), as
+    # portal-asgi@ runs uvicorn (benchmarks/servers.py)
+    from benchmarks import servers
+
+    env = servers.production_env(DATABASE_POOL="true")
     processes = [start_uvicorn(env=env, timeout=60) for _ in range(servers)]
     ports = [port for port, _ in processes]
 
