@@ -506,9 +506,9 @@ def run_lecture(*, participants: int, servers: int, idle: float) -> None:
     host_cookie = f"sessionid={client.cookies['sessionid'].value}"
     # production settings (DEBUG off: no query log, production's cookies and checks), as
     # portal-asgi@ runs uvicorn (benchmarks/servers.py)
-    from benchmarks import servers
+    from benchmarks.servers import production_env
 
-    env = servers.production_env(DATABASE_POOL="true")
+    env = production_env(DATABASE_POOL="true")
     processes = [start_uvicorn(env=env, timeout=60) for _ in range(servers)]
     ports = [port for port, _ in processes]
 
