@@ -66,6 +66,8 @@ _handshakes: dict[int, asyncio.Semaphore] = {}
 #: room's actions and the Celery task still check it on every call.
 DEADLINE_KNOWN_SECONDS = 60
 _deadlines: dict[tuple, tuple[float, datetime.datetime | None]] = {}
+#: Meeting IDs (as in the socket's URL) and the meetings' keys this process has seen.
+_meeting_pks: dict[str, int] = {}
 
 
 def _handshake_turn() -> asyncio.Semaphore:
@@ -342,17 +344,11 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         await self.send(text_data=f'{{"event": "state", "payload": {payload}}}')
 
     def _identify(self) -> tuple[Participant, dict, str | None] | None:
-        meeting_ref = self.scope["url_route"]["kwargs"]["meeting_id"]
-        meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_ref).first()
-        if meeting is None or meeting.status == Meeting.Status.ENDED:
-            return None
-        self._meeting = meeting
-        session = self.scope.get("session")
-        guest_key = session.get(selectors_live.guest_session_key(meeting)) if session else None
-        participant = selectors_live.participant_for(
-            meeting=meeting, user=self.scope.get("user"), guest_key=guest_key
-        )
+        participant = self._find_participant()
         if participant is None or not participant.holds_a_seat:
+            return None
+        meeting = self._meeting = participant.meeting
+        if meeting.status == Meeting.Status.ENDED:
             return None
         snapshot: dict[str, Any] = {"state": participant.state, "locked": meeting.locked}
         people_json = None
@@ -380,6 +376,35 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                     ]
                 ]
         return participant, snapshot, people_json
+
+    def _find_participant(self) -> Participant | None:
+        """This browser's participant row with its meeting and host, by session (account or
+        guest key): one query once the process knows the meeting's key (its meeting ID never
+        changes), as after a restart's first socket."""
+        meeting_ref = self.scope["url_route"]["kwargs"]["meeting_id"]
+        meeting_pk = _meeting_pks.get(meeting_ref)
+        if meeting_pk is None:
+            meeting_pk = (
+                Meeting.objects.filter(meeting_id=meeting_ref).values_list("pk", flat=True).first()
+            )
+            if meeting_pk is None:
+                return None
+            if len(_meeting_pks) > 10_000:
+                _meeting_pks.clear()
+            _meeting_pks[meeting_ref] = meeting_pk
+        rows = Participant.objects.select_related("meeting", "meeting__host").filter(
+            meeting_id=meeting_pk
+        )
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            return rows.filter(user=user).first()
+        session = self.scope.get("session")
+        guest_key = (
+            session.get(selectors_live.guest_session_key_for(meeting_pk)) if session else None
+        )
+        if not guest_key:
+            return None
+        return rows.filter(user__isnull=True, guest_key=guest_key).first()
 
     def _chat_after(self) -> int | None:
         """The last chat message a reconnecting page had shown (``?chat_after=``), if any."""
