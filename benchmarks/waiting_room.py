@@ -22,9 +22,9 @@ Without them it uses a temporary SQLite file and the in-memory channel layer (on
 Options: ``--participants 300 --runs 5 --servers 1 --idle 6``.
 
 ``--lecture`` (PostgreSQL and Redis required; default 1,000 participants, two uvicorn
-processes, ``DATABASE_POOL`` on as in production) measures in one run, each against a bare
-``group_send`` of the channel layer to the same sockets (no database, no services: the floor of
-a fan-out) measured right before it:
+processes with production settings: DEBUG off, ``DATABASE_POOL`` on) measures in one run,
+each against a bare ``group_send`` of the channel layer to the same sockets (no database, no
+services: the floor of a fan-out) measured right before it:
 
 - the joins: every "people" batch the host's console receives while 1,000 join over HTTP
   (four at a time): how many messages reach the host's browser;
@@ -38,6 +38,11 @@ a fan-out) measured right before it:
   back-off from 0.5 s, to the other process first, as the proxy would), the second restart
   moves all 1,000. Counted: sockets back in the room within 10 s, failed (not back, refused,
   or sent to the waiting room).
+
+The CPU time the server processes spend per socket (read from ``/proc``) is printed for the
+room pages' reopening and for each restart (the process that takes the sockets over): it
+projects to other sizes and machines independently of the shared machine's load, which
+stretches every wall-clock figure.
 """
 
 import argparse
@@ -371,6 +376,7 @@ async def _bare_fanout(layer, group: str, peers: list[Peer]) -> float:
 async def _lecture(
     ports: list[int],
     restart: Callable[[int], None],
+    cpu: Callable[[], list[float]],
     meeting: Meeting,
     cookies: list[str],
     host_cookie: str,
@@ -425,8 +431,12 @@ async def _lecture(
             return time.perf_counter() - started
 
         spread = max(payload.get("spread_ms", 0) for _, payload in arrivals) / 1000
+        cpu_before, client_before = cpu(), time.process_time()
         back = await asyncio.gather(*(reload(p, spread) for p in peers))
         figures["room_loaded"] = max(back)
+        # CPU the servers spent per reopened socket (close and open), and this client's
+        figures["room_cpu_per_socket"] = (sum(cpu()) - sum(cpu_before)) / len(peers)
+        figures["room_client_cpu_per_socket"] = (time.process_time() - client_before) / len(peers)
         figures["spread"] = spread
         members = [*peers, console]
         bare = [
@@ -449,10 +459,17 @@ async def _lecture(
         # rolling restart: each process in turn; the second moves every socket
         for index, port in enumerate(ports):
             on_it = [p for p in members if p.port == port]
+            cpu_before = cpu()
             started = time.perf_counter()
             tasks = [asyncio.create_task(p.reconnect(ports, started)) for p in on_it]
             await asyncio.to_thread(restart, index)
             outcomes = await asyncio.gather(*tasks)
+            # the process(es) that took the sockets over (the restarted one is a new process)
+            taken_over = sum(
+                after - before
+                for number, (before, after) in enumerate(zip(cpu_before, cpu(), strict=True))
+                if number != index
+            )
             late = [o for o in outcomes if o["after"] is None or o["after"] > RECONNECT_DEADLINE]
             waiting_again = [o for o in outcomes if o["state"] not in (None, "admitted")]
             if os.environ.get("BENCH_DEBUG"):
@@ -466,6 +483,7 @@ async def _lecture(
                 "failed": len(late) + len(waiting_again),
                 "sent_to_waiting_room": len(waiting_again),
                 "refused_attempts": sum(o["refused"] for o in outcomes),
+                "cpu_per_socket": taken_over / len(on_it),
             }
         return figures
     finally:
@@ -486,7 +504,11 @@ def run_lecture(*, participants: int, servers: int, idle: float) -> None:
     client = Client()
     client.force_login(host)
     host_cookie = f"sessionid={client.cookies['sessionid'].value}"
-    env = {"DEBUG": "true", "DATABASE_POOL": "true"}
+    # production settings (DEBUG off: no query log, production's cookies and checks), as
+    # portal-asgi@ runs uvicorn (benchmarks/servers.py)
+    from benchmarks.servers import production_env
+
+    env = production_env(DATABASE_POOL="true")
     processes = [start_uvicorn(env=env, timeout=60) for _ in range(servers)]
     ports = [port for port, _ in processes]
 
@@ -557,7 +579,17 @@ def run_lecture(*, participants: int, servers: int, idle: float) -> None:
             f"{statistics.median(join_times) * 1000:.0f} ms; the host's console got "
             f"{len(batches)} messages for them (largest batch {max(batches)} entries)"
         )
-        figures = asyncio.run(_lecture(ports, restart, meeting, cookies, host_cookie, idle))
+
+        def cpu() -> list[float]:
+            """CPU seconds (user and system) of each server process so far."""
+            ticks = os.sysconf("SC_CLK_TCK")
+            seconds = []
+            for _, process in processes:
+                fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                seconds.append((int(fields[11]) + int(fields[12])) / ticks)
+            return seconds
+
+        figures = asyncio.run(_lecture(ports, restart, cpu, meeting, cookies, host_cookie, idle))
         load = os.getloadavg()[0]
     finally:
         for _, process in processes:
@@ -575,7 +607,9 @@ def run_lecture(*, participants: int, servers: int, idle: float) -> None:
     )
     print(
         f"room: the {participants} admitted pages opened their room socket (spread over "
-        f"{figures['spread']:.1f} s) within {figures['room_loaded']:.1f} s"
+        f"{figures['spread']:.1f} s) within {figures['room_loaded']:.1f} s; server CPU "
+        f"{ms(figures['room_cpu_per_socket'])} per socket closed and reopened (this client: "
+        f"{ms(figures['room_client_cpu_per_socket'])})"
     )
     print(
         f"chat: the last of {participants + 1} has a message after {ms(figures['chat'])} "
@@ -590,7 +624,8 @@ def run_lecture(*, participants: int, servers: int, idle: float) -> None:
             f"{restart_figures['median_back']:.1f} s); failed within {RECONNECT_DEADLINE:.0f} s: "
             f"{restart_figures['failed']}; sent to the waiting room: "
             f"{restart_figures['sent_to_waiting_room']}; refused attempts while it restarted: "
-            f"{restart_figures['refused_attempts']}"
+            f"{restart_figures['refused_attempts']}; CPU of the process taking them over: "
+            f"{ms(restart_figures['cpu_per_socket'])} per socket"
         )
     print(f"load average after: {load:.1f}")
 

@@ -8,6 +8,7 @@ Protected: a bearer token (``METRICS_TOKEN``) or the scraper's address in
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import os
@@ -32,19 +33,27 @@ _open_here = 0
 _process = f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _redis():  # noqa: ANN202
-    import redis
+_client = None
 
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+
+def _redis():  # noqa: ANN202
+    """One client per process (its pool is thread-safe): a new connection per websocket cost
+    each handshake a TCP connect and a name lookup (docs/ARCHITECTURE.md, lecture scale)."""
+    global _client  # noqa: PLW0603 -- one client per process, by design
+    if _client is None:
+        import redis
+
+        _client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
+        )
+    return _client
 
 
 def _publish_count() -> None:
     if not settings.REDIS_URL:
         return
     try:
-        client = _redis()
-        client.hset(WEBSOCKETS_KEY, _process, f"{_open_here}:{time.time():.0f}")
-        client.close()
+        _redis().hset(WEBSOCKETS_KEY, _process, f"{_open_here}:{time.time():.0f}")
     except Exception:  # noqa: BLE001 -- a metric never breaks a websocket
         return
 
@@ -53,11 +62,7 @@ def open_websockets() -> int:
     """Open websockets of every process that reported in the last 90 s."""
     if not settings.REDIS_URL:
         return _open_here
-    client = _redis()
-    try:
-        entries = client.hgetall(WEBSOCKETS_KEY)
-    finally:
-        client.close()
+    entries = _redis().hgetall(WEBSOCKETS_KEY)
     total = 0
     for value in entries.values():
         count, _sep, at = value.decode().partition(":")
@@ -66,46 +71,86 @@ def open_websockets() -> int:
     return total
 
 
+#: how often a process with open websockets republishes its count (fresh for 90 s)
+WEBSOCKET_REFRESH_SECONDS = 30
+
+
+class _Publisher:
+    """The process' count goes to Redis from one task per event loop, not from each socket.
+
+    A change asks for a publication and does not wait for it: the handshake goes on. Changes
+    while one is being written are sent together by the next one (a thousand sockets
+    reconnecting after a restart cause a few writes, not a thousand); while sockets are open,
+    the count is republished every ``WEBSOCKET_REFRESH_SECONDS``.
+    """
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self.wanted = asyncio.Event()
+        self.task: asyncio.Task | None = None
+
+    def request(self) -> None:
+        import asyncio
+
+        self.wanted.set()
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        import asyncio
+
+        from asgiref.sync import sync_to_async
+
+        publish = sync_to_async(_publish_count, thread_sensitive=False)
+        while True:
+            self.wanted.clear()
+            await publish()
+            if _open_here <= 0 and not self.wanted.is_set():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wanted.wait(), WEBSOCKET_REFRESH_SECONDS)
+
+
+_publishers: dict[int, _Publisher] = {}
+
+
+def _publisher() -> _Publisher:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    publisher = _publishers.get(id(loop))
+    if publisher is None or publisher.task is not None and publisher.task.get_loop() is not loop:
+        publisher = _publishers[id(loop)] = _Publisher()
+    return publisher
+
+
 class CountedWebsocket:
-    """ASGI wrapper of a websocket consumer: counts the connection from accept to close and
-    republishes the process' count at least every 30 s while it is open."""
+    """ASGI wrapper of a websocket consumer: counts the connection from accept to close; the
+    process' count is published by :class:`_Publisher`."""
 
     def __init__(self, inner) -> None:  # noqa: ANN001
         self.inner = inner
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
-        import asyncio
-
-        from asgiref.sync import sync_to_async
-
         global _open_here  # noqa: PLW0603 -- one count per process, by design
         accepted = False
-        refresher = None
-        publish = sync_to_async(_publish_count, thread_sensitive=False)
-
-        async def refresh() -> None:
-            while True:
-                await asyncio.sleep(30)
-                await publish()
 
         async def counting_send(message: dict) -> None:
             global _open_here  # noqa: PLW0603
-            nonlocal accepted, refresher
+            nonlocal accepted
             if message.get("type") == "websocket.accept" and not accepted:
                 accepted = True
                 _open_here += 1
-                await publish()
-                refresher = asyncio.ensure_future(refresh())
+                _publisher().request()
             await send(message)
 
         try:
             await self.inner(scope, receive, counting_send)
         finally:
-            if refresher is not None:
-                refresher.cancel()
             if accepted:
                 _open_here -= 1
-                await publish()
+                _publisher().request()
 
 
 # -- the collector ------------------------------------------------------------------------------

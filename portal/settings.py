@@ -173,7 +173,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # one Redis connection pool per process, not one per async context (portal/cache.py)
+            "BACKEND": "portal.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
         }

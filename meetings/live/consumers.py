@@ -10,14 +10,18 @@ this connection belongs to; the database holds the state.
 import asyncio
 import bisect
 import contextlib
+import datetime
 import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError
+from django.utils import timezone
 from redis.exceptions import RedisError
 
 from meetings.live import broadcast as live
@@ -56,6 +60,14 @@ PEOPLE_FLUSH_SECONDS = 0.25
 #: timeouts. Bounded, the same work is done in turn over a few pooled connections.
 HANDSHAKES_AT_ONCE = 16
 _handshakes: dict[int, asyncio.Semaphore] = {}
+#: How long a process trusts the time limit it read for a meeting. Reading it (the host's
+#: licence) was the costliest query of a socket's connect; every socket of a reconnect storm
+#: read the same answer. A licence changed during a meeting applies within this time; the
+#: room's actions and the Celery task still check it on every call.
+DEADLINE_KNOWN_SECONDS = 60
+_deadlines: dict[tuple, tuple[float, datetime.datetime | None]] = {}
+#: Meeting IDs (as in the socket's URL) and the meetings' keys this process has seen.
+_meeting_pks: dict[str, int] = {}
 
 
 def _handshake_turn() -> asyncio.Semaphore:
@@ -86,6 +98,25 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
     counted: bool = False
 
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch without its ``close_old_connections`` before every message.
+
+        Channels runs that on the process' one thread-sensitive thread, for every event
+        of every socket: a chat message to 1,000 sockets queued 1,000 hops on one thread,
+        and a reconnect storm's handshakes waited behind them. It closes the connections of
+        that thread, which this consumer never uses: its database work runs in ``in_thread``,
+        which closes its own connections around each call.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        """As Channels' own, without its final hop to the thread-sensitive thread (above)."""
+        await self.disconnect(message.get("code", 1000))
+        raise StopConsumer()
+
     async def connect(self) -> None:
         async with _handshake_turn():
             await self._connect()
@@ -102,13 +133,13 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             if found is None:
                 await self.close(code=CLOSE_NOT_ALLOWED)
                 return
-            participant, snapshot = found
+            participant, snapshot, people_json = found
             self.participant_pk, self.meeting_pk = participant.pk, participant.meeting_id
             self.is_host = participant.is_host and participant.is_admitted
             for group in self._groups_for(participant):
                 await self._join(group)
             await self.accept()
-            await self.send_json({"event": "state", "payload": snapshot})
+            await self._send_state(snapshot, people_json)
             # once this browser hears the room, so that a warning or the end reaches it (one
             # thread hop for both)
             came_back = await in_thread(self._after_accept)(participant.is_admitted)
@@ -304,26 +335,29 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"event": "people", "payload": payload})
 
     # --- helpers --------------------------------------------------------------------------
-    def _identify(self) -> tuple[Participant, dict] | None:
-        meeting_ref = self.scope["url_route"]["kwargs"]["meeting_id"]
-        meeting = Meeting.objects.select_related("host").filter(meeting_id=meeting_ref).first()
-        if meeting is None or meeting.status == Meeting.Status.ENDED:
-            return None
-        self._meeting = meeting
-        session = self.scope.get("session")
-        guest_key = session.get(selectors_live.guest_session_key(meeting)) if session else None
-        participant = selectors_live.participant_for(
-            meeting=meeting, user=self.scope.get("user"), guest_key=guest_key
-        )
+    async def _send_state(self, snapshot: dict, people_json: str | None) -> None:
+        """The first message, with the room's list as encoded once per version
+        (:func:`people.room_snapshot_json`) spliced in."""
+        payload = await self.encode_json(snapshot)
+        if people_json is not None:
+            payload = f'{payload[:-1]}, "people": {people_json}}}'
+        await self.send(text_data=f'{{"event": "state", "payload": {payload}}}')
+
+    def _identify(self) -> tuple[Participant, dict, str | None] | None:
+        participant = self._find_participant()
         if participant is None or not participant.holds_a_seat:
             return None
+        meeting = self._meeting = participant.meeting
+        if meeting.status == Meeting.Status.ENDED:
+            return None
         snapshot: dict[str, Any] = {"state": participant.state, "locked": meeting.locked}
+        people_json = None
         if participant.is_admitted:
             hosting = participant.is_host
-            snapshot["people"] = people.for_audience(
-                people.snapshot(meeting.pk), host=hosting, snapshot=True
-            )
             if hosting:
+                snapshot["people"] = people.for_audience(
+                    people.snapshot(meeting.pk), host=True, snapshot=True
+                )
                 in_room = [
                     item["id"]
                     for item in snapshot["people"]["entries"]
@@ -331,6 +365,8 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                 ]
                 present = presence.connected(in_room)
                 snapshot["dropped"] = [pk for pk in in_room if pk not in present]
+            else:
+                people_json = people.room_snapshot_json(meeting.pk)
             after = self._chat_after()
             if after is not None:
                 snapshot["chat"] = [
@@ -339,7 +375,36 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                         -CHAT_REPLAY_MAX:
                     ]
                 ]
-        return participant, snapshot
+        return participant, snapshot, people_json
+
+    def _find_participant(self) -> Participant | None:
+        """This browser's participant row with its meeting and host, by session (account or
+        guest key): one query once the process knows the meeting's key (its meeting ID never
+        changes), as after a restart's first socket."""
+        meeting_ref = self.scope["url_route"]["kwargs"]["meeting_id"]
+        meeting_pk = _meeting_pks.get(meeting_ref)
+        if meeting_pk is None:
+            meeting_pk = (
+                Meeting.objects.filter(meeting_id=meeting_ref).values_list("pk", flat=True).first()
+            )
+            if meeting_pk is None:
+                return None
+            if len(_meeting_pks) > 10_000:
+                _meeting_pks.clear()
+            _meeting_pks[meeting_ref] = meeting_pk
+        rows = Participant.objects.select_related("meeting", "meeting__host").filter(
+            meeting_id=meeting_pk
+        )
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            return rows.filter(user=user).first()
+        session = self.scope.get("session")
+        guest_key = (
+            session.get(selectors_live.guest_session_key_for(meeting_pk)) if session else None
+        )
+        if not guest_key:
+            return None
+        return rows.filter(user__isnull=True, guest_key=guest_key).first()
 
     def _chat_after(self) -> int | None:
         """The last chat message a reconnecting page had shown (``?chat_after=``), if any."""
@@ -378,10 +443,16 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         )
 
     def _check_time_limit(self) -> None:
+        """Enforce the licence's time limit, reading the limit at most once a
+        ``DEADLINE_KNOWN_SECONDS`` per meeting and process (not once per socket)."""
         meeting = getattr(self, "_meeting", None)  # as read a moment ago by _identify
         if meeting is None:
             meeting = Meeting.objects.select_related("host").filter(pk=self.meeting_pk).first()
-        if meeting is not None:
+        if meeting is None or meeting.status != Meeting.Status.RUNNING:
+            return
+        deadline = _known_deadline(meeting)
+        warn_from = datetime.timedelta(minutes=services_live.TIME_LIMIT_WARNING_MINUTES)
+        if deadline is not None and timezone.now() >= deadline - warn_from:
             services_live.enforce_time_limit(meeting=meeting)
 
     def _groups_for(self, participant: Participant) -> list[str]:
@@ -406,6 +477,21 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
 
     async def _error(self, code: str) -> None:
         await self.send_json({"event": "error", "payload": {"code": code}})
+
+
+def _known_deadline(meeting: Meeting) -> datetime.datetime | None:
+    """The meeting's time limit as this process last read it (at most
+    ``DEADLINE_KNOWN_SECONDS`` ago; a new start or host reads it again)."""
+    key = (meeting.pk, meeting.started_at, meeting.host_id)
+    moment = time.monotonic()
+    known = _deadlines.get(key)
+    if known is not None and moment - known[0] < DEADLINE_KNOWN_SECONDS:
+        return known[1]
+    if len(_deadlines) > 10_000:  # one entry per meeting seen: forget the old ones
+        _deadlines.clear()
+    deadline = services_live.time_limit_deadline(meeting=meeting)
+    _deadlines[key] = (moment, deadline)
+    return deadline
 
 
 def _listed(participant_ids: list[int], participant_pk: int | None) -> bool:

@@ -15,6 +15,7 @@ the cache, so that 1,000 sockets reconnecting after a restart do not each read 1
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -31,6 +32,9 @@ SNAPSHOT_TTL_SECONDS = 60
 VERSION_TTL_SECONDS = 7 * 24 * 3600
 #: Participant states a browser may hear about: the rest (declined, removed, left) are "gone".
 SHOWN_STATES = (Participant.State.WAITING, Participant.State.ADMITTED)
+#: Encoded room snapshots a process keeps (one per meeting and version; the newest matter).
+ENCODED_KEPT = 32
+_encoded_room: dict[tuple[int, int], str] = {}
 
 
 def _version_key(meeting_pk: int) -> str:
@@ -76,10 +80,11 @@ def entries(meeting_pk: int, participant_pks: Iterable[int]) -> list[dict[str, A
     return [rows.get(pk, {"id": pk, "state": "gone"}) for pk in wanted]
 
 
-def snapshot(meeting_pk: int) -> dict[str, Any]:
-    """Everyone waiting or in the room with the version it holds for: one query per version,
-    shared through the cache by every socket of every server process."""
-    version = current_version(meeting_pk)
+def snapshot(meeting_pk: int, *, version: int | None = None) -> dict[str, Any]:
+    """Everyone waiting or in the room with the version it holds for (the current one unless
+    given): one query per version, shared through the cache by every socket of every server
+    process."""
+    version = current_version(meeting_pk) if version is None else version
     key = f"live:people:{meeting_pk}:{version}"
     cached = cache.get(key)
     if cached is None:
@@ -108,6 +113,22 @@ def for_audience(people: dict[str, Any], *, host: bool, snapshot: bool = False) 
             for item in people["entries"]
         ]
     return {**people, "entries": shown}
+
+
+def room_snapshot_json(meeting_pk: int) -> str:
+    """The room's snapshot as a participant who does not host sees it, JSON-encoded once per
+    version and server process: the sockets of a reconnect storm all send the same text, so
+    it is read from the cache, filtered and encoded once, not a thousand times."""
+    version = current_version(meeting_pk)
+    key = (meeting_pk, version)
+    text = _encoded_room.get(key)
+    if text is None:
+        shown = for_audience(snapshot(meeting_pk, version=version), host=False, snapshot=True)
+        text = json.dumps(shown)
+        if len(_encoded_room) >= ENCODED_KEPT:
+            _encoded_room.clear()
+        _encoded_room[key] = text
+    return text
 
 
 def announce(meeting_pk: int, participant_pks: Iterable[int]) -> None:

@@ -10,7 +10,12 @@ from meetings.scheduling.models import Meeting
 
 def guest_session_key(meeting: Meeting) -> str:
     """The session key under which a guest's browser keeps its key for this meeting."""
-    return f"meetings.guest.{meeting.pk}"
+    return guest_session_key_for(meeting.pk)
+
+
+def guest_session_key_for(meeting_pk: int) -> str:
+    """:func:`guest_session_key` by the meeting's key."""
+    return f"meetings.guest.{meeting_pk}"
 
 
 def participant_for(

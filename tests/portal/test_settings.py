@@ -55,7 +55,7 @@ def test_it_uses_postgresql_and_redis_when_configured():
         REDIS_URL="redis://127.0.0.1:6379/3",
     )
     assert values["engine"] == "django.db.backends.postgresql"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "portal.cache.SharedRedisCache"
     assert values["layer"] == "channels_redis.core.RedisChannelLayer"
     assert values["broker"] == "redis://127.0.0.1:6379/3"
     assert values["eager"] is False

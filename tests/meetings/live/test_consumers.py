@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils.timezone import now
 
+from meetings.live import services as services_live
 from meetings.live.models import ChatMessage, Participant
 from meetings.routing import websocket_urlpatterns
 from meetings.scheduling.models import Meeting
@@ -325,3 +326,29 @@ async def test_one_participant_cannot_flood_the_chat(meeting, host, host_partici
     assert 10 <= stored <= 12
     assert codes.count("slow_down") == 15 - stored
     await alice_ws.disconnect()
+
+
+async def test_a_participants_snapshot_lists_the_room_never_who_waits(
+    meeting, host, host_participant
+):
+    _, session = await sync_to_async(make_guest)(meeting, "Anna", state=Participant.State.ADMITTED)
+    wanda, _ = await sync_to_async(make_guest)(meeting, "Wanda")
+    # twice: the second snapshot is the process' copy encoded once for this version
+    for _ in range(2):
+        communicator, connected = await connect(meeting, session=session)
+        assert connected
+        snapshot = await receive_event(communicator, "state")
+        assert sorted(p["name"] for p in snapshot["people"]["entries"]) == ["Anna", "Hanna Host"]
+        await communicator.disconnect()
+
+    await sync_to_async(services_live.admit_participants)(
+        actor=host_participant, participant_pks=[wanda.pk]
+    )
+    communicator, connected = await connect(meeting, session=session)
+    snapshot = await receive_event(communicator, "state")
+    assert sorted(p["name"] for p in snapshot["people"]["entries"]) == [
+        "Anna",
+        "Hanna Host",
+        "Wanda",
+    ]
+    await communicator.disconnect()
