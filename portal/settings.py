@@ -169,6 +169,10 @@ USES_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgres
 
 # --- Redis: cache, channel layer, Celery broker ---------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache's keys and the channel layer's groups start with it: portals (or parallel test
+# workers with their own databases, whose meetings share primary keys) that share one Redis
+# database never see each other's counters, snapshots or room messages.
+REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="portal")
 
 if REDIS_URL:
     CACHES = {
@@ -176,7 +180,7 @@ if REDIS_URL:
             # one Redis connection pool per process, not one per async context (portal/cache.py)
             "BACKEND": "portal.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "portal",
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
     CHANNEL_LAYERS = {
@@ -193,6 +197,7 @@ if REDIS_URL:
                         "socket_connect_timeout": 5,
                     }
                 ],
+                "prefix": f"{REDIS_KEY_PREFIX}-asgi",
                 "capacity": 1500,
                 "expiry": 60,
             },

@@ -83,12 +83,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: "browser" in item.keywords)
 
 
-# Parallel workers share one Redis database (cache and channel layer): each worker keeps its
-# cache keys under its own prefix and deletes only those, never the whole database.
+# Parallel workers share one Redis database (cache and channel layer) while each has its own
+# test database, whose meetings share primary keys: each worker keeps its cache keys and its
+# channel-layer groups under its own prefix (also in the servers it starts as subprocesses,
+# through the environment) and deletes only those, never the whole database.
 if settings.REDIS_URL:
-    settings.CACHES["default"]["KEY_PREFIX"] = (
-        f"portal-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    )
+    _prefix = f"portal-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    os.environ["REDIS_KEY_PREFIX"] = _prefix
+    settings.REDIS_KEY_PREFIX = _prefix
+    settings.CACHES["default"]["KEY_PREFIX"] = _prefix
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{_prefix}-asgi"
 
 
 @pytest.fixture(scope="session", autouse=True)
