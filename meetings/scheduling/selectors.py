@@ -101,20 +101,23 @@ _GRANTED = """
 """
 
 _SUMMARY = """
-    SELECT managed.series_id, managed.host_id, SUM(managed.upcoming),
-        COUNT(*) - SUM(managed.upcoming),
-        MIN(CASE WHEN managed.upcoming = 1 THEN managed.start END),
-        MAX(CASE WHEN managed.upcoming = 0 THEN managed.start END)
-    FROM (
-        SELECT m.series_id, m.host_id, m.start,
-            CASE WHEN {upcoming_m} THEN 1 ELSE 0 END AS upcoming
-        FROM {meeting} m WHERE m.host_id = %(user)s
-        UNION ALL
-        SELECT granted.series_id, granted.host_id, granted.start,
-            CASE WHEN {upcoming_granted} THEN 1 ELSE 0 END
-        FROM ({granted}) granted
-    ) managed
-    GROUP BY managed.series_id, managed.host_id
+    SELECT m.series_id, m.host_id, SUM(CASE WHEN {upcoming_m} THEN 1 ELSE 0 END),
+        SUM(CASE WHEN {upcoming_m} THEN 0 ELSE 1 END),
+        MIN(CASE WHEN {upcoming_m} THEN m.start END),
+        MAX(CASE WHEN {upcoming_m} THEN NULL ELSE m.start END)
+    FROM {meeting} m WHERE m.host_id = %(user)s
+    GROUP BY m.series_id, m.host_id
+    {granted}
+"""
+_GRANTED_SUMMARY = """
+    UNION ALL
+    SELECT granted.series_id, granted.host_id,
+        SUM(CASE WHEN {upcoming_granted} THEN 1 ELSE 0 END),
+        SUM(CASE WHEN {upcoming_granted} THEN 0 ELSE 1 END),
+        MIN(CASE WHEN {upcoming_granted} THEN granted.start END),
+        MAX(CASE WHEN {upcoming_granted} THEN NULL ELSE granted.start END)
+    FROM ({granted}) granted
+    GROUP BY granted.series_id, granted.host_id
 """
 
 # the parts of the upcoming page: single meetings the person hosts, single meetings they
@@ -220,7 +223,8 @@ def _sql(template: str, **parts: str) -> str:
 def _summary(params: dict[str, object]) -> _Summary:
     summary = _Summary()
     with connection.cursor() as cursor:
-        cursor.execute(_sql(_SUMMARY, granted=_sql(_GRANTED)), params)
+        granted = _sql(_GRANTED_SUMMARY, granted=_sql(_GRANTED))
+        cursor.execute(_sql(_SUMMARY, granted=granted), params)
         groups = cursor.fetchall()
     user = params["user"]
     for series_id, host_id, upcoming, past, first_upcoming, last_past in groups:

@@ -12,7 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils import dateformat
+from django.utils.dates import MONTHS_3
+from django.utils.formats import get_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -39,30 +41,63 @@ def _form_error(form: MeetingForm, error: ValidationError) -> None:
 class _LocalStart:
     """A meeting's start in its own time zone, formatted for "My meetings": the same output
     as the template's ``timezone`` tag and ``date`` filter, at a fraction of the cost (the
-    template engine dominated the page: benchmarks/my_meetings.py --profile)."""
+    template engine dominated the page: benchmarks/my_meetings.py --profile). The portal's
+    formats (portal/formats/) use only day, month, year, hour and minute; those are put
+    together here with the month's name translated once per page, any other format goes
+    through Django's formatter."""
 
-    def __init__(self) -> None:
+    FIELDS = {
+        "j": lambda start, months: str(start.day),
+        "d": lambda start, months: f"{start.day:02d}",
+        "n": lambda start, months: str(start.month),
+        "m": lambda start, months: f"{start.month:02d}",
+        "M": lambda start, months: months[start.month],
+        "Y": lambda start, months: f"{start.year:04d}",
+        "H": lambda start, months: f"{start.hour:02d}",
+        "i": lambda start, months: f"{start.minute:02d}",
+    }
+
+    def __init__(self, format_name: str) -> None:
         self.zones: dict[str, ZoneInfo] = {}
+        self.format = get_format(format_name)
+        self.parts: list[str] | None = list(self.format)
+        if any(part.isalpha() and part not in self.FIELDS or part == "\\" for part in self.parts):
+            self.parts = None  # a format this does not know: Django's formatter
+        self.months = {}
+        if "M" in self.format:
+            self.months = {number: str(name).title() for number, name in MONTHS_3.items()}
 
-    def __call__(self, meeting: Meeting, format_name: str) -> tuple[str, str]:
+    def __call__(self, meeting: Meeting) -> tuple[str, str]:
         zone = self.zones.get(meeting.timezone)
         if zone is None:
             zone = self.zones[meeting.timezone] = ZoneInfo(meeting.timezone)
         start = localtime(meeting.start, zone)
-        return start.isoformat(), date_format(start, format_name)
+        if self.parts is None:
+            return start.isoformat(), dateformat.format(start, self.format)
+        fields = self.FIELDS
+        text = "".join(
+            fields[part](start, self.months) if part in fields else part for part in self.parts
+        )
+        return start.isoformat(), text
 
 
-def _duration(minutes: int) -> str:
-    return ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}
+class _Durations(dict):
+    """Each length's text ("30 minutes"), translated once per page."""
+
+    def __missing__(self, minutes: int) -> str:
+        text = ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}
+        self[minutes] = text
+        return text
 
 
 def _table_rows(page: Page, user_pk: int) -> list[dict[str, object]]:
     """The cells of each row of the past meetings, formatted here once."""
     detail = reverse("meetings:detail", args=["00000000000"])
-    local_start = _LocalStart()
+    local_start = _LocalStart("SHORT_DATETIME_FORMAT")
+    durations = _Durations()
     rows = []
     for meeting in page.object_list:
-        iso, start = local_start(meeting, "SHORT_DATETIME_FORMAT")
+        iso, start = local_start(meeting)
         rows.append(
             {
                 "iso": iso,
@@ -72,7 +107,7 @@ def _table_rows(page: Page, user_pk: int) -> list[dict[str, object]]:
                 "topic": meeting.topic,
                 "series": meeting.series_id is not None,
                 "co_host": meeting.host_id != user_pk,
-                "duration": _duration(meeting.duration_minutes),
+                "duration": durations[meeting.duration_minutes],
                 "meeting_id": meeting.meeting_id,
             }
         )
@@ -83,10 +118,11 @@ def _cards(meetings: list[Meeting], user_pk: int, *, invited: bool) -> list[dict
     """What each card of "My meetings" shows (upcoming or invited), formatted here once like
     the table's rows: a series shows how many of its meetings are still to come."""
     link = reverse("meetings:join_meeting" if invited else "meetings:detail", args=["00000000000"])
-    local_start = _LocalStart()
+    local_start = _LocalStart("DATETIME_FORMAT")
+    durations = _Durations()
     cards = []
     for meeting in meetings:
-        iso, start = local_start(meeting, "DATETIME_FORMAT")
+        iso, start = local_start(meeting)
         series = ""
         if meeting.series_id is not None:
             upcoming = getattr(meeting, "series_upcoming", None) or 0
@@ -106,7 +142,7 @@ def _cards(meetings: list[Meeting], user_pk: int, *, invited: bool) -> list[dict
                 "timezone": meeting.timezone,
                 "url": link.replace("00000000000", meeting.meeting_id),
                 "topic": meeting.topic,
-                "duration": _duration(meeting.duration_minutes),
+                "duration": durations[meeting.duration_minutes],
                 "running": meeting.status == Meeting.Status.RUNNING,
                 "host": _("host: %(host)s") % {"host": meeting.host.shown_name} if invited else "",
                 "co_host": not invited and meeting.host_id != user_pk,

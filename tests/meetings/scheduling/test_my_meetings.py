@@ -315,3 +315,38 @@ def test_my_meetings_takes_two_queries(host, django_assert_num_queries):
     with django_assert_num_queries(2):
         pages = my_meetings(host)
         assert len(pages["upcoming"]) == 3 and len(pages["past"]) == 3
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("format_name", ["DATETIME_FORMAT", "SHORT_DATETIME_FORMAT"])
+def test_the_lists_format_starts_as_the_templates_date_filter_does(language, format_name):
+    """The cards and rows put the start together themselves; it must read as Django's
+    ``date`` filter would write it, in each language, also for a format of Django's own."""
+    from zoneinfo import ZoneInfo
+
+    from django.test import override_settings
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from meetings.scheduling.views import _LocalStart
+
+    starts = [
+        datetime.datetime(2026, month, day, hour, minute, tzinfo=datetime.UTC)
+        for month, day, hour, minute in [
+            (1, 1, 0, 0),
+            (3, 9, 7, 5),
+            (10, 25, 23, 59),
+            (12, 31, 12, 30),
+        ]
+    ]
+    for module_path in (["portal.formats"], []):
+        with translation.override(language), override_settings(FORMAT_MODULE_PATH=module_path):
+            for zone in ("Europe/Berlin", "Asia/Tokyo", "America/New_York"):
+                local_start = _LocalStart(format_name)
+                for start in starts:
+                    meeting = Meeting(start=start, timezone=zone)
+                    local = start.astimezone(ZoneInfo(zone))
+                    assert local_start(meeting) == (
+                        local.isoformat(),
+                        date_format(local, format_name),
+                    )
