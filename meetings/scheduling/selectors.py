@@ -75,19 +75,20 @@ def meeting_for_host(user: User, meeting_id: str) -> Meeting:
 # 1. the summary: one aggregate per series and host over the person's meetings, read from the
 #    covering index ``meeting_host_start_cover`` without the table's rows: how many are past,
 #    how many single meetings and series are still to come, where in the index they begin and
-#    when each series' next meeting starts;
+#    when each series' next meeting starts; and the co-hosted meetings (grants, read whole,
+#    once: a person co-hosts few meetings of others) the requested pages may show;
 # 2. the two pages: the ids of each page in the page's order, read from the index and stopped
-#    after the page (``LIMIT`` page × 20), merged in order with the co-hosted meetings and each
-#    series' next meeting (found in the index by its host and start); then the 40 rows shown.
+#    after the page (``LIMIT`` page × 20), merged in order with those co-hosted meetings and
+#    each series' next meeting (found in the index by its host and start); then the 40 rows
+#    shown.
 #
 # Before, window functions numbered all of the person's upcoming meetings and every query
 # joined all of their ids (hosted UNION granted): 105 ms at 10,000 meetings, 18× the home page
-# (benchmarks/my_meetings.py). The co-hosted meetings (grants) are still read whole, once per
-# query: a person co-hosts few meetings of others.
+# (benchmarks/my_meetings.py).
 #
 # A meeting is upcoming until it ended or its scheduled end passed; one without a scheduled
-# end stays upcoming. Only the fixed fragments below and table names are put together; every
-# value is a query parameter.
+# end stays upcoming. Only the fixed fragments below, table names and ids read from the
+# database are put together; every other value is a query parameter.
 
 _UPCOMING = "{t}.status <> %(ended)s AND ({t}.ends_at IS NULL OR {t}.ends_at >= %(moment)s)"
 
@@ -101,27 +102,44 @@ _GRANTED = """
 """
 
 _SUMMARY = """
-    SELECT m.series_id, m.host_id, SUM(CASE WHEN {upcoming_m} THEN 1 ELSE 0 END),
-        SUM(CASE WHEN {upcoming_m} THEN 0 ELSE 1 END),
-        MIN(CASE WHEN {upcoming_m} THEN m.start END),
-        MAX(CASE WHEN {upcoming_m} THEN NULL ELSE m.start END)
+    {with_granted}
+    SELECT 'group' AS part, m.series_id, m.host_id,
+        SUM(CASE WHEN {upcoming_m} THEN 1 ELSE 0 END) AS upcoming,
+        SUM(CASE WHEN {upcoming_m} THEN 0 ELSE 1 END) AS past,
+        MIN(CASE WHEN {upcoming_m} THEN m.start END) AS first_start,
+        MAX(CASE WHEN {upcoming_m} THEN NULL ELSE m.start END) AS last_start,
+        CAST(NULL AS BIGINT) AS id
     FROM {meeting} m WHERE m.host_id = %(user)s
     GROUP BY m.series_id, m.host_id
     {granted}
 """
+# the co-hosted meetings, read once: their groups, and the single upcoming and the past ones
+# the requested pages may show (in order, as many as the pages reach)
 _GRANTED_SUMMARY = """
     UNION ALL
-    SELECT granted.series_id, granted.host_id,
+    SELECT 'group', granted.series_id, granted.host_id,
         SUM(CASE WHEN {upcoming_granted} THEN 1 ELSE 0 END),
         SUM(CASE WHEN {upcoming_granted} THEN 0 ELSE 1 END),
         MIN(CASE WHEN {upcoming_granted} THEN granted.start END),
-        MAX(CASE WHEN {upcoming_granted} THEN NULL ELSE granted.start END)
-    FROM ({granted}) granted
+        MAX(CASE WHEN {upcoming_granted} THEN NULL ELSE granted.start END),
+        NULL
+    FROM granted
     GROUP BY granted.series_id, granted.host_id
+    UNION ALL
+    SELECT 'upcoming', NULL, NULL, NULL, NULL, singles.start, NULL, singles.id FROM (
+        SELECT granted.id, granted.start FROM granted
+        WHERE granted.series_id IS NULL AND {upcoming_granted}
+        ORDER BY granted.start, granted.id LIMIT %(granted_upcoming)s
+    ) singles
+    UNION ALL
+    SELECT 'past', NULL, NULL, NULL, NULL, past.start, NULL, past.id FROM (
+        SELECT granted.id, granted.start FROM granted WHERE NOT ({upcoming_granted})
+        ORDER BY granted.start DESC, granted.id DESC LIMIT %(granted_past)s
+    ) past
 """
 
 # the parts of the upcoming page: single meetings the person hosts, single meetings they
-# co-host, each series' next meeting
+# co-host (from the summary's ids), each series' next meeting
 _HOSTED_SINGLES = """
     SELECT id, start FROM (
         SELECT m.id, m.start FROM {meeting} m
@@ -130,12 +148,10 @@ _HOSTED_SINGLES = """
         ORDER BY m.start, m.id LIMIT %(upcoming_limit)s
     ) hosted_singles
 """
-_GRANTED_SINGLES = """
-    SELECT id, start FROM (
-        SELECT granted.id, granted.start FROM granted
-        WHERE granted.series_id IS NULL AND {upcoming_granted}
-        ORDER BY granted.start, granted.id LIMIT %(upcoming_limit)s
-    ) granted_singles
+_GRANTED_IDS = "SELECT m.id, m.start FROM {meeting} m WHERE m.id IN ({ids})"
+_GRANT_OF_M = """
+    SELECT 1 FROM {grant} g JOIN {permission} p ON p.id = g.permission_id
+    WHERE g.content_object_id = m.id AND g.user_id = %(user)s AND p.codename = %(codename)s
 """
 _SERIES_NEXT = """
     SELECT MIN(m.id) AS id, m.start FROM {meeting} m
@@ -153,12 +169,6 @@ _HOSTED_PAST = """
         ORDER BY m.start DESC, m.id DESC LIMIT %(past_limit)s
     ) hosted_past
 """
-_GRANTED_PAST = """
-    SELECT id, start FROM (
-        SELECT granted.id, granted.start FROM granted WHERE NOT ({upcoming_granted})
-        ORDER BY granted.start DESC, granted.id DESC LIMIT %(past_limit)s
-    ) granted_past
-"""
 _UPCOMING_PAGE = """
     SELECT 'upcoming' AS listed, shown.id FROM (
         SELECT cards.id, cards.start FROM ({parts}) cards
@@ -172,7 +182,6 @@ _PAST_PAGE = """
     ) shown
 """
 _PAGES = """
-    {with_granted}
     SELECT page.listed, m.id, m.meeting_id, m.topic, m.start, m.duration_minutes, m.timezone,
         m.status, m.ends_at, m.host_id, m.series_id,
         s.frequency AS series_frequency, s.interval AS series_interval
@@ -200,6 +209,9 @@ class _Summary:
     last_hosted_past: object = None
     granted: bool = False
     series: dict[int, _Series] = field(default_factory=dict)
+    # the co-hosted single upcoming and past meetings the requested pages may show, in order
+    granted_upcoming: list[int] = field(default_factory=list)
+    granted_past: list[int] = field(default_factory=list)
 
     @property
     def cards(self) -> int:
@@ -223,11 +235,21 @@ def _sql(template: str, **parts: str) -> str:
 def _summary(params: dict[str, object]) -> _Summary:
     summary = _Summary()
     with connection.cursor() as cursor:
-        granted = _sql(_GRANTED_SUMMARY, granted=_sql(_GRANTED))
-        cursor.execute(_sql(_SUMMARY, granted=granted), params)
-        groups = cursor.fetchall()
+        sql = _sql(
+            _SUMMARY,
+            with_granted=f"WITH granted AS ({_sql(_GRANTED)})",
+            granted=_sql(_GRANTED_SUMMARY),
+        )
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     user = params["user"]
-    for series_id, host_id, upcoming, past, first_upcoming, last_past in groups:
+    for part, series_id, host_id, upcoming, past, first_upcoming, last_past, pk in rows:
+        if part == "upcoming":
+            summary.granted_upcoming.append(pk)
+            continue
+        if part == "past":
+            summary.granted_past.append(pk)
+            continue
         summary.past += past
         summary.granted |= host_id != user
         if (
@@ -259,9 +281,13 @@ def _pages_sql(summary: _Summary, params: dict[str, object]) -> str:
     if summary.first_hosted_single is not None:
         params["first_hosted_single"] = summary.first_hosted_single
         upcoming.append(_sql(_HOSTED_SINGLES))
-    if summary.granted:
-        upcoming.append(_sql(_GRANTED_SINGLES))
-        past.append(_sql(_GRANTED_PAST))
+    # the co-hosted meetings by the ids the summary found (integers from the database)
+    granted_upcoming = summary.granted_upcoming[: params["upcoming_limit"]]
+    if granted_upcoming:
+        upcoming.append(_sql(_GRANTED_IDS, ids=",".join(str(int(pk)) for pk in granted_upcoming)))
+    granted_past = summary.granted_past[: params["past_limit"]]
+    if granted_past:
+        past.append(_sql(_GRANTED_IDS, ids=",".join(str(int(pk)) for pk in granted_past)))
     if summary.last_hosted_past is not None:
         params["last_hosted_past"] = summary.last_hosted_past
         past.append(_sql(_HOSTED_PAST))
@@ -275,18 +301,14 @@ def _pages_sql(summary: _Summary, params: dict[str, object]) -> str:
     if probes:
         managed = "m.host_id = %(user)s"
         if summary.granted:
-            managed += " OR m.id IN (SELECT granted.id FROM granted)"
+            managed += " OR EXISTS (" + _sql(_GRANT_OF_M) + ")"
         upcoming.append(_sql(_SERIES_NEXT, probes=" OR ".join(probes), managed=managed))
     pages = []
     if summary.cards:
         pages.append(_UPCOMING_PAGE.format(parts=" UNION ALL ".join(upcoming)))
     if summary.past:
         pages.append(_PAST_PAGE.format(parts=" UNION ALL ".join(past)))
-    return _sql(
-        _PAGES,
-        with_granted=f"WITH granted AS ({_sql(_GRANTED)})" if summary.granted else "",
-        pages=" UNION ALL ".join(pages),
-    )
+    return _sql(_PAGES, pages=" UNION ALL ".join(pages))
 
 
 def _pages(
@@ -321,6 +343,18 @@ def _pages(
     return upcoming, past
 
 
+def _reach(number: str | int) -> int:
+    """How many meetings in order a requested page may need: up to its end, or all of them for
+    a number the paginator turns into the last page (below 1); not a number: the first page."""
+    try:
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError
+        number = int(number)
+    except (TypeError, ValueError):
+        return PAGE_SIZE
+    return number * PAGE_SIZE if number >= 1 else 2**31 - 1
+
+
 def my_meetings(user: User, *, upcoming_page: str | int = 1, past_page: str | int = 1) -> dict:
     """Upcoming meetings (soonest first; a series as one card: its next meeting, with how
     many are still to come) and past meetings (latest first), 20 a page: two queries, each
@@ -332,6 +366,8 @@ def my_meetings(user: User, *, upcoming_page: str | int = 1, past_page: str | in
         "ended": Meeting.Status.ENDED.value,
         "moment": connection.ops.adapt_datetimefield_value(moment),
     }
+    params["granted_upcoming"] = _reach(upcoming_page)
+    params["granted_past"] = _reach(past_page)
     summary = _summary(params)
     upcoming_pages = Paginator(range(summary.cards), PAGE_SIZE)
     past_pages = Paginator(range(summary.past), PAGE_SIZE)
