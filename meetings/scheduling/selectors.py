@@ -209,7 +209,7 @@ class _Summary:
     last_hosted_past: object = None
     granted: bool = False
     series: dict[int, _Series] = field(default_factory=dict)
-    # the co-hosted single upcoming and past meetings the requested pages may show, in order
+    # the ids of the co-hosted single upcoming and past meetings the requested pages may show
     granted_upcoming: list[int] = field(default_factory=list)
     granted_past: list[int] = field(default_factory=list)
 
@@ -282,12 +282,12 @@ def _pages_sql(summary: _Summary, params: dict[str, object]) -> str:
         params["first_hosted_single"] = summary.first_hosted_single
         upcoming.append(_sql(_HOSTED_SINGLES))
     # the co-hosted meetings by the ids the summary found (integers from the database)
-    granted_upcoming = summary.granted_upcoming[: params["upcoming_limit"]]
-    if granted_upcoming:
-        upcoming.append(_sql(_GRANTED_IDS, ids=",".join(str(int(pk)) for pk in granted_upcoming)))
-    granted_past = summary.granted_past[: params["past_limit"]]
-    if granted_past:
-        past.append(_sql(_GRANTED_IDS, ids=",".join(str(int(pk)) for pk in granted_past)))
+    if summary.granted_upcoming:
+        ids = ",".join(str(int(pk)) for pk in summary.granted_upcoming)
+        upcoming.append(_sql(_GRANTED_IDS, ids=ids))
+    if summary.granted_past:
+        ids = ",".join(str(int(pk)) for pk in summary.granted_past)
+        past.append(_sql(_GRANTED_IDS, ids=ids))
     if summary.last_hosted_past is not None:
         params["last_hosted_past"] = summary.last_hosted_past
         past.append(_sql(_HOSTED_PAST))
