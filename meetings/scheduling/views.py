@@ -12,7 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils import dateformat
+from django.utils.dates import MONTHS_3
+from django.utils.formats import get_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -36,34 +38,119 @@ def _form_error(form: MeetingForm, error: ValidationError) -> None:
         form.add_error(None, message)
 
 
-def _table_rows(page: Page, user_pk: int) -> list[dict[str, object]]:
-    """The cells of each row of "My meetings", formatted here once: the same output as the
-    template's ``timezone``, ``date``, ``url`` and ``blocktranslate`` per row, at a fraction of
-    the cost (the template engine dominated the page: benchmarks/my_meetings.py --profile)."""
-    detail = reverse("meetings:detail", args=["00000000000"])
-    rows = []
-    zones: dict[str, ZoneInfo] = {}
-    for meeting in page.object_list:
-        zone = zones.get(meeting.timezone)
+class _LocalStart:
+    """A meeting's start in its own time zone, formatted for "My meetings": the same output
+    as the template's ``timezone`` tag and ``date`` filter, at a fraction of the cost (the
+    template engine dominated the page: benchmarks/my_meetings.py --profile). The portal's
+    formats (portal/formats/) use only day, month, year, hour and minute; those are put
+    together here with the month's name translated once per page, any other format goes
+    through Django's formatter."""
+
+    FIELDS = {
+        "j": lambda start, months: str(start.day),
+        "d": lambda start, months: f"{start.day:02d}",
+        "n": lambda start, months: str(start.month),
+        "m": lambda start, months: f"{start.month:02d}",
+        "M": lambda start, months: months[start.month],
+        "Y": lambda start, months: f"{start.year:04d}",
+        "H": lambda start, months: f"{start.hour:02d}",
+        "i": lambda start, months: f"{start.minute:02d}",
+    }
+
+    def __init__(self, format_name: str) -> None:
+        self.zones: dict[str, ZoneInfo] = {}
+        self.format = get_format(format_name)
+        self.parts: list[str] | None = list(self.format)
+        if any(part.isalpha() and part not in self.FIELDS or part == "\\" for part in self.parts):
+            self.parts = None  # a format this does not know: Django's formatter
+        self.months = {}
+        if "M" in self.format:
+            self.months = {number: str(name).title() for number, name in MONTHS_3.items()}
+
+    def __call__(self, meeting: Meeting) -> tuple[str, str]:
+        zone = self.zones.get(meeting.timezone)
         if zone is None:
-            zone = zones[meeting.timezone] = ZoneInfo(meeting.timezone)
+            zone = self.zones[meeting.timezone] = ZoneInfo(meeting.timezone)
         start = localtime(meeting.start, zone)
-        minutes = meeting.duration_minutes
+        if self.parts is None:
+            return start.isoformat(), dateformat.format(start, self.format)
+        fields = self.FIELDS
+        text = "".join(
+            fields[part](start, self.months) if part in fields else part for part in self.parts
+        )
+        return start.isoformat(), text
+
+
+class _Durations(dict):
+    """Each length's text ("30 minutes"), translated once per page."""
+
+    def __missing__(self, minutes: int) -> str:
+        text = ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}
+        self[minutes] = text
+        return text
+
+
+def _table_rows(page: Page, user_pk: int) -> list[dict[str, object]]:
+    """The cells of each row of the past meetings, formatted here once."""
+    detail = reverse("meetings:detail", args=["00000000000"])
+    local_start = _LocalStart("SHORT_DATETIME_FORMAT")
+    durations = _Durations()
+    rows = []
+    for meeting in page.object_list:
+        iso, start = local_start(meeting)
         rows.append(
             {
-                "iso": start.isoformat(),
-                "start": date_format(start, "SHORT_DATETIME_FORMAT"),
+                "iso": iso,
+                "start": start,
                 "timezone": meeting.timezone,
                 "url": detail.replace("00000000000", meeting.meeting_id),
                 "topic": meeting.topic,
                 "series": meeting.series_id is not None,
                 "co_host": meeting.host_id != user_pk,
-                "duration": ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes)
-                % {"minutes": minutes},
+                "duration": durations[meeting.duration_minutes],
                 "meeting_id": meeting.meeting_id,
             }
         )
     return rows
+
+
+def _cards(meetings: list[Meeting], user_pk: int, *, invited: bool) -> list[dict[str, object]]:
+    """What each card of "My meetings" shows (upcoming or invited), formatted here once like
+    the table's rows: a series shows how many of its meetings are still to come."""
+    link = reverse("meetings:join_meeting" if invited else "meetings:detail", args=["00000000000"])
+    local_start = _LocalStart("DATETIME_FORMAT")
+    durations = _Durations()
+    cards = []
+    for meeting in meetings:
+        iso, start = local_start(meeting)
+        series = ""
+        if meeting.series_id is not None:
+            upcoming = getattr(meeting, "series_upcoming", None) or 0
+            if upcoming > 1:
+                series = ngettext(
+                    "Series: this and %(counter)s more meeting",
+                    "Series: this and %(counter)s more meetings",
+                    upcoming - 1,
+                ) % {"counter": upcoming - 1}
+            else:
+                series = _("Series: the last meeting")
+            series = f"{series} ({meeting.series.get_frequency_display()})"
+        cards.append(
+            {
+                "iso": iso,
+                "start": start,
+                "timezone": meeting.timezone,
+                "url": link.replace("00000000000", meeting.meeting_id),
+                "topic": meeting.topic,
+                "duration": durations[meeting.duration_minutes],
+                "running": meeting.status == Meeting.Status.RUNNING,
+                "host": _("host: %(host)s") % {"host": meeting.host.shown_name} if invited else "",
+                "co_host": not invited and meeting.host_id != user_pk,
+                "series": series,
+                "meeting_id": meeting.meeting_id,
+            }
+        )
+    return cards
 
 
 @login_required
@@ -74,7 +161,10 @@ def my_meetings(request: HttpRequest) -> HttpResponse:
         upcoming_page=request.GET.get("upcoming", 1),
         past_page=request.GET.get("past", 1),
     )
-    context["past_rows"] = _table_rows(context["past"], request.user.pk)
+    user_pk = request.user.pk
+    context["upcoming_cards"] = _cards(context["upcoming"].object_list, user_pk, invited=False)
+    context["invited_cards"] = _cards(context["invited"], user_pk, invited=True)
+    context["past_rows"] = _table_rows(context["past"], user_pk)
     role = request.user.role
     context["may_host"] = bool(role and role.may_host)
     return render(request, "meetings/scheduling/my_meetings.html", context)

@@ -106,7 +106,13 @@ class Meeting(models.Model):
         verbose_name_plural = _("meetings")
         ordering = ["start", "pk"]
         indexes = [
-            models.Index(fields=["host", "start"], name="meeting_host_start"),
+            # "My meetings" reads its counts and pages from this index alone, without the
+            # table's rows (meetings/scheduling/selectors.py, docs/ARCHITECTURE.md)
+            models.Index(
+                fields=["host", "start", "id"],
+                include=["status", "ends_at", "series"],
+                name="meeting_host_start_cover",
+            ),
             models.Index(fields=["host", "ends_at"], name="meeting_host_ends_at"),
         ]
         permissions = [

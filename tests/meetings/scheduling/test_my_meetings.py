@@ -195,3 +195,158 @@ def test_the_two_calendar_files_have_distinct_names(host_client, host):
     series = host_client.get(f"/meetings/{first.meeting_id}/calendar.ics?scope=series")
     assert one["Content-Disposition"] == f'attachment; filename="meeting-{first.meeting_id}.ics"'
     assert series["Content-Disposition"] == f'attachment; filename="series-{first.meeting_id}.ics"'
+
+
+def expected_pages(user, moment) -> tuple[list[list[tuple[int, int | None]]], list[list[int]]]:
+    """What "My meetings" must list, worked out in Python from every meeting the user manages:
+    upcoming cards (single meetings and each series' next meeting, with how many of the series
+    are still to come) and past meetings, 20 a page."""
+    from meetings.scheduling.models import MeetingUserObjectPermission
+
+    granted = MeetingUserObjectPermission.objects.filter(
+        user=user, permission__codename=services.HOST_PERMISSION
+    ).values_list("content_object_id", flat=True)
+    managed = Meeting.objects.filter(host=user) | Meeting.objects.filter(pk__in=granted)
+
+    def upcoming(meeting: Meeting) -> bool:
+        ended = meeting.status == Meeting.Status.ENDED
+        return not ended and (meeting.ends_at is None or meeting.ends_at >= moment)
+
+    key = lambda meeting: (meeting.start, meeting.pk)  # noqa: E731
+    coming = sorted((m for m in managed if upcoming(m)), key=key)
+    in_series: dict[int, list[Meeting]] = {}
+    for meeting in coming:
+        if meeting.series_id:
+            in_series.setdefault(meeting.series_id, []).append(meeting)
+    cards = [
+        (meeting.pk, len(in_series[meeting.series_id]) if meeting.series_id else None)
+        for meeting in coming
+        if not meeting.series_id or in_series[meeting.series_id][0] == meeting
+    ]
+    past = [m.pk for m in sorted((m for m in managed if not upcoming(m)), key=key, reverse=True)]
+    return (
+        [cards[i : i + 20] for i in range(0, len(cards), 20)],
+        [past[i : i + 20] for i in range(0, len(past), 20)],
+    )
+
+
+def test_every_page_lists_what_the_user_manages_in_order(host, member, outsider):
+    """Single meetings, meetings in progress, meetings ended before their scheduled end (even
+    before their start), a meeting without a scheduled end, series (also one whose next two
+    meetings start at once, and another host's series the user co-hosts in part), co-hosted
+    and other people's meetings: every page against the same lists worked out in Python."""
+    from django.contrib.auth.models import Permission
+
+    from meetings.scheduling.models import MeetingSeries, MeetingUserObjectPermission
+    from meetings.scheduling.selectors import my_meetings
+
+    moment = now()
+    hour = datetime.timedelta(hours=1)
+    numbers = iter(range(30_000_000_000, 30_000_001_000))
+
+    def meeting(owner, start, *, minutes=30, series=None, **fields) -> Meeting:
+        made = Meeting(
+            host=owner,
+            topic=f"M{start:%d%H%M}",
+            start=start,
+            duration_minutes=minutes,
+            meeting_id=str(next(numbers)),
+            passcode_encrypted="x",
+            series=series,
+            **fields,
+        )
+        made.ends_at = fields.get("ends_at", made.end)
+        made.save()
+        return made
+
+    def series_of(owner) -> MeetingSeries:
+        return MeetingSeries.objects.create(
+            host=owner, topic="S", frequency="WEEKLY", first_start=moment, timezone="UTC"
+        )
+
+    for index in range(25):
+        meeting(host, moment + (index + 1) * hour)
+    for index in range(23):
+        meeting(host, moment - (index + 2) * hour, status=Meeting.Status.ENDED)
+    meeting(host, moment - hour / 2, minutes=60, status=Meeting.Status.RUNNING)
+    meeting(host, moment + 2 * hour, status=Meeting.Status.ENDED)  # ended before its start
+    meeting(host, moment - 30 * hour, ends_at=None)  # no scheduled end: still upcoming
+    weekly = series_of(host)
+    for week in range(-2, 4):
+        meeting(host, moment + week * 168 * hour, series=weekly)
+    tied = series_of(host)
+    for start in (5, 5, 9):
+        meeting(host, moment + start * hour + hour / 4, series=tied)
+    theirs = series_of(member)
+    grant = Permission.objects.get(codename=services.HOST_PERMISSION)
+    shared = [meeting(member, moment + week * 24 * hour, series=theirs) for week in range(1, 6)]
+    shared += [meeting(member, moment + (index - 2) * 7 * hour) for index in range(5)]
+    shared += [meeting(member, moment - 50 * hour, status=Meeting.Status.ENDED)]
+    for index, made in enumerate(shared):
+        if index not in (0, 3):  # co-hosts only some of the series and of the singles
+            MeetingUserObjectPermission.objects.create(
+                content_object=made, user=host, permission=grant
+            )
+    for index in range(5):
+        meeting(outsider, moment + index * hour)
+
+    cards, past = expected_pages(host, moment)
+    assert len(cards) == 2 and len(past) == 2
+    for number, expected in enumerate(cards, start=1):
+        page = my_meetings(host, upcoming_page=number)["upcoming"]
+        shown = [(m.pk, getattr(m, "series_upcoming", None) if m.series_id else None) for m in page]
+        assert shown == expected, number
+        assert (page.paginator.count, page.paginator.num_pages) == (sum(map(len, cards)), 2)
+    for number, expected in enumerate(past, start=1):
+        page = my_meetings(host, past_page=number)["past"]
+        assert [m.pk for m in page] == expected, number
+        assert page.paginator.count == sum(map(len, past))
+    beyond = my_meetings(host, upcoming_page=99, past_page="x")
+    assert [m.pk for m in beyond["upcoming"]] == [pk for pk, _ in cards[-1]]
+    assert [m.pk for m in beyond["past"]] == past[0]
+
+
+def test_my_meetings_takes_two_queries(host, django_assert_num_queries):
+    from meetings.scheduling.selectors import my_meetings
+
+    host.email = ""
+    make_meetings(host, 3)
+    make_meetings(host, 3, past=True)
+    with django_assert_num_queries(2):
+        pages = my_meetings(host)
+        assert len(pages["upcoming"]) == 3 and len(pages["past"]) == 3
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("format_name", ["DATETIME_FORMAT", "SHORT_DATETIME_FORMAT"])
+def test_the_lists_format_starts_as_the_templates_date_filter_does(language, format_name):
+    """The cards and rows put the start together themselves; it must read as Django's
+    ``date`` filter would write it, in each language, also for a format of Django's own."""
+    from zoneinfo import ZoneInfo
+
+    from django.test import override_settings
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from meetings.scheduling.views import _LocalStart
+
+    starts = [
+        datetime.datetime(2026, month, day, hour, minute, tzinfo=datetime.UTC)
+        for month, day, hour, minute in [
+            (1, 1, 0, 0),
+            (3, 9, 7, 5),
+            (10, 25, 23, 59),
+            (12, 31, 12, 30),
+        ]
+    ]
+    for module_path in (["portal.formats"], []):
+        with translation.override(language), override_settings(FORMAT_MODULE_PATH=module_path):
+            for zone in ("Europe/Berlin", "Asia/Tokyo", "America/New_York"):
+                local_start = _LocalStart(format_name)
+                for start in starts:
+                    meeting = Meeting(start=start, timezone=zone)
+                    local = start.astimezone(ZoneInfo(zone))
+                    assert local_start(meeting) == (
+                        local.isoformat(),
+                        date_format(local, format_name),
+                    )
