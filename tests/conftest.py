@@ -4,10 +4,8 @@ Without ``DATABASE_URL``/``REDIS_URL`` the suite runs on SQLite and in-process l
 marked ``postgres`` or ``redis`` then skip with a reason. CI sets both.
 """
 
-import asyncio
 import os
 import shutil
-from collections.abc import Iterator
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM use
 # there (docs/ARCHITECTURE.md, facts about the stack). Tests use plain static storage (no
@@ -80,8 +78,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if os.environ.get("CI"):
                 raise pytest.UsageError("CI must have Debian's janus, janus-tools and ffmpeg")
             item.add_marker(skip_janus)
-    # In one process browser tests run last (see ``_no_playwright_loop`` for parallel workers).
-    items.sort(key=lambda item: "browser" in item.keywords)
+    # Playwright's sync API leaves an event loop running in the test thread for the rest of the
+    # session, which breaks asyncio tests after it: browser tests run last. Parallel workers
+    # (``--dist loadfile``) take whole files in the order of their first test, so a file that
+    # holds any browser test goes after every file without one.
+    with_browser = {item.path for item in items if "browser" in item.keywords}
+    items.sort(key=lambda item: (item.path in with_browser, "browser" in item.keywords))
 
 
 # Parallel workers share one Redis database (cache and channel layer) while each has its own
@@ -131,30 +133,6 @@ def _clear_cache() -> None:
             client.delete(*keys)
     else:
         cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _no_playwright_loop(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Hide the event loop that Playwright's sync API leaves marked as running in this thread
-    from every test that does not drive the browser.
-
-    The session's browser keeps its loop "running" in the test thread between calls (it
-    switches greenlets), so ``asyncio.run``, ``async_to_sync`` and async tests after a browser
-    test of the same worker refused to run. Ordering the browser tests last is not enough:
-    parallel workers (``--dist loadfile``) take whole files, the largest first. Browser tests
-    keep the loop: Playwright needs it to be the running one when it switches back."""
-    if "browser" in request.keywords:
-        yield
-        return
-    loop = asyncio.events._get_running_loop()
-    if loop is None:
-        yield
-        return
-    asyncio.events._set_running_loop(None)
-    try:
-        yield
-    finally:
-        asyncio.events._set_running_loop(loop)
 
 
 @pytest.fixture(scope="session")
