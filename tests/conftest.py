@@ -79,11 +79,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 raise pytest.UsageError("CI must have Debian's janus, janus-tools and ffmpeg")
             item.add_marker(skip_janus)
     # Playwright's sync API leaves an event loop running in the test thread for the rest of the
-    # session, which breaks asyncio tests after it: browser tests run last. Parallel workers
-    # (``--dist loadfile``) take whole files in the order of their first test, so a file that
-    # holds any browser test goes after every file without one.
-    with_browser = {item.path for item in items if "browser" in item.keywords}
-    items.sort(key=lambda item: (item.path in with_browser, "browser" in item.keywords))
+    # session, which breaks asyncio tests after it: in one process browser tests run last.
+    # Parallel workers (``--dist loadfile``) take whole files, the largest first, so asyncio
+    # code in tests runs in a thread of its own (tests/meetings/live/test_reconnect.py,
+    # ``run_in_own_loop``, ``in_own_loop``).
+    items.sort(key=lambda item: "browser" in item.keywords)
 
 
 # Parallel workers share one Redis database (cache and channel layer) while each has its own

@@ -8,6 +8,7 @@ from asgiref.sync import sync_to_async
 from django.core.cache import caches
 
 from portal.cache import SharedRedisCache
+from tests.meetings.live.test_reconnect import run_in_own_loop
 
 LOCATION = "redis://127.0.0.1:6379/15"
 
@@ -37,6 +38,6 @@ def test_each_task_has_its_own_cache_object_but_they_share_one_client(settings):
         call = sync_to_async(current, thread_sensitive=False)
         return await asyncio.gather(call(), call())
 
-    (first, first_client), (second, second_client) = asyncio.run(in_two_tasks())
+    (first, first_client), (second, second_client) = run_in_own_loop(in_two_tasks())
     assert first is not second  # Django's cache objects are per context under ASGI
     assert first_client is second_client

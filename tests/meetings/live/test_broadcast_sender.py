@@ -3,6 +3,7 @@
 own."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from channels import DEFAULT_CHANNEL_LAYER
@@ -19,6 +20,13 @@ def _receive_all(layer, channel: str, count: int) -> list[dict]:
 
 
 def test_messages_of_sync_code_share_one_sender_loop_and_all_arrive(monkeypatch):
+    # in a thread of its own, as gunicorn's: a browser test earlier in this worker may leave
+    # Playwright's loop running in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_send_and_receive, monkeypatch).result()
+
+
+def _send_and_receive(monkeypatch) -> None:
     # a layer of its own: the process-wide one may hold another test's receive state
     layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
     monkeypatch.setattr(broadcast, "get_channel_layer", lambda: layer)

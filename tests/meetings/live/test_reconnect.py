@@ -2,6 +2,7 @@
 back, and a socket opened while a service is away is closed cleanly with "try again later"."""
 
 import asyncio
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -22,11 +23,22 @@ from tests.meetings.live.test_consumers import connect, receive_event
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def run_in_own_loop(scenario) -> None:
-    """Run the coroutine on an event loop of its own thread: a browser test earlier in this
-    worker may hold the main thread's loop (Playwright's sync API)."""
+def run_in_own_loop(scenario):
+    """Run the coroutine on an event loop of its own thread and return its result: a browser
+    test earlier in this worker may hold the main thread's loop (Playwright's sync API; the
+    parallel workers take the largest files first, browser files too)."""
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, scenario).result()
+        return pool.submit(asyncio.run, scenario).result()
+
+
+def in_own_loop(test):
+    """An async test run by :func:`run_in_own_loop` (its fixtures as the test names them)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return run_in_own_loop(test(*args, **kwargs))
+
+    return run
 
 
 async def presence_of(console, participant, timeout=2):

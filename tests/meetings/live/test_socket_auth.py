@@ -12,6 +12,7 @@ from meetings.live.models import Participant
 from meetings.routing import websocket_urlpatterns
 from portal.socket_auth import LazyAuthMiddlewareStack
 from tests.factories import make_guest
+from tests.meetings.live.test_reconnect import in_own_loop
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -44,6 +45,7 @@ def logged_in(user) -> str:
     return client.cookies["sessionid"].value
 
 
+@in_own_loop
 async def test_a_guest_is_known_by_the_session_cookie(meeting, host_participant):
     _, session = await sync_to_async(make_guest)(meeting, "Gast")
     communicator, connected = await connect(meeting, session.session_key)
@@ -52,6 +54,7 @@ async def test_a_guest_is_known_by_the_session_cookie(meeting, host_participant)
     await communicator.disconnect()
 
 
+@in_own_loop
 async def test_an_account_is_known_by_its_login(meeting, host, host_participant):
     communicator, connected = await connect(meeting, await logged_in(host))
     assert connected
@@ -61,12 +64,14 @@ async def test_an_account_is_known_by_its_login(meeting, host, host_participant)
     await communicator.disconnect()
 
 
+@in_own_loop
 async def test_no_cookie_or_an_unknown_session_is_refused(meeting, host_participant):
     for key in (None, "no-such-session-key-0123456789ab"):
         communicator, connected = await connect(meeting, key)
         assert not connected
 
 
+@in_own_loop
 async def test_a_changed_password_ends_the_sockets_login(meeting, host, host_participant):
     key = await logged_in(host)
 
@@ -80,6 +85,7 @@ async def test_a_changed_password_ends_the_sockets_login(meeting, host, host_par
     assert not connected
 
 
+@in_own_loop
 async def test_a_removed_guest_with_a_valid_session_is_refused(meeting, host_participant):
     guest, session = await sync_to_async(make_guest)(
         meeting, "Gast", state=Participant.State.REMOVED
