@@ -506,19 +506,12 @@ def run_lecture(*, participants: int, servers: int, idle: float) -> None:
     host_cookie = f"sessionid={client.cookies['sessionid'].value}"
     # production settings (DEBUG off: no query log, production's cookies and checks), as
     # portal-asgi@ runs uvicorn (benchmarks/servers.py)
-    from benchmarks.servers import production_env
+    from benchmarks.servers import production_env, stop_server
 
     env = production_env(DATABASE_POOL="true")
     processes = [start_uvicorn(env=env, timeout=60) for _ in range(servers)]
     ports = [port for port, _ in processes]
-
-    def stop(process: subprocess.Popen) -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop = stop_server
 
     def restart(index: int) -> None:
         port, process = processes[index]
