@@ -55,9 +55,18 @@ def start_uvicorn(
         env={**os.environ, **(env or {})},
     )
 
+    return port, wait_for_port(process, port, timeout=timeout, name="the ASGI server")
+
+
+def wait_for_port(
+    process: subprocess.Popen, port: int, *, timeout: float, name: str
+) -> subprocess.Popen:
+    """Return ``process`` once its loopback ``port`` answers; kill it and raise RuntimeError
+    if it exits or does not answer within ``timeout`` seconds."""
+
     def answers() -> bool:
         if process.poll() is not None:
-            raise RuntimeError(f"the ASGI server exited with {process.returncode}")
+            raise RuntimeError(f"{name} exited with {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return True
@@ -65,7 +74,7 @@ def start_uvicorn(
             return False
 
     if wait_until(answers, timeout=timeout):
-        return port, process
+        return process
     process.kill()
     process.wait()
-    raise RuntimeError("the ASGI server did not start in time")
+    raise RuntimeError(f"{name} did not start in time")

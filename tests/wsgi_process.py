@@ -6,13 +6,11 @@ same command as ``deploy/systemd/portal-http@.service``. Imports no Django.
 """
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 
-from tests.asgi_process import PROJECT_DIR, free_port
-from tests.waiting import wait_until
+from tests.asgi_process import PROJECT_DIR, free_port, wait_for_port
 
 #: the worker settings of deploy/systemd/portal-http@.service, chosen by benchmarks/serving.py
 GUNICORN_ARGS = (
@@ -55,17 +53,4 @@ def start_gunicorn(
         env={"DATABASE_CONN_MAX_AGE": "600", **os.environ, **(env or {})},
     )
 
-    def answers() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"the WSGI server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            return False
-
-    if wait_until(answers, timeout=timeout):
-        return port, process
-    process.kill()
-    process.wait()
-    raise RuntimeError("the WSGI server did not start in time")
+    return port, wait_for_port(process, port, timeout=timeout, name="the WSGI server")
